@@ -1,0 +1,309 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { formatIssue, loadPolicy, parseDuration, parsePolicy, PolicyValidationError } from '../../../src/policy/parse.js';
+import type { PolicyIssue } from '../../../src/policy/types.js';
+
+const ARN = 'arn:aws:iam::111122223333:role/dev';
+
+/** A valid document with one profile, one group and room for the case under test. */
+function doc(body: string): string {
+  return `version: "1"\nprofiles:\n  dev:\n    role_arn: ${ARN}\ngroups:\n  team: [alice]\n${body}`;
+}
+
+function errorsOf(text: string): PolicyIssue[] {
+  const result = loadPolicy(text, 'p.yaml');
+  expect(result.policy).toBeUndefined();
+  return result.issues;
+}
+
+describe('original-format documents', () => {
+  it('load unchanged: version + rules only, every condition, version as a number', () => {
+    const text = [
+      'version: 1',
+      'rules:',
+      '  - name: office-hours',
+      '    effect: allow',
+      '    conditions:',
+      '      profiles: [production]',
+      '      users: [alice]',
+      '      time:',
+      '        days: [monday, tuesday]',
+      '        hours: { start: "09:00", end: "17:00" }',
+      '        timezone: America/New_York',
+      '    reason: office hours only',
+      '  - name: nobody-else',
+      '    effect: deny',
+      '    conditions: {}',
+    ].join('\n');
+    const policy = parsePolicy(text, 'legacy.yaml');
+    expect(policy).toEqual({
+      version: '1',
+      groups: {},
+      approvals: [],
+      breakglass: [],
+      admins: [],
+      rules: [
+        {
+          name: 'office-hours',
+          effect: 'allow',
+          reason: 'office hours only',
+          position: { line: 3, col: 5 },
+          conditions: {
+            profiles: ['production'],
+            users: ['alice'],
+            time: { days: [1, 2], hours: { start: 540, end: 1020 }, timezone: 'America/New_York' },
+          },
+        },
+        { name: 'nobody-else', effect: 'deny', position: { line: 13, col: 5 }, conditions: {} },
+      ],
+    });
+    expect(policy.profiles).toBeUndefined();
+  });
+});
+
+describe('full documents', () => {
+  it('reads the example policy with every section', () => {
+    const policy = parsePolicy(readFileSync('examples/policy.yaml', 'utf8'), 'examples/policy.yaml');
+    expect(Object.keys(policy.profiles ?? {})).toEqual(['dev', 'staging', 'prod', 'prod-admin']);
+    expect(policy.profiles?.dev).toEqual({
+      roleArn: 'arn:aws:iam::111122223333:role/sentinel-dev',
+      maxDurationSeconds: 3600,
+      region: 'eu-west-1',
+    });
+    expect(policy.rules.map((rule) => [rule.name, rule.effect])).toEqual([
+      ['dev-engineers', 'allow'],
+      ['staging-server-only', 'require_server'],
+      ['prod-tracked', 'require_server_session'],
+      ['prod-admin-approval', 'require_approval'],
+    ]);
+    expect(policy.rules[2]?.maxServerDurationSeconds).toBe(900);
+    expect(policy.rules[2]?.sessionTable).toBeUndefined();
+    expect(policy.approvals[0]).toMatchObject({ name: 'prod-admin-approvers', approvers: ['bob'], approverGroups: [] });
+    expect(policy.breakglass[0]).toMatchObject({
+      users: ['alice', 'bob'],
+      reasonCodes: ['incident', 'security'],
+      maxDurationSeconds: 3600,
+      rateLimit: { cooldownSeconds: 1800, maxPerUser: 3, maxPerProfile: 10, windowSeconds: 86400 },
+    });
+    expect(policy.admins).toEqual(['admin']);
+  });
+
+  it('reads groups, approver groups, auto-approval, session tables, wrapped hours and aliases', () => {
+    const policy = parsePolicy(
+      doc(
+        [
+          'rules:',
+          '  - name: night',
+          '    effect: require_server_session',
+          '    conditions:',
+          '      groups: [team]',
+          '      mode: [server, cli]',
+          '      time: &night { hours: { start: "22:00", end: "06:00" }, timezone: Europe/Paris }',
+          '    session_table: sentinel-sessions-prod',
+          '    max_server_duration: 1h30m',
+          '  - name: night-copy',
+          '    effect: allow',
+          '    conditions: { users: [bob, ci-role/build-42], time: *night }',
+          'approvals:',
+          '  - name: a',
+          '    profiles: [dev]',
+          '    approver_groups: [team]',
+          '    auto_approve: { users: [oncall-bot], max_duration: 1h }',
+        ].join('\n'),
+      ),
+    );
+    expect(policy.rules[0]).toMatchObject({
+      sessionTable: 'sentinel-sessions-prod',
+      maxServerDurationSeconds: 5400,
+      conditions: { groups: ['team'], mode: ['server', 'cli'], time: { hours: { start: 1320, end: 360 }, timezone: 'Europe/Paris' } },
+    });
+    expect(policy.rules[1]?.conditions).toEqual({
+      users: ['bob', 'ci-role/build-42'],
+      time: { hours: { start: 1320, end: 360 }, timezone: 'Europe/Paris' },
+    });
+    expect(policy.approvals[0]).toMatchObject({ approvers: [], approverGroups: ['team'], autoApprove: { users: ['oncall-bot'], maxDurationSeconds: 3600 } });
+  });
+
+  it('treats names such as constructor and __proto__ as plain names, never inherited properties', () => {
+    const issues = errorsOf(doc('rules:\n  - { name: r, effect: allow, conditions: { profiles: [constructor], groups: [toString] } }\n'));
+    expect(issues.map((issue) => issue.path)).toEqual(['rules[0].conditions.profiles[0]', 'rules[0].conditions.groups[0]']);
+    const policy = parsePolicy(
+      `version: "1"\nprofiles:\n  __proto__: { role_arn: ${ARN} }\ngroups:\n  __proto__: [alice]\nrules:\n  - { name: r, effect: allow, conditions: { profiles: [__proto__], groups: [__proto__] } }\n`,
+    );
+    expect(Object.keys(policy.profiles ?? {})).toEqual(['__proto__']);
+    expect(Object.hasOwn(policy.groups, '__proto__')).toBe(true);
+    expect(policy.rules[0]?.conditions).toEqual({ profiles: ['__proto__'], groups: ['__proto__'] });
+  });
+
+  it('treats empty condition lists as "any", as DESIGN.md says', () => {
+    const policy = parsePolicy(doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      profiles: []\n      users:\n'));
+    expect(policy.rules[0]?.conditions).toEqual({ profiles: [], users: [] });
+  });
+});
+
+describe('durations', () => {
+  it.each([
+    ['900s', 900],
+    ['15m', 900],
+    ['1h', 3600],
+    ['1h30m', 5400],
+    ['2h0m5s', 7205],
+  ])('%s is %d seconds', (text, seconds) => {
+    expect(parseDuration(text)).toBe(seconds);
+  });
+
+  it.each(['', '0s', '0h0m', '15', '1.5h', '1d', '15 m', '-5m', 'm', '1s1h', 'PT15M'])('%j is not a duration', (text) => {
+    expect(parseDuration(text)).toBeUndefined();
+  });
+});
+
+/** Where an error must point: the first (or n-th) occurrence of a token in the text, or its start. */
+type Marker = string | [token: string, occurrence: number] | { line: number; col: number };
+
+function positionOf(text: string, marker: Marker): { line: number; col: number } {
+  if (marker === 'START') return { line: 1, col: 1 };
+  if (!Array.isArray(marker) && typeof marker === 'object') return marker;
+  const [token, occurrence] = typeof marker === 'string' ? [marker, 1] : marker;
+  let offset = -1;
+  for (let i = 0; i < occurrence; i++) offset = text.indexOf(token, offset + 1);
+  if (offset < 0) throw new Error(`marker ${JSON.stringify(marker)} not in the test document`);
+  // A marker starting with a newline points just after it.
+  if (token.startsWith('\n')) offset += 1;
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length, col: offset - before.lastIndexOf('\n') };
+}
+
+/**
+ * Every validation error: the document, where the error must point, the path and
+ * the words a user needs to fix it.
+ */
+const CASES: { name: string; text: string; at: Marker; path: string; message: RegExp }[] = [
+  { name: 'YAML syntax', text: 'version: "1"\nrules: [\n', at: { line: 3, col: 1 }, path: '', message: /^YAML syntax: / },
+  { name: 'duplicate key', text: 'version: "1"\nrules: []\nrules: []\n', at: ['rules', 2], path: '', message: /YAML syntax: Map keys must be unique/ },
+  { name: 'several documents', text: 'version: "1"\nrules: []\n---\nversion: "1"\n', at: '---', path: '', message: /multiple documents/ },
+  { name: 'not a mapping', text: '- a\n- b\n', at: '- a', path: '', message: /must be a mapping with at least `version` and `rules`/ },
+  { name: 'empty document', text: '', at: 'START', path: '', message: /must be a mapping/ },
+  { name: 'missing version', text: 'rules: []\n', at: 'rules', path: 'version', message: /missing required key "version"/ },
+  { name: 'missing rules', text: 'version: "1"\n', at: 'version', path: 'rules', message: /missing required key "rules"/ },
+  { name: 'unsupported version', text: 'version: "2"\nrules: []\n', at: '"2"', path: 'version', message: /unsupported policy version "2": this Sentinel reads version "1"/ },
+  { name: 'unknown top-level key', text: 'version: "1"\nrules: []\nrule: []\n', at: 'rule:', path: 'rule', message: /unknown key "rule" at the top level \(did you mean "rules"\?\)/ },
+  { name: 'non-string key', text: 'version: "1"\nrules: []\n1: x\n', at: '1: x', path: '', message: /keys must be plain strings/ },
+  { name: 'rules not a list', text: 'version: "1"\nrules: {}\n', at: '{}', path: 'rules', message: /`rules` must be a list, not a mapping/ },
+  { name: 'empty list entry', text: 'version: "1"\nrules:\n  -\n', at: { line: 3, col: 4 }, path: 'rules[0]', message: /empty entry in `rules`/ },
+  // profiles
+  { name: 'profiles not a mapping', text: 'version: "1"\nprofiles: [dev]\nrules: []\n', at: '[dev]', path: 'profiles', message: /profiles must be a mapping of profile names, not a list/ },
+  { name: 'bad profile name', text: 'version: "1"\nprofiles:\n  "dev prod": { role_arn: x }\nrules: []\n', at: '"dev prod"', path: 'profiles', message: /invalid profile name "dev prod"/ },
+  { name: 'profile without role_arn', text: 'version: "1"\nprofiles:\n  dev:\nrules: []\n', at: 'dev:', path: 'profiles.dev.role_arn', message: /missing required key "role_arn" in `profiles.dev`/ },
+  { name: 'bad role ARN', text: 'version: "1"\nprofiles:\n  dev: { role_arn: "arn:aws:iam::1234:role/x" }\nrules: []\n', at: '"arn:aws:iam::1234', path: 'profiles.dev.role_arn', message: /invalid role ARN "arn:aws:iam::1234:role\/x"/ },
+  { name: 'user ARN is not a role ARN', text: `version: "1"\nprofiles:\n  dev: { role_arn: "arn:aws:iam::111122223333:user/alice" }\nrules: []\n`, at: '"arn:aws:iam::111122223333:user', path: 'profiles.dev.role_arn', message: /invalid role ARN/ },
+  { name: 'misspelt profile key', text: `version: "1"\nprofiles:\n  dev: { role_arn: ${ARN}, max_duraton: 1h }\nrules: []\n`, at: 'max_duraton', path: 'profiles.dev.max_duraton', message: /unknown key "max_duraton" in profiles.dev \(did you mean "max_duration"\?\)/ },
+  { name: 'profile max_duration over 12h', text: `version: "1"\nprofiles:\n  dev: { role_arn: ${ARN}, max_duration: 13h }\nrules: []\n`, at: '13h', path: 'profiles.dev.max_duration', message: /between 15m and 12h/ },
+  { name: 'profile max_duration under STS floor', text: `version: "1"\nprofiles:\n  dev: { role_arn: ${ARN}, max_duration: 5m }\nrules: []\n`, at: '5m', path: 'profiles.dev.max_duration', message: /between 15m and 12h/ },
+  { name: 'bare-number duration', text: `version: "1"\nprofiles:\n  dev: { role_arn: ${ARN}, max_duration: 3600 }\nrules: []\n`, at: '3600', path: 'profiles.dev.max_duration', message: /durations are strings with a unit: write "3600s"/ },
+  { name: 'bad duration string', text: `version: "1"\nprofiles:\n  dev: { role_arn: ${ARN}, max_duration: 1day }\nrules: []\n`, at: '1day', path: 'profiles.dev.max_duration', message: /invalid duration "1day"/ },
+  { name: 'bad region', text: `version: "1"\nprofiles:\n  dev: { role_arn: ${ARN}, region: Ireland }\nrules: []\n`, at: 'Ireland', path: 'profiles.dev.region', message: /invalid AWS region "Ireland"/ },
+  // groups and users
+  { name: 'bad user name in group', text: 'version: "1"\ngroups:\n  team: [alice, "bob smith"]\nrules: []\n', at: '"bob smith"', path: 'groups.team[1]', message: /invalid user name "bob smith"/ },
+  { name: 'group not a list', text: 'version: "1"\ngroups:\n  team: alice\nrules: []\n', at: 'alice', path: 'groups.team', message: /`groups.team` must be a list, not the string "alice"/ },
+  { name: 'admins not a list', text: 'version: "1"\nrules: []\nadmins: erin\n', at: 'erin', path: 'admins', message: /`admins` must be a list/ },
+  { name: 'admin not a string', text: 'version: "1"\nrules: []\nadmins: [42]\n', at: '42', path: 'admins[0]', message: /`admins\[0\]` must be a string, not number 42/ },
+  // rules
+  { name: 'rule without name', text: doc('rules:\n  - effect: allow\n'), at: 'effect: allow', path: 'rules[0].name', message: /missing required key "name" in `rules\[0\]`/ },
+  { name: 'rule without effect', text: doc('rules:\n  - name: r\n'), at: 'name: r', path: 'rules[0].effect', message: /missing required key "effect"/ },
+  { name: 'unknown effect', text: doc('rules:\n  - name: r\n    effect: alow\n'), at: 'alow', path: 'rules[0].effect', message: /unknown effect "alow" \(did you mean "allow"\?\); allowed: allow, deny, require_approval, require_server, require_server_session/ },
+  { name: 'empty rule name', text: doc('rules:\n  - name: " "\n    effect: allow\n'), at: '" "', path: 'rules[0].name', message: /a name must be 1–128 printable characters/ },
+  { name: 'duplicate rule name', text: doc('rules:\n  - { name: r, effect: allow }\n  - { name: r, effect: deny }\n'), at: ['r,', 2], path: 'rules[1].name', message: /duplicate rule name "r" \(first used by rules\[0\]\)/ },
+  { name: 'unknown rule key', text: doc('rules:\n  - { name: r, effect: allow, condition: {} }\n'), at: 'condition:', path: 'rules[0].condition', message: /unknown key "condition" in rules\[0\] \(did you mean "conditions"\?\)/ },
+  { name: 'unknown condition key', text: doc('rules:\n  - { name: r, effect: allow, conditions: { profile: [dev] } }\n'), at: 'profile:', path: 'rules[0].conditions.profile', message: /unknown key "profile" in rules\[0\].conditions \(did you mean "profiles"\?\)/ },
+  { name: 'unknown profile in rule', text: doc('rules:\n  - { name: r, effect: allow, conditions: { profiles: [dve] } }\n'), at: 'dve', path: 'rules[0].conditions.profiles[0]', message: /unknown profile "dve" \(did you mean "dev"\?\): define it under `profiles`/ },
+  { name: 'unknown group in rule', text: doc('rules:\n  - { name: r, effect: allow, conditions: { groups: [teem] } }\n'), at: 'teem', path: 'rules[0].conditions.groups[0]', message: /unknown group "teem" \(did you mean "team"\?\)/ },
+  { name: 'unknown mode', text: doc('rules:\n  - { name: r, effect: allow, conditions: { mode: [servr] } }\n'), at: 'servr', path: 'rules[0].conditions.mode[0]', message: /unknown mode "servr" \(did you mean "server"\?\); allowed: server, cli, credential_process/ },
+  { name: 'users not a list', text: doc('rules:\n  - { name: r, effect: allow, conditions: { users: alice } }\n'), at: 'alice }', path: 'rules[0].conditions.users', message: /must be a list, not the string "alice"/ },
+  { name: 'reason not a string', text: doc('rules:\n  - { name: r, effect: allow, reason: [x] }\n'), at: '[x]', path: 'rules[0].reason', message: /`rules\[0\].reason` must be a string, not a list/ },
+  { name: 'session_table on deny', text: doc('rules:\n  - { name: r, effect: deny, session_table: sentinel-sessions }\n'), at: 'session_table', path: 'rules[0].session_table', message: /session_table has no meaning on a deny rule/ },
+  { name: 'bad session table name', text: doc('rules:\n  - { name: r, effect: allow, session_table: "a b" }\n'), at: '"a b"', path: 'rules[0].session_table', message: /invalid DynamoDB table name "a b"/ },
+  { name: 'max_server_duration on deny', text: doc('rules:\n  - { name: r, effect: deny, max_server_duration: 15m }\n'), at: 'max_server_duration', path: 'rules[0].max_server_duration', message: /max_server_duration has no meaning on a deny rule/ },
+  { name: 'bare-number max_server_duration', text: doc('rules:\n  - { name: r, effect: require_server, max_server_duration: 900 }\n'), at: '900', path: 'rules[0].max_server_duration', message: /write "900s" rather than a bare number 900/ },
+  // time windows
+  { name: 'time without days or hours', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { timezone: UTC }\n'), at: '{ timezone', path: 'rules[0].conditions.time', message: /a time condition needs `days`, `hours` or both/ },
+  { name: 'empty time', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time:\n'), at: 'time:', path: 'rules[0].conditions.time', message: /a time condition needs `days`, `hours` or both/ },
+  { name: 'unknown weekday', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { days: [Monday] }\n'), at: 'Monday', path: 'rules[0].conditions.time.days[0]', message: /unknown weekday "Monday" \(did you mean "monday"\?\)/ },
+  { name: 'abbreviated weekday', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { days: [mon] }\n'), at: 'mon]', path: 'rules[0].conditions.time.days[0]', message: /unknown weekday "mon"; allowed: sunday, monday/ },
+  { name: 'empty days', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { days: [] }\n'), at: '[]', path: 'rules[0].conditions.time.days', message: /days is empty/ },
+  { name: 'unknown timezone', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { days: [monday], timezone: Europe/Pariss }\n'), at: 'Europe/Pariss', path: 'rules[0].conditions.time.timezone', message: /unknown timezone "Europe\/Pariss"/ },
+  { name: 'hour without leading zero', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { hours: { start: "9:00", end: "17:00" } }\n'), at: '"9:00"', path: 'rules[0].conditions.time.hours.start', message: /invalid time of day "9:00": use HH:MM from 00:00 to 23:59/ },
+  { name: 'hour 24:00', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { hours: { start: "09:00", end: "24:00" } }\n'), at: '"24:00"', path: 'rules[0].conditions.time.hours.end', message: /invalid time of day "24:00"/ },
+  { name: 'hour as a number', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { hours: { start: 900, end: "17:00" } }\n'), at: '900', path: 'rules[0].conditions.time.hours.start', message: /`rules\[0\].conditions.time.hours.start` must be a string, not number 900/ },
+  { name: 'hours missing end', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { hours: { start: "09:00" } }\n'), at: '{ start', path: 'rules[0].conditions.time.hours.end', message: /missing required key "end"/ },
+  { name: 'empty hour window', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { hours: { start: "09:00", end: "09:00" } }\n'), at: ['"09:00"', 2], path: 'rules[0].conditions.time.hours.end', message: /hours start and end are equal/ },
+  // approvals
+  { name: 'approval without approvers', text: doc('rules: []\napprovals:\n  - { name: a, profiles: [dev] }\n'), at: '{ name: a', path: 'approvals[0]', message: /approval rule "a" names no one/ },
+  { name: 'approval with empty profiles', text: doc('rules: []\napprovals:\n  - { name: a, profiles: [], approvers: [bob] }\n'), at: ['[]', 2], path: 'approvals[0].profiles', message: /`approvals\[0\].profiles` must list at least one entry/ },
+  { name: 'approval with unknown approver group', text: doc('rules: []\napprovals:\n  - { name: a, profiles: [dev], approver_groups: [sre] }\n'), at: 'sre', path: 'approvals[0].approver_groups[0]', message: /unknown group "sre"/ },
+  { name: 'auto_approve without users', text: doc('rules: []\napprovals:\n  - { name: a, profiles: [dev], approvers: [bob], auto_approve: { max_duration: 1h } }\n'), at: '{ max_duration', path: 'approvals[0].auto_approve.users', message: /missing required key "users"/ },
+  { name: 'duplicate approval name', text: doc('rules: []\napprovals:\n  - { name: a, profiles: [dev], approvers: [bob] }\n  - { name: a, profiles: [dev], approvers: [bob] }\n'), at: ['a,', 2], path: 'approvals[1].name', message: /duplicate approval rule name "a"/ },
+  // break-glass
+  { name: 'break-glass without users', text: doc('rules: []\nbreakglass:\n  - { name: b, profiles: [dev], reason_codes: [incident] }\n'), at: '{ name: b', path: 'breakglass[0].users', message: /missing required key "users"/ },
+  { name: 'bad reason code', text: doc('rules: []\nbreakglass:\n  - { name: b, profiles: [dev], users: [alice], reason_codes: [Incident] }\n'), at: 'Incident', path: 'breakglass[0].reason_codes[0]', message: /invalid reason code "Incident"/ },
+  { name: 'rate limit zero', text: doc('rules: []\nbreakglass:\n  - { name: b, profiles: [dev], users: [alice], reason_codes: [incident], rate_limit: { max_per_user: 0 } }\n'), at: '0 }', path: 'breakglass[0].rate_limit.max_per_user', message: /must be a positive whole number/ },
+  { name: 'rate limit unknown key', text: doc('rules: []\nbreakglass:\n  - { name: b, profiles: [dev], users: [alice], reason_codes: [incident], rate_limit: { per_user: 1 } }\n'), at: 'per_user', path: 'breakglass[0].rate_limit.per_user', message: /unknown key "per_user"/ },
+  { name: 'unknown profile in break-glass', text: doc('rules: []\nbreakglass:\n  - { name: b, profiles: [prod], users: [alice], reason_codes: [incident] }\n'), at: 'prod', path: 'breakglass[0].profiles[0]', message: /unknown profile "prod"/ },
+];
+
+describe('validation errors', () => {
+  it.each(CASES)('$name', ({ text, at, path, message }) => {
+    const { line, col } = positionOf(text, at);
+    const issues = errorsOf(text);
+    const match = issues.find((issue) => message.test(issue.message));
+    expect(match, `issues were: ${issues.map(formatIssue).join(' | ')}`).toBeDefined();
+    expect(match).toMatchObject({ file: 'p.yaml', line, col, path, severity: 'error' });
+  });
+
+  it('reports every error of a document at once, in document order', () => {
+    const text = doc(
+      'admins: [ok, "not ok"]\nrules:\n  - { name: r, effect: alow }\n  - { name: s, effect: allow, conditions: { mode: [tty] } }\n',
+    );
+    const issues = errorsOf(text);
+    expect(issues.map((issue) => ({ line: issue.line, col: issue.col, path: issue.path }))).toEqual([
+      { ...positionOf(text, '"not ok"'), path: 'admins[1]' },
+      { ...positionOf(text, 'alow'), path: 'rules[0].effect' },
+      { ...positionOf(text, 'tty'), path: 'rules[1].conditions.mode[0]' },
+    ]);
+  });
+
+  it('parsePolicy throws a typed error carrying every issue', () => {
+    const error = (() => {
+      try {
+        parsePolicy('version: "3"\nrules: {}\n', 'bad.yaml');
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(error).toBeInstanceOf(PolicyValidationError);
+    const typed = error as PolicyValidationError;
+    expect(typed.code).toBe('INVALID_POLICY');
+    expect(typed.issues).toHaveLength(2);
+    expect(typed.message).toBe('bad.yaml:1:10: unsupported policy version "3": this Sentinel reads version "1" (and 1 more)');
+  });
+
+  it('formats issues as file:line:col: message', () => {
+    const [issue] = errorsOf('version: "1"\nrules: []\nadmin: []\n');
+    expect(formatIssue(issue!)).toBe(
+      'p.yaml:3:1: unknown key "admin" at the top level (did you mean "admins"?); allowed: version, profiles, groups, rules, approvals, breakglass, admins',
+    );
+  });
+
+  it('refuses documents over the size limit before parsing them', () => {
+    const issues = errorsOf(`version: "1"\nrules: []\n#${'x'.repeat(1024 * 1024)}\n`);
+    expect(issues).toEqual([{ file: 'p.yaml', line: 1, col: 1, path: '', severity: 'error', message: 'policy is larger than 1048576 bytes' }]);
+  });
+
+  it('bounds alias expansion (no "billion laughs")', () => {
+    const lines = ['version: "1"', 'a0: &a0 [x]'];
+    for (let i = 1; i < 12; i++) lines.push(`a${i}: &a${i} [${Array(8).fill(`*a${i - 1}`).join(', ')}]`);
+    lines.push('rules:', '  - name: r', '    effect: allow', '    conditions: { users: *a11 }');
+    const issues = errorsOf(lines.join('\n'));
+    expect(issues.some((issue) => /too many alias references|unknown key "a0"/.test(issue.message))).toBe(true);
+  });
+});
