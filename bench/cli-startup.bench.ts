@@ -1,0 +1,43 @@
+/**
+ * Start-up time of the `sentinel` launcher against bare Node.
+ *
+ *   npx tsx bench/cli-startup.bench.ts [runs]
+ *
+ * Runs `node -e 0` and `./bin/sentinel --version` alternately (so a load spike hits
+ * both alike) and prints median, minimum and maximum wall-clock times and the ratio of
+ * the medians. A figure to watch, not a pass/fail test.
+ */
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const runs = Number(process.argv[2] ?? 21);
+const commands: [label: string, command: string, args: string[]][] = [
+  ['node -e 0', process.execPath, ['-e', '0']],
+  ['./bin/sentinel --version', path.join(root, 'bin', 'sentinel'), ['--version']],
+];
+
+function once(command: string, args: string[]): number {
+  const started = process.hrtime.bigint();
+  const result = spawnSync(command, args, { cwd: root });
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
+  return Number(process.hrtime.bigint() - started) / 1e6;
+}
+
+// Warm-up, and a rebuild of a stale bundle that must not be timed.
+for (const [, command, args] of commands) once(command, args);
+const times = commands.map((): number[] => []);
+for (let run = 0; run < runs; run++) {
+  commands.forEach(([, command, args], index) => times[index]?.push(once(command, args)));
+}
+
+const medians = times.map((samples) => {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { median: sorted[Math.floor(sorted.length / 2)] ?? 0, min: sorted[0] ?? 0, max: sorted.at(-1) ?? 0 };
+});
+commands.forEach(([label], index) => {
+  const { median, min, max } = medians[index] ?? { median: 0, min: 0, max: 0 };
+  console.log(`${label.padEnd(26)} median ${median.toFixed(1)} ms  min ${min.toFixed(1)}  max ${max.toFixed(1)}  (${runs} runs)`);
+});
+console.log(`ratio of medians: ${((medians[1]?.median ?? 0) / (medians[0]?.median ?? 1)).toFixed(2)}`);

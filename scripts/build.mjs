@@ -1,0 +1,114 @@
+// Builds the deployable artefacts with esbuild.
+//
+//   node scripts/build.mjs             the CLI bundle and one bundle per Lambda function
+//   node scripts/build.mjs --cli-only  just the CLI bundle (the `prepare` script and bin/sentinel)
+//
+// Outputs are written to a temporary name and renamed into place, so a process that
+// loads a bundle (bin/sentinel, possibly several at once) never sees half a file.
+
+import { mkdir, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const args = process.argv.slice(2);
+const unknown = args.filter((arg) => arg !== '--cli-only');
+if (unknown.length > 0) {
+  process.stderr.write(`build: unknown argument ${unknown[0]} (usage: node scripts/build.mjs [--cli-only])\n`);
+  process.exit(2);
+}
+const cliOnly = args.includes('--cli-only');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  sourcemap: 'linked',
+  minifyWhitespace: true,
+  minifySyntax: true,
+  // Error classes name themselves after `new.target.name`; bundling may rename them.
+  keepNames: true,
+  write: false,
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+/** Writes esbuild's in-memory outputs atomically, stamped with the build's start time. */
+async function writeOutputs(outputFiles, startedAt) {
+  for (const file of outputFiles) {
+    await mkdir(path.dirname(file.path), { recursive: true });
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    await writeFile(temporary, file.contents);
+    // A source edited while we were building is newer than the bundle, so
+    // bin/sentinel rebuilds on its next run instead of serving stale code.
+    await utimes(temporary, startedAt, startedAt);
+    await rename(temporary, file.path);
+  }
+}
+
+function kilobytes(outputFiles, extension) {
+  const file = outputFiles.find((output) => output.path.endsWith(extension));
+  return file === undefined ? '?' : `${(file.contents.byteLength / 1024).toFixed(1)} kB`;
+}
+
+async function buildCli() {
+  const startedAt = new Date();
+  const outfile = path.join(root, 'dist/cli/sentinel.cjs');
+  const result = await build({
+    ...common,
+    entryPoints: [path.join(root, 'src/cli/main.ts')],
+    outfile,
+    // CommonJS loads faster than an ES module graph and lets bin/sentinel `require` it;
+    // dynamic `import()`s of policy modules become lazy initialisers inside the bundle.
+    format: 'cjs',
+  });
+  await writeOutputs(result.outputFiles, startedAt);
+  process.stdout.write(`built dist/cli/sentinel.cjs (${kilobytes(result.outputFiles, '.cjs')})\n`);
+}
+
+async function buildFunctions() {
+  const startedAt = new Date();
+  const directory = path.join(root, 'functions');
+  let entries = [];
+  try {
+    entries = await readdir(directory, { withFileTypes: true });
+  } catch (error) {
+    if (error.code !== 'ENOENT') throw error;
+  }
+  const names = entries
+    .filter((entry) => entry.isFile() && entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts'))
+    .map((entry) => entry.name.slice(0, -'.ts'.length))
+    .sort();
+  // Bundles of functions that no longer exist must not be deployed.
+  await rm(path.join(root, 'dist/functions'), { recursive: true, force: true });
+  if (names.length === 0) {
+    process.stdout.write('no functions/*.ts: built no function bundles\n');
+    return;
+  }
+  await Promise.all(
+    names.map(async (name) => {
+      const result = await build({
+        ...common,
+        entryPoints: [path.join(directory, `${name}.ts`)],
+        outfile: path.join(root, 'dist/functions', name, 'index.mjs'),
+        format: 'esm',
+        // Bundled CommonJS dependencies call `require`, which an ES module lacks.
+        banner: {
+          js: "import { createRequire as __sentinelCreateRequire } from 'node:module'; const require = __sentinelCreateRequire(import.meta.url);",
+        },
+      });
+      await writeOutputs(result.outputFiles, startedAt);
+      process.stdout.write(`built dist/functions/${name}/index.mjs (${kilobytes(result.outputFiles, '.mjs')})\n`);
+    }),
+  );
+}
+
+try {
+  await buildCli();
+  if (!cliOnly) await buildFunctions();
+} catch (error) {
+  // esbuild has already printed its diagnostics (logLevel: 'warning').
+  if (!Array.isArray(error?.errors)) process.stderr.write(`build: ${error?.stack ?? error}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,72 @@
+/**
+ * `sentinel policy lint FILE… [--strict]` — validation, then advice on valid policies.
+ */
+
+import { Command } from 'commander';
+import type { PolicyIssue } from '../../policy/types.js';
+import { EXIT_ERROR, EXIT_OK } from '../exitCodes.js';
+import { outputFormat, writeErr, writeJson, writeOut } from '../output.js';
+
+interface LintOptions {
+  strict?: boolean;
+  defaultSessionTable?: string;
+}
+
+/** The `lint` subcommand of `sentinel policy`. */
+export function policyLintCommand(): Command {
+  return new Command('lint')
+    .description('validate policy files, then warn about rules that are likely mistakes')
+    .argument('<file...>', 'policy files (YAML)')
+    .option('--strict', 'exit 1 when there are warnings')
+    .option(
+      '--default-session-table <table>',
+      "the deployment's default session table (SENTINEL_DEFAULT_SESSION_TABLE), for advice that depends on it",
+    )
+    .action(async (files: string[], options: LintOptions, command: Command) => {
+      const [{ readPolicyFile, isValid, errorLines, warningLines, jsonErrors, jsonProblem }, { formatIssue }, { lintPolicy }] =
+        await Promise.all([import('../policyFile.js'), import('../../policy/parse.js'), import('../../policy/lint.js')]);
+      const defaultSessionTable = options.defaultSessionTable === '' ? undefined : options.defaultSessionTable;
+
+      const reports = await Promise.all(
+        files.map(async (file) => {
+          const loaded = await readPolicyFile(file);
+          if (!isValid(loaded)) {
+            return { file, errorText: errorLines(loaded), errorJson: jsonErrors(loaded), warnings: [] as PolicyIssue[] };
+          }
+          const findings = lintPolicy(loaded.policy, { file, defaultSessionTable });
+          // Lint reports advice; should a lint rule ever report an error, it still fails the run.
+          const errors = findings.filter((issue) => issue.severity === 'error');
+          return {
+            file,
+            errorText: errors.map((issue) => formatIssue(issue)),
+            errorJson: errors.map(jsonProblem),
+            warnings: [...loaded.warnings, ...findings.filter((issue) => issue.severity !== 'error')],
+          };
+        }),
+      );
+      const hasErrors = reports.some((report) => report.errorJson.length > 0);
+      const hasWarnings = reports.some((report) => report.warnings.length > 0);
+
+      if (outputFormat(command) === 'json') {
+        writeJson({
+          files: reports.map((report) => ({
+            file: report.file,
+            valid: report.errorJson.length === 0,
+            errors: report.errorJson,
+            warnings: report.warnings.map(jsonProblem),
+          })),
+        });
+      } else {
+        // Errors first, on stderr as `validate` prints them; warnings are lint's findings, on stdout.
+        writeErr(reports.flatMap((report) => report.errorText));
+        writeOut(
+          reports.flatMap((report) => {
+            if (report.errorJson.length > 0) return [];
+            if (report.warnings.length === 0) return [`${report.file}: valid, no warnings`];
+            return warningLines(report.warnings);
+          }),
+        );
+      }
+      process.exitCode = hasErrors || (options.strict === true && hasWarnings) ? EXIT_ERROR : EXIT_OK;
+    });
+}

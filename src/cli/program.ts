@@ -1,0 +1,57 @@
+/**
+ * The `sentinel` command tree and how its outcome becomes an exit code.
+ *
+ * Start-up is a hot path (every `credential_process` call runs it), so only commander
+ * and the command definitions load eagerly; each action imports what it needs.
+ */
+
+import { Command, CommanderError, Option } from 'commander';
+import packageJson from '../../package.json' with { type: 'json' };
+import { SentinelError } from '../errors.js';
+import { policyCommand } from './commands/policy.js';
+import { EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './exitCodes.js';
+import { OUTPUT_FORMATS } from './output.js';
+
+/** Settings every command needs; `addCommand` does not pass them on, so apply them to the tree. */
+function configureTree(command: Command): void {
+  command.exitOverride().showHelpAfterError('(run with --help for usage)');
+  for (const subcommand of command.commands) configureTree(subcommand);
+}
+
+/** The whole `sentinel` program, ready to parse. */
+export function createProgram(): Command {
+  const program = new Command('sentinel')
+    .description('policy-gated AWS credentials: run commands with short-lived credentials for a profile')
+    .version(packageJson.version)
+    .addOption(new Option('--output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
+    .addCommand(policyCommand());
+  configureTree(program);
+  return program;
+}
+
+/**
+ * Runs the program on `argv` (as `process.argv`) and returns the exit code:
+ * 0 success, 1 error, 2 usage error (docs/cli.md).
+ */
+export async function run(argv: readonly string[]): Promise<number> {
+  const program = createProgram();
+  try {
+    process.exitCode = undefined;
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Commander has already printed the message, or the help or version asked for
+      // (exit code 0); help shown because a command is missing is a usage error.
+      return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    if (error instanceof SentinelError) {
+      process.stderr.write(`sentinel: ${error.message}\n`);
+      return EXIT_ERROR;
+    }
+    // A bug: say so without dumping internals on the user.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`sentinel: internal error: ${message}\n`);
+    return EXIT_ERROR;
+  }
+}
