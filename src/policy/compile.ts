@@ -11,6 +11,7 @@
  * The matching logic is written independently of the reference evaluator on purpose:
  * the property tests compare the two, and would prove nothing if they shared it.
  */
+import { defaultDeny, defaultReason } from './outcome.js';
 import { MINUTES_PER_DAY, localMinuteOfWeekFast } from './time.js';
 import type { Decision, EvaluationContext, EvaluationRequest, Mode, Policy, Rule } from './types.js';
 
@@ -125,16 +126,7 @@ export function compilePolicy(policy: Policy): CompiledPolicy {
         }
         return decision(rule, request, context);
       }
-      return {
-        effect: 'deny',
-        rule: '',
-        ruleIndex: -1,
-        reason: 'no matching rule',
-        requiresServerMode: false,
-        requiresSessionTracking: false,
-        sessionTable: null,
-        maxServerDurationSeconds: null,
-      };
+      return defaultDeny();
     },
   };
 }
@@ -262,21 +254,6 @@ function inWindow(window: CompiledWindow, ms: number): boolean {
   // Also right for start == end (and NaN bounds): no minute is both >= start and < end.
   if (!window.wraps) return minute >= window.start && minute < window.end && (window.days & bit) !== 0;
   return (minute >= window.start && (window.days & bit) !== 0) || (minute < window.end && (window.previousDays & bit) !== 0);
-}
-
-function defaultReason(effect: Rule['effect'], name: string): string {
-  switch (effect) {
-    case 'allow':
-      return `allowed by rule "${name}"`;
-    case 'deny':
-      return `denied by rule "${name}"`;
-    case 'require_approval':
-      return `rule "${name}" requires an approved access request`;
-    case 'require_server':
-      return `rule "${name}" requires server mode`;
-    case 'require_server_session':
-      return `rule "${name}" requires server mode with session tracking`;
-  }
 }
 
 function decision(rule: CompiledRule, request: EvaluationRequest, context: EvaluationContext | undefined): Decision {

@@ -3,6 +3,7 @@
  * read like the specification rather than to be fast. `compilePolicy` must give the
  * same decision for every policy and request; the property tests hold it to that.
  */
+import { defaultDeny, defaultReason } from './outcome.js';
 import { localTime } from './time.js';
 import type { Decision, EvaluationContext, EvaluationRequest, Policy, Rule, TimeWindow } from './types.js';
 
@@ -17,16 +18,7 @@ export function evaluatePolicy(policy: Policy, request: EvaluationRequest, conte
   for (const [index, rule] of policy.rules.entries()) {
     if (ruleMatches(policy, rule, request)) return decide(rule, index, request, context);
   }
-  return {
-    effect: 'deny',
-    rule: '',
-    ruleIndex: -1,
-    reason: 'no matching rule',
-    requiresServerMode: false,
-    requiresSessionTracking: false,
-    sessionTable: null,
-    maxServerDurationSeconds: null,
-  };
+  return defaultDeny();
 }
 
 function isAny(list: readonly unknown[] | undefined): boolean {
@@ -66,27 +58,12 @@ function effectiveTable(rule: Rule, request: EvaluationRequest, context: Evaluat
   return rule.sessionTable || request.sessionTable || context.defaultSessionTable || null;
 }
 
-function defaultReason(rule: Rule): string {
-  switch (rule.effect) {
-    case 'allow':
-      return `allowed by rule "${rule.name}"`;
-    case 'deny':
-      return `denied by rule "${rule.name}"`;
-    case 'require_approval':
-      return `rule "${rule.name}" requires an approved access request`;
-    case 'require_server':
-      return `rule "${rule.name}" requires server mode`;
-    case 'require_server_session':
-      return `rule "${rule.name}" requires server mode with session tracking`;
-  }
-}
-
 function decide(rule: Rule, index: number, request: EvaluationRequest, context: EvaluationContext): Decision {
   const table = effectiveTable(rule, request, context);
   const base = {
     rule: rule.name,
     ruleIndex: index,
-    reason: rule.reason ?? defaultReason(rule),
+    reason: rule.reason ?? defaultReason(rule.effect, rule.name),
     maxServerDurationSeconds: rule.maxServerDurationSeconds ?? null,
   };
   const server = request.mode === 'server';
