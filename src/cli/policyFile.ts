@@ -18,8 +18,6 @@ export interface PolicyFile {
   readError?: string;
   /** Validation errors, in document order. */
   errors: PolicyIssue[];
-  /** Warnings the parser reported alongside a valid document (none today; lint makes warnings). */
-  warnings: PolicyIssue[];
 }
 
 /** A problem as the JSON outputs show it; `line`/`col` are null when the file was unreadable. */
@@ -50,13 +48,11 @@ export async function readPolicyFile(file: string): Promise<PolicyFile> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    return { file, readError: `cannot read file: ${describeReadError(error)}`, errors: [], warnings: [] };
+    return { file, readError: `cannot read file: ${describeReadError(error)}`, errors: [] };
   }
+  // loadPolicy reports errors only (warnings are lint's), and a policy exactly when there are none.
   const { policy, issues } = loadPolicy(text, file);
-  const errors = issues.filter((issue) => issue.severity === 'error');
-  const warnings = issues.filter((issue) => issue.severity !== 'error');
-  if (errors.length > 0 || policy === undefined) return { file, errors, warnings };
-  return { file, policy, errors, warnings };
+  return policy === undefined ? { file, errors: issues } : { file, policy, errors: [] };
 }
 
 /** Whether the file was read and holds a valid policy. */
@@ -70,9 +66,9 @@ export function errorLines(result: PolicyFile): string[] {
   return result.errors.map((issue) => formatIssue(issue));
 }
 
-/** Warnings as `file:line:col: warning: message` lines (formatIssue adds the `warning:`). */
+/** Lint warnings as `file:line:col: warning: message` lines (formatIssue adds the `warning:`). */
 export function warningLines(warnings: readonly PolicyIssue[]): string[] {
-  return warnings.map((issue) => formatIssue({ ...issue, severity: 'warning' }));
+  return warnings.map((issue) => formatIssue(issue));
 }
 
 /** The file's errors for JSON output. */
