@@ -14,3 +14,23 @@ export class SentinelError extends Error {
     this.code = code;
   }
 }
+
+/**
+ * A refusal the caller can act on later: `RATE_LIMITED` or `UNAVAILABLE`.
+ * `retryAfterSeconds` becomes the `Retry-After` header.
+ */
+export class RetryableError extends SentinelError {
+  readonly retryAfterSeconds: number;
+
+  constructor(code: 'RATE_LIMITED' | 'UNAVAILABLE', message: string, retryAfterSeconds: number, options?: { cause?: unknown }) {
+    super(code, message, options);
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** A dependency (DynamoDB, STS) failed or answered something unusable: fail closed, 503. */
+export class UnavailableError extends RetryableError {
+  constructor(message: string, options?: { cause?: unknown; retryAfterSeconds?: number }) {
+    super('UNAVAILABLE', message, options?.retryAfterSeconds ?? 1, options);
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * The HTTP contract the functions and the CLI share (DESIGN.md, HTTP API).
+ *
+ * Types only, so the CLI can import them without pulling in validation code; the
+ * request schemas that enforce these shapes live in src/api/schemas.ts.
+ */
+
+import type { Mode } from '../policy/types.js';
+import type { Denial } from './denial.js';
+
+/** Every stable error code the API answers with. The status of each lives in src/http/errors.ts. */
+export const ERROR_CODES = [
+  'INVALID_REQUEST',
+  'INVALID_IDENTITY',
+  'IAM_AUTH_REQUIRED',
+  'POLICY_DENY',
+  'SERVER_MODE_REQUIRED',
+  'SESSION_TRACKING_REQUIRED',
+  'SERVER_SESSION_REQUIRED',
+  'APPROVAL_REQUIRED',
+  'SESSION_REVOKED',
+  'SESSION_ENDED',
+  'SESSION_EXPIRED',
+  'NOT_OWNER',
+  'NOT_ADMIN',
+  'NOT_FOUND',
+  'UNKNOWN_PROFILE',
+  'CONFLICT',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+  'INTERNAL',
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** `{ error: { code, message, requestId, denial? } }` */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; requestId: string; denial?: Denial };
+}
+
+/** `POST /v1/credentials` */
+export interface CredentialsRequest {
+  profile: string;
+  mode: Mode;
+  /** The client's session table (`--session-table` / `SENTINEL_SESSION_TABLE`); on a refresh, the session's table. */
+  sessionTable?: string;
+  durationSeconds?: number;
+  /** Refresh of a server-mode session. */
+  sessionId?: string;
+}
+
+export interface VendedCredentials {
+  accessKeyId: string;
+  secretAccessKey: string;
+  sessionToken: string;
+  /** ISO-8601 UTC. */
+  expiration: string;
+}
+
+export interface CredentialsResponse {
+  credentials: VendedCredentials;
+  session: { id: string; table: string; expiresAt: string } | null;
+  sourceIdentity: string;
+  profile: string;
+  region?: string;
+  decision: { effect: 'allow'; rule: string };
+}
+
+/** `GET /v1/whoami` */
+export interface WhoamiResponse {
+  user: string;
+  arn: string;
+  accountId: string;
+  admin: boolean;
+}
+
+/** What one mode would get for a profile (`GET /v1/profiles`). */
+export interface ProfileModeOutcome {
+  effect: 'allow' | 'deny' | 'require_approval';
+  rule: string;
+  requiresServerMode: boolean;
+  requiresSessionTracking: boolean;
+}
+
+/** `GET /v1/profiles`: the profiles the caller could get (some mode is not a plain deny). */
+export interface ProfilesResponse {
+  profiles: Array<{
+    name: string;
+    region?: string;
+    maxDurationSeconds?: number;
+    modes: Record<Mode, ProfileModeOutcome>;
+  }>;
+  policyVersion: number;
+}
+
+/** `GET /v1/policy` */
+export interface PolicyDocumentResponse {
+  text: string;
+  version: number;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+/** `PUT /v1/policy`: `expectedVersion` 0 when no policy is stored yet. */
+export interface PutPolicyRequest {
+  text: string;
+  expectedVersion: number;
+}
+
+export interface PutPolicyResponse {
+  version: number;
+  updatedAt: string;
+}
+
+/** `POST /v1/policy/evaluate`: `user` other than the caller is for admins only. */
+export interface EvaluateRequest {
+  profile: string;
+  mode: Mode;
+  user?: string;
+  /** RFC 3339; default now. */
+  time?: string;
+  sessionTable?: string;
+}
+
+export interface EvaluateResponse {
+  user: string;
+  profile: string;
+  mode: Mode;
+  time: string;
+  effect: 'allow' | 'deny' | 'require_approval';
+  rule: string;
+  ruleIndex: number;
+  reason: string;
+  requiresServerMode: boolean;
+  requiresSessionTracking: boolean;
+  sessionTable: string | null;
+  maxServerDurationSeconds: number | null;
+  denial: Denial | null;
+  policyVersion: number;
+}
+
+/** `POST /v1/sessions/{id}/end` */
+export interface EndSessionRequest {
+  /** The table the session lives in (the `session.table` of the credentials response); default the deployment's. */
+  sessionTable?: string;
+}
+
+export interface EndSessionResponse {
+  id: string;
+  status: 'ended';
+  endedAt: string;
+}

@@ -1,0 +1,266 @@
+/**
+ * Deployment configuration, read and validated once at cold start (STYLE.md 6).
+ *
+ * `loadConfig(env)` reads the `SENTINEL_*` variables below, rejects unknown
+ * `SENTINEL_*` keys and stops at the first bad value with a message naming it.
+ * The local stack builds a SentinelConfig directly (that is the only way to get the
+ * `dev` issuer: no environment variable selects it).
+ */
+
+import { z } from 'zod';
+import { SentinelError } from './errors.js';
+import type { IdentityRules } from './identity/types.js';
+import { parseDuration } from './policy/parse.js';
+import { didYouMean } from './policy/suggest.js';
+
+export interface SentinelConfig {
+  /** AWS region of the deployment (`AWS_REGION`, set by Lambda). */
+  region: string;
+  /** The deployment's own account (`SENTINEL_ACCOUNT_ID`). */
+  accountId: string;
+  /** `SENTINEL_CONFIG_TABLE`, default `<prefix>config` (`sentinel-config`); must carry the prefix. */
+  configTable: string;
+  /**
+   * `SENTINEL_DEFAULT_SESSION_TABLE`: the session table of issuances whose rule and
+   * request name none. Unset, empty or `none` = no default (undefined); no built-in
+   * default, the shipped serverless.yml and the local stack set `sentinel-sessions`.
+   */
+  defaultSessionTable?: string;
+  /** `SENTINEL_TABLE_PREFIX`, default `sentinel-`: every table Sentinel touches carries it. */
+  tablePrefix: string;
+  /** `SENTINEL_IDENTITY_ROLE_PATTERNS` (comma list, default `AWSReservedSSO_*`), `SENTINEL_ALLOWED_ACCOUNTS` (comma list, default the own account). */
+  identity: IdentityRules;
+  /** `SENTINEL_POLICY_TTL` whole seconds 0–300, default 10: how stale a cached policy may be (0 = read every time). */
+  policyTtlSeconds: number;
+  /** `SENTINEL_RATE_LIMIT_REQUESTS` (≥ 1) per `SENTINEL_RATE_LIMIT_WINDOW` seconds (1–86,400), per user; default 60 per 60. */
+  rateLimit: { requests: number; windowSeconds: number };
+  /**
+   * `SENTINEL_MAX_SESSION_LIFETIME` (duration such as `12h`, default 12h, from 15m to
+   * 168h): a session's hard cap. It may exceed STS's 12 h because a session outlives
+   * one set of credentials: each refresh moves its expiry on, never past this cap.
+   */
+  maxSessionLifetimeSeconds: number;
+  /** `SENTINEL_AUDIT_RETENTION_DAYS` (1–3650, default 90), in seconds: how long records outlive their end (the `ttl`). */
+  auditRetentionSeconds: number;
+  /** `SENTINEL_BOOTSTRAP_ADMINS` (comma list): admins before any policy names some. */
+  bootstrapAdmins: string[];
+  /** `SENTINEL_ISSUER`: only `sts` in a deployment; `dev` exists only in the local stack. */
+  issuer: 'sts' | 'dev';
+  /** `SENTINEL_DYNAMODB_ENDPOINT`: a DynamoDB endpoint override (DynamoDB Local); absent in AWS. */
+  dynamodbEndpoint?: string;
+}
+
+/** Every `SENTINEL_*` variable `loadConfig` reads; any other `SENTINEL_*` key is a mistake. */
+export const CONFIG_KEYS = [
+  'SENTINEL_ACCOUNT_ID',
+  'SENTINEL_TABLE_PREFIX',
+  'SENTINEL_CONFIG_TABLE',
+  'SENTINEL_DEFAULT_SESSION_TABLE',
+  'SENTINEL_IDENTITY_ROLE_PATTERNS',
+  'SENTINEL_ALLOWED_ACCOUNTS',
+  'SENTINEL_POLICY_TTL',
+  'SENTINEL_RATE_LIMIT_REQUESTS',
+  'SENTINEL_RATE_LIMIT_WINDOW',
+  'SENTINEL_MAX_SESSION_LIFETIME',
+  'SENTINEL_AUDIT_RETENTION_DAYS',
+  'SENTINEL_BOOTSTRAP_ADMINS',
+  'SENTINEL_ISSUER',
+  'SENTINEL_DYNAMODB_ENDPOINT',
+] as const;
+
+/**
+ * Variables the `sentinel` CLI reads on a user's machine. Set on a deployment they do
+ * nothing, so they are refused like any unknown key, with a pointer to what was meant.
+ */
+const CLIENT_KEYS: Readonly<Record<string, string>> = {
+  SENTINEL_SESSION_TABLE: ' (the sentinel CLI reads it; the deployment default is SENTINEL_DEFAULT_SESSION_TABLE)',
+  SENTINEL_API_URL: ' (the sentinel CLI reads it)',
+  SENTINEL_PROFILE: ' (sentinel exec sets it for the command it runs)',
+};
+
+/** The shortest and longest session lifetime cap: a session outlives one set of credentials (refreshes move it on), so the cap may exceed STS's 12 h. */
+const MIN_LIFETIME_SECONDS = 15 * 60;
+const MAX_LIFETIME_SECONDS = 7 * 24 * 3600;
+const DAY_SECONDS = 86_400;
+
+const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
+const ACCOUNT = /^\d{12}$/;
+/** DynamoDB table names: 3–255 of these characters. */
+const TABLE = /^[A-Za-z0-9_.-]{3,255}$/;
+const PREFIX = /^[A-Za-z0-9_.-]{1,64}$/;
+/** IAM role-name characters plus `*` wildcards (no comma: it separates the list). */
+const ROLE_PATTERN = /^[\w+=.@*-]{1,64}$/;
+/** A policy user name (DESIGN.md, Identity), comma excluded for the same reason. */
+const USER = /^[\w+=.@-]{1,64}(?:\/[\w+=.@-]{1,64})?$/;
+const WHOLE_NUMBER = /^\d+$/;
+
+/** A whole number in [min, max]; `what` names the unit in messages. */
+function wholeNumber(min: number, max: number, what: string) {
+  return z
+    .string()
+    .regex(WHOLE_NUMBER, { error: (issue) => `${JSON.stringify(issue.input)} is not a whole number of ${what}` })
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, { error: (issue) => `${String(issue.input)} ${what} is below the minimum of ${min}` })
+        .max(max, { error: (issue) => `${String(issue.input)} ${what} is above the maximum of ${max}` }),
+    );
+}
+
+function list(entry: z.ZodType<string, string>) {
+  return z
+    .string()
+    .transform((text) => text.split(',').map((item) => item.trim()))
+    .superRefine((items, context) => {
+      const empty = items.indexOf('');
+      if (empty >= 0) context.addIssue({ code: 'custom', message: `entry ${empty + 1} of the comma-separated list is empty` });
+    })
+    .pipe(z.array(entry));
+}
+
+function tableName(prefix: string) {
+  return z
+    .string()
+    .regex(TABLE, { error: (issue) => `${JSON.stringify(issue.input)} is not a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -)` })
+    .refine((name) => name.startsWith(prefix) && name.length > prefix.length, {
+      error: (issue) => `${JSON.stringify(issue.input)} does not carry the table prefix "${prefix}" (SENTINEL_TABLE_PREFIX): Sentinel's IAM statements cover only prefixed tables`,
+    });
+}
+
+const accountId = z.string().regex(ACCOUNT, { error: (issue) => `${JSON.stringify(issue.input)} is not a 12-digit AWS account id` });
+
+const SCHEMAS = {
+  region: z.string().regex(REGION, { error: (issue) => `${JSON.stringify(issue.input)} is not an AWS region name such as "eu-west-1"` }),
+  accountId,
+  tablePrefix: z.string().regex(PREFIX, {
+    error: (issue) => `${JSON.stringify(issue.input)} is not a table-name prefix (1 to 64 of A-Z a-z 0-9 _ . -)`,
+  }),
+  rolePatterns: list(
+    z.string().regex(ROLE_PATTERN, { error: (issue) => `${JSON.stringify(issue.input)} is not a role-name pattern (IAM role-name characters and * wildcards)` }),
+  ),
+  accounts: list(accountId),
+  admins: list(z.string().regex(USER, { error: (issue) => `${JSON.stringify(issue.input)} is not a user name` })),
+  policyTtl: wholeNumber(0, 300, 'seconds'),
+  rateLimitRequests: wholeNumber(1, Number.MAX_SAFE_INTEGER, 'requests'),
+  rateLimitWindow: wholeNumber(1, DAY_SECONDS, 'seconds'),
+  lifetime: z
+    .string()
+    .transform((text, context) => {
+      const seconds = parseDuration(text);
+      if (seconds === undefined) {
+        context.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not a duration such as "12h", "90m" or "1h30m" (units: h, m, s)` });
+        return z.NEVER;
+      }
+      return seconds;
+    })
+    .pipe(
+      z
+        .number()
+        .min(MIN_LIFETIME_SECONDS, { error: (issue) => `${String(issue.input)} seconds is below the minimum of 15m` })
+        .max(MAX_LIFETIME_SECONDS, { error: (issue) => `${String(issue.input)} seconds is above the maximum of 168h (7 days)` }),
+    ),
+  retentionDays: wholeNumber(1, 3650, 'days'),
+  issuer: z.string().transform((text, context) => {
+    if (text === 'sts') return 'sts' as const;
+    const message =
+      text === 'dev'
+        ? `"dev" is only available in the local stack (npm start); a deployment issues credentials through STS ("sts")`
+        : `${JSON.stringify(text)} is not an issuer${didYouMean(text, ['sts'])}; a deployment issues credentials through STS ("sts")`;
+    context.addIssue({ code: 'custom', message });
+    return z.NEVER;
+  }),
+  endpoint: z.url({ protocol: /^https?$/, error: (issue) => `${JSON.stringify(issue.input)} is not an http:// or https:// URL` }),
+};
+
+/**
+ * Reads and validates the deployment configuration from `env` (normally
+ * `process.env`, once at cold start). Variables and defaults are documented on
+ * {@link SentinelConfig} and in docs/deploy.md.
+ *
+ * Rules: `AWS_REGION` and `SENTINEL_ACCOUNT_ID` are required; a variable set to the
+ * empty string counts as unset (that is how a deployment template writes "no
+ * value"); comma lists are trimmed and may not contain empty entries; every table
+ * name must carry the table prefix, because the deployment's IAM statements cover
+ * only prefixed tables. `SENTINEL_ISSUER` accepts only `sts`: the dev issuer is
+ * wired by the local stack itself and can never be switched on in a deployment.
+ *
+ * @throws SentinelError `INVALID_CONFIG` with `<VARIABLE>: <problem>` for the first
+ *   problem found: unknown `SENTINEL_*` keys first (a misspelt key explains the
+ *   errors that would follow), then the variables in the order of {@link CONFIG_KEYS}.
+ * @returns a deeply frozen configuration.
+ */
+export function loadConfig(env: Record<string, string | undefined>): SentinelConfig {
+  const known = new Set<string>(CONFIG_KEYS);
+  const unknown = Object.keys(env)
+    .filter((key) => key.startsWith('SENTINEL_') && !known.has(key))
+    .sort();
+  const first = unknown[0];
+  if (first !== undefined) {
+    const hint = CLIENT_KEYS[first] ?? didYouMean(first, CONFIG_KEYS);
+    fail(first, `unknown configuration variable${hint}; docs/deploy.md lists the known ones`);
+  }
+
+  const value = (key: string): string | undefined => {
+    const text = env[key]?.trim();
+    return text === undefined || text === '' ? undefined : text;
+  };
+  const read = <T>(key: string, schema: z.ZodType<T, string>, fallback: T): T => {
+    const text = value(key);
+    return text === undefined ? fallback : parse(key, schema, text);
+  };
+  const required = <T>(key: string, schema: z.ZodType<T, string>, hint: string): T => {
+    const text = value(key);
+    if (text === undefined) fail(key, `required: ${hint}`);
+    return parse(key, schema, text);
+  };
+
+  const region = required('AWS_REGION', SCHEMAS.region, 'the region Sentinel runs in (Lambda sets it)');
+  const ownAccount = required('SENTINEL_ACCOUNT_ID', SCHEMAS.accountId, "the deployment's own 12-digit AWS account id");
+  const tablePrefix = read('SENTINEL_TABLE_PREFIX', SCHEMAS.tablePrefix, 'sentinel-');
+  // The default follows the prefix, so a deployment that only changes the prefix stays consistent.
+  const configTable = read('SENTINEL_CONFIG_TABLE', tableName(tablePrefix), `${tablePrefix}config`);
+  const sessionTableText = value('SENTINEL_DEFAULT_SESSION_TABLE');
+  const defaultSessionTable =
+    sessionTableText === undefined || sessionTableText === 'none'
+      ? undefined
+      : parse('SENTINEL_DEFAULT_SESSION_TABLE', tableName(tablePrefix), sessionTableText);
+  const identityRolePatterns = read('SENTINEL_IDENTITY_ROLE_PATTERNS', SCHEMAS.rolePatterns, ['AWSReservedSSO_*']);
+  const allowedAccounts = read('SENTINEL_ALLOWED_ACCOUNTS', SCHEMAS.accounts, [ownAccount]);
+  const policyTtlSeconds = read('SENTINEL_POLICY_TTL', SCHEMAS.policyTtl, 10);
+  const requests = read('SENTINEL_RATE_LIMIT_REQUESTS', SCHEMAS.rateLimitRequests, 60);
+  const windowSeconds = read('SENTINEL_RATE_LIMIT_WINDOW', SCHEMAS.rateLimitWindow, 60);
+  const maxSessionLifetimeSeconds = read('SENTINEL_MAX_SESSION_LIFETIME', SCHEMAS.lifetime, 12 * 3600);
+  const retentionDays = read('SENTINEL_AUDIT_RETENTION_DAYS', SCHEMAS.retentionDays, 90);
+  const bootstrapAdmins = read('SENTINEL_BOOTSTRAP_ADMINS', SCHEMAS.admins, []);
+  const issuer = read('SENTINEL_ISSUER', SCHEMAS.issuer, 'sts');
+  const dynamodbEndpoint = value('SENTINEL_DYNAMODB_ENDPOINT');
+  if (dynamodbEndpoint !== undefined) parse('SENTINEL_DYNAMODB_ENDPOINT', SCHEMAS.endpoint, dynamodbEndpoint);
+
+  return Object.freeze({
+    region,
+    accountId: ownAccount,
+    configTable,
+    ...(defaultSessionTable === undefined ? {} : { defaultSessionTable }),
+    tablePrefix,
+    identity: Object.freeze({ identityRolePatterns: Object.freeze(identityRolePatterns), allowedAccounts: Object.freeze(allowedAccounts) }),
+    policyTtlSeconds,
+    rateLimit: Object.freeze({ requests, windowSeconds }),
+    maxSessionLifetimeSeconds,
+    auditRetentionSeconds: retentionDays * DAY_SECONDS,
+    bootstrapAdmins: Object.freeze(bootstrapAdmins),
+    issuer,
+    ...(dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint }),
+  }) as SentinelConfig;
+}
+
+function parse<T>(key: string, schema: z.ZodType<T, string>, text: string): T {
+  const result = schema.safeParse(text);
+  if (!result.success) fail(key, result.error.issues[0]?.message ?? `invalid value ${JSON.stringify(text)}`);
+  return result.data;
+}
+
+function fail(key: string, problem: string): never {
+  throw new SentinelError('INVALID_CONFIG', `${key}: ${problem}`);
+}

@@ -1,0 +1,72 @@
+/**
+ * The session record and the port that stores it (DESIGN.md, Tables: sessions).
+ *
+ * Field names here are camelCase; the adapter maps them to the table's snake_case
+ * attribute names. Timestamps are ISO-8601 UTC with `Z`; `ttl` is epoch seconds.
+ */
+
+import type { Mode } from '../policy/types.js';
+
+export const SESSION_STATUSES = ['active', 'revoked', 'ended', 'expired', 'failed'] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export interface SessionRecord {
+  id: string;
+  user: string;
+  callerArn: string;
+  accountId: string;
+  profile: string;
+  roleArn: string;
+  mode: Mode;
+  status: SessionStatus;
+  sourceIdentity: string;
+  createdAt: string;
+  lastAccessAt: string;
+  /** Expiry of the last credentials issued under the session (planned expiry until STS answers). */
+  expiresAt: string;
+  requestCount: number;
+  revokedBy?: string;
+  revokedReason?: string;
+  revokedAt?: string;
+  endedAt?: string;
+  /** Epoch seconds: end of life plus the audit retention period. */
+  ttl: number;
+}
+
+/**
+ * Where sessions live. Every method names the table, because the effective table is
+ * decided per request (rule → request → deployment default).
+ *
+ * Errors: a DynamoDB failure becomes `UnavailableError`; a missing table becomes
+ * `SentinelError('INVALID_REQUEST')` naming the table. State errors are described per method.
+ */
+export interface SessionStore {
+  /** Conditional put (`attribute_not_exists(id)`): status `active`, request count 1. */
+  create(table: string, session: SessionRecord): Promise<void>;
+
+  /**
+   * Records the credentials just issued: `expires_at` (and `ttl`) move to the
+   * credentials' expiry, only while the session is still `active`. If it is not (a
+   * revoke landed between the write and STS), throws the state error of `refresh`
+   * and the caller must discard the credentials.
+   */
+  markIssued(table: string, id: string, update: { expiresAt: string; ttl: number }): Promise<void>;
+
+  /** STS failed: status `failed`, out of the active index. Never throws on a state mismatch. */
+  markFailed(table: string, id: string, at: string): Promise<void>;
+
+  /**
+   * A server-mode refresh: one conditional UpdateItem (`status = active AND user =
+   * :caller AND profile = :profile AND expires_at > :now`) that bumps
+   * `last_access_at` and `request_count`; returns the updated record. When the
+   * condition fails, reads the item to say why: `NOT_FOUND`, `NOT_OWNER` (other
+   * user), `CONFLICT` (other profile), `SESSION_REVOKED`, `SESSION_ENDED`,
+   * `SESSION_EXPIRED` (also for `failed` and past `expires_at`).
+   */
+  refresh(table: string, request: { id: string; user: string; profile: string; now: string }): Promise<SessionRecord>;
+
+  /** The owner ends an active session: status `ended`, `ended_at`. Same errors as `refresh`. */
+  end(table: string, request: { id: string; user: string; now: string }): Promise<SessionRecord>;
+
+  get(table: string, id: string): Promise<SessionRecord | undefined>;
+}
