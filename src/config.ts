@@ -188,7 +188,8 @@ const SCHEMAS = {
  *
  * @throws SentinelError `INVALID_CONFIG` with `<VARIABLE>: <problem>` for the first
  *   problem found: unknown `SENTINEL_*` keys first (a misspelt key explains the
- *   errors that would follow), then the variables in the order of {@link CONFIG_KEYS}.
+ *   errors that would follow), then `AWS_REGION`, then the variables in the order
+ *   of {@link CONFIG_KEYS}.
  * @returns a deeply frozen configuration.
  */
 export function loadConfig(env: Record<string, string | undefined>): SentinelConfig {
