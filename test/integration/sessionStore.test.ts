@@ -1,0 +1,245 @@
+import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { randomUUID } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createAwsClients } from '../../src/aws/clients.js';
+import { SentinelError } from '../../src/errors.js';
+import { DynamoSessionStore } from '../../src/sessions/DynamoSessionStore.js';
+import type { SessionRecord } from '../../src/sessions/types.js';
+import { createTestTable, dynamodbEndpoint, testClients } from './dynamodb.js';
+
+// The adapters run on the application's own clients (src/aws/clients.ts); the test inspects the table with the shared ones.
+const app = createAwsClients({
+  region: 'us-east-1',
+  dynamodbEndpoint: dynamodbEndpoint(),
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+
+const { documents } = testClients();
+const store = new DynamoSessionStore(app.documents);
+let table: string;
+
+beforeAll(async () => {
+  table = await createTestTable('sessions');
+});
+
+const NOW = '2025-03-04T10:00:00.000Z';
+
+function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return {
+    id: randomUUID().replaceAll('-', ''),
+    user: 'alice',
+    callerArn: 'arn:aws:iam::111122223333:user/alice',
+    accountId: '111122223333',
+    profile: 'prod',
+    roleArn: 'arn:aws:iam::111122223333:role/prod-operator',
+    mode: 'server',
+    status: 'active',
+    sourceIdentity: 'sentinel:alice:direct:0a1b2c3d',
+    createdAt: '2025-03-04T09:00:00.000Z',
+    lastAccessAt: '2025-03-04T09:00:00.000Z',
+    expiresAt: '2025-03-04T10:15:00.000Z',
+    requestCount: 1,
+    ttl: 1_748_944_800,
+    ...overrides,
+  };
+}
+
+async function created(overrides: Partial<SessionRecord> = {}): Promise<SessionRecord> {
+  const record = session(overrides);
+  await store.create(table, record);
+  return record;
+}
+
+async function rawItem(id: string): Promise<Record<string, unknown> | undefined> {
+  return (await documents.send(new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true }))).Item;
+}
+
+/** What an admin's revoke does to the item (the revoke adapter is not this module's). */
+async function revoke(id: string, reason: string): Promise<Record<string, unknown> | undefined> {
+  const output = await documents.send(
+    new UpdateCommand({
+      TableName: table,
+      Key: { id },
+      UpdateExpression: 'SET #status = :revoked, revoked_by = :by, revoked_reason = :reason, revoked_at = :at REMOVE active_user',
+      ConditionExpression: '#status = :active',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':revoked': 'revoked', ':by': 'ops-erin', ':reason': reason, ':at': NOW, ':active': 'active' },
+      ReturnValues: 'ALL_NEW',
+    }),
+  );
+  return output.Attributes;
+}
+
+async function activeIds(user: string): Promise<string[]> {
+  const output = await documents.send(
+    new QueryCommand({
+      TableName: table,
+      IndexName: 'by-active',
+      KeyConditionExpression: 'active_user = :user',
+      ExpressionAttributeValues: { ':user': user },
+    }),
+  );
+  return (output.Items ?? []).map((item) => String(item.id));
+}
+
+async function caught(promise: Promise<unknown>): Promise<SentinelError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof SentinelError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to throw');
+}
+
+describe('DynamoSessionStore on DynamoDB Local', () => {
+  it('create writes exactly one item carrying every DESIGN attribute', async () => {
+    const own = await createTestTable('sessions');
+    const record = session({ user: 'carol', callerArn: 'arn:aws:iam::111122223333:user/carol' });
+    await store.create(own, record);
+    const items = (await documents.send(new ScanCommand({ TableName: own }))).Items ?? [];
+    expect(items).toEqual([
+      {
+        id: record.id,
+        user: 'carol',
+        caller_arn: 'arn:aws:iam::111122223333:user/carol',
+        account_id: '111122223333',
+        profile: 'prod',
+        role_arn: 'arn:aws:iam::111122223333:role/prod-operator',
+        mode: 'server',
+        status: 'active',
+        active_user: 'carol',
+        source_identity: 'sentinel:alice:direct:0a1b2c3d',
+        created_at: '2025-03-04T09:00:00.000Z',
+        last_access_at: '2025-03-04T09:00:00.000Z',
+        expires_at: '2025-03-04T10:15:00.000Z',
+        request_count: 1,
+        ttl: 1_748_944_800,
+      },
+    ]);
+    expect(await store.get(own, record.id)).toEqual(record);
+  });
+
+  it('refuses a duplicate id and leaves the first session untouched', async () => {
+    const first = await created();
+    const error = await caught(store.create(table, { ...first, user: 'mallory', profile: 'staging' }));
+    expect(error.code).toBe('CONFLICT');
+    expect(await store.get(table, first.id)).toEqual(first);
+  });
+
+  it('refresh bumps request_count and last_access_at', async () => {
+    const record = await created();
+    const first = await store.refresh(table, { id: record.id, user: 'alice', profile: 'prod', now: NOW });
+    expect(first).toEqual({ ...record, requestCount: 2, lastAccessAt: NOW });
+    const later = '2025-03-04T10:05:00.000Z';
+    const second = await store.refresh(table, { id: record.id, user: 'alice', profile: 'prod', now: later });
+    expect(second.requestCount).toBe(3);
+    expect(await rawItem(record.id)).toMatchObject({ request_count: 3, last_access_at: later, active_user: 'alice' });
+  });
+
+  it('refuses to refresh a revoked session, naming the revoker and reason', async () => {
+    const record = await created();
+    await revoke(record.id, 'laptop stolen');
+    const error = await caught(store.refresh(table, { id: record.id, user: 'alice', profile: 'prod', now: NOW }));
+    expect(error.code).toBe('SESSION_REVOKED');
+    expect(error.message).toBe(`session ${record.id} was revoked by ops-erin: laptop stolen`);
+    expect(await rawItem(record.id)).toMatchObject({ request_count: 1, status: 'revoked' });
+  });
+
+  it("refuses to refresh another user's session", async () => {
+    const record = await created({ user: 'bob' });
+    const error = await caught(store.refresh(table, { id: record.id, user: 'alice', profile: 'prod', now: NOW }));
+    expect(error.code).toBe('NOT_OWNER');
+    expect(await rawItem(record.id)).toMatchObject({ request_count: 1 });
+  });
+
+  it('refuses to refresh a session for another profile', async () => {
+    const record = await created();
+    expect((await caught(store.refresh(table, { id: record.id, user: 'alice', profile: 'staging', now: NOW }))).code).toBe('CONFLICT');
+  });
+
+  it('refuses to refresh a session whose credentials have expired', async () => {
+    const record = await created({ expiresAt: '2025-03-04T09:59:00.000Z' });
+    const error = await caught(store.refresh(table, { id: record.id, user: 'alice', profile: 'prod', now: NOW }));
+    expect(error.code).toBe('SESSION_EXPIRED');
+    expect(error.message).toBe(`session ${record.id} expired at 2025-03-04T09:59:00.000Z`);
+  });
+
+  it('says NOT_FOUND for an unknown session id', async () => {
+    expect((await caught(store.refresh(table, { id: 'no-such-session', user: 'alice', profile: 'prod', now: NOW }))).code).toBe('NOT_FOUND');
+    expect(await rawItem('no-such-session')).toBeUndefined();
+  });
+
+  it('markIssued moves expires_at and ttl of an active session', async () => {
+    const record = await created();
+    await store.markIssued(table, record.id, { expiresAt: '2025-03-04T11:00:00.000Z', ttl: 1_748_948_400 });
+    expect(await rawItem(record.id)).toMatchObject({ expires_at: '2025-03-04T11:00:00.000Z', ttl: 1_748_948_400, status: 'active' });
+  });
+
+  it('markIssued after a revoke throws SESSION_REVOKED and leaves the expiry alone', async () => {
+    const record = await created();
+    await revoke(record.id, 'offboarding');
+    const error = await caught(store.markIssued(table, record.id, { expiresAt: '2025-03-04T11:00:00.000Z', ttl: 1 }));
+    expect(error.code).toBe('SESSION_REVOKED');
+    expect(await rawItem(record.id)).toMatchObject({ expires_at: record.expiresAt, ttl: record.ttl });
+  });
+
+  it('markFailed takes the session out of the active index and cannot be refreshed', async () => {
+    const user = `failing-${randomUUID()}`;
+    const record = await created({ user });
+    expect(await activeIds(user)).toEqual([record.id]);
+    await store.markFailed(table, record.id, NOW);
+    expect(await activeIds(user)).toEqual([]);
+    expect(await rawItem(record.id)).toMatchObject({ status: 'failed', expires_at: NOW });
+    expect((await caught(store.refresh(table, { id: record.id, user, profile: 'prod', now: NOW }))).code).toBe('SESSION_EXPIRED');
+  });
+
+  it('markFailed leaves a revoked session revoked', async () => {
+    const record = await created();
+    await revoke(record.id, 'incident');
+    await store.markFailed(table, record.id, NOW);
+    expect(await rawItem(record.id)).toMatchObject({ status: 'revoked', revoked_reason: 'incident' });
+  });
+
+  it('end ends the session for its owner, removes it from the active index, and a second end says SESSION_ENDED', async () => {
+    const user = `ending-${randomUUID()}`;
+    const record = await created({ user });
+    const ended = await store.end(table, { id: record.id, user, now: NOW });
+    expect(ended).toEqual({ ...record, status: 'ended', endedAt: NOW });
+    expect(await activeIds(user)).toEqual([]);
+    expect((await rawItem(record.id))?.active_user).toBeUndefined();
+    expect((await caught(store.end(table, { id: record.id, user, now: NOW }))).code).toBe('SESSION_ENDED');
+  });
+
+  it("refuses to end another user's session", async () => {
+    const record = await created({ user: 'bob' });
+    expect((await caught(store.end(table, { id: record.id, user: 'alice', now: NOW }))).code).toBe('NOT_OWNER');
+    expect(await rawItem(record.id)).toMatchObject({ status: 'active' });
+  });
+
+  it('names a session table that does not exist', async () => {
+    const error = await caught(store.get('sentinel-missing-table', 'x'));
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.message).toBe('session table "sentinel-missing-table" does not exist');
+  });
+
+  it('no refresh succeeds after a concurrent revoke is written', async () => {
+    const record = await created();
+    const refresh = (): Promise<SessionRecord> => store.refresh(table, { id: record.id, user: 'alice', profile: 'prod', now: NOW });
+    // The revoke is sent in the middle of the burst, so refreshes land on both sides of it.
+    const early = Array.from({ length: 10 }, refresh);
+    const revoked = revoke(record.id, 'concurrent');
+    const refreshes = [...early, ...Array.from({ length: 10 }, refresh)];
+    const [results, revokedItem] = await Promise.all([Promise.allSettled(refreshes), revoked]);
+    const observed = revokedItem?.request_count;
+    expect(typeof observed).toBe('number');
+
+    const succeeded = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value.requestCount] : []));
+    const failed = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    for (const count of succeeded) expect(count).toBeLessThanOrEqual(observed as number);
+    // The session started at 1: exactly the refreshes written before the revoke succeeded.
+    expect(succeeded.length).toBe((observed as number) - 1);
+    for (const reason of failed) expect(reason).toMatchObject({ code: 'SESSION_REVOKED' });
+    expect(await rawItem(record.id)).toMatchObject({ status: 'revoked', request_count: observed });
+  });
+});

@@ -1,0 +1,182 @@
+import 'aws-sdk-client-mock-vitest/extend';
+import { DynamoDBClient, ResourceNotFoundException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { SentinelError } from '../../../src/errors.js';
+import { DynamoPolicyStore } from '../../../src/policyStore/DynamoPolicyStore.js';
+
+const TABLE = 'sentinel-config';
+const TEXT = 'version: "1"\nrules: []\n';
+const NOW = new Date('2025-03-04T10:00:00.000Z');
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+const store = new DynamoPolicyStore(DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' })), TABLE);
+
+function cancelled(...codes: string[]): TransactionCanceledException {
+  return new TransactionCanceledException({
+    message: 'Transaction cancelled, please refer cancellation reasons for specific reasons',
+    $metadata: {},
+    CancellationReasons: codes.map((Code) => ({ Code })),
+  });
+}
+
+function pointerAt(version: number | undefined): void {
+  dynamo
+    .on(GetCommand, { Key: { pk: 'policy', sk: 'current' } })
+    .resolves(version === undefined ? {} : { Item: { pk: 'policy', sk: 'current', version, updated_at: NOW.toISOString(), updated_by: 'ops-erin' } });
+}
+
+async function caught(promise: Promise<unknown>): Promise<SentinelError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof SentinelError) return error;
+    throw error;
+  }
+  throw new Error('expected the call to throw');
+}
+
+beforeEach(() => {
+  dynamo.reset();
+});
+
+describe('put', () => {
+  it('writes the first version and the pointer in one transaction, refusing if any pointer exists', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const stored = await store.put(TEXT, 0, 'ops-erin', NOW);
+    expect(stored).toEqual({ text: TEXT, version: 1, updatedAt: '2025-03-04T10:00:00.000Z', updatedBy: 'ops-erin' });
+    expect(dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input).toEqual({
+      TransactItems: [
+        {
+          Put: {
+            TableName: TABLE,
+            Item: { pk: 'policy', sk: 'v1', text: TEXT, version: 1, updated_at: '2025-03-04T10:00:00.000Z', updated_by: 'ops-erin' },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: TABLE,
+            Item: { pk: 'policy', sk: 'current', version: 1, updated_at: '2025-03-04T10:00:00.000Z', updated_by: 'ops-erin' },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+      ],
+    });
+  });
+
+  it('writes a later version only while the pointer is still at the expected version', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const stored = await store.put(TEXT, 4, 'ops-erin', NOW);
+    expect(stored.version).toBe(5);
+    const [version, pointer] = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    expect(version?.Put?.Item).toMatchObject({ sk: 'v5', version: 5 });
+    expect(version?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(pointer?.Put).toEqual({
+      TableName: TABLE,
+      Item: { pk: 'policy', sk: 'current', version: 5, updated_at: '2025-03-04T10:00:00.000Z', updated_by: 'ops-erin' },
+      ConditionExpression: '#version = :expected',
+      ExpressionAttributeNames: { '#version': 'version' },
+      ExpressionAttributeValues: { ':expected': 4 },
+    });
+  });
+
+  it('names the stored version when someone pushed first', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed'));
+    pointerAt(6);
+    const error = await caught(store.put(TEXT, 4, 'ops-erin', NOW));
+    expect(error.code).toBe('CONFLICT');
+    expect(error.message).toBe('the stored policy is at version 6, not 4: pull it, merge, and push again');
+  });
+
+  it('says version 0 when a pusher expects a version but nothing is stored', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed'));
+    pointerAt(undefined);
+    const error = await caught(store.put(TEXT, 2, 'ops-erin', NOW));
+    expect(error.code).toBe('CONFLICT');
+    expect(error.message).toBe('the stored policy is at version 0, not 2: pull it, merge, and push again');
+  });
+
+  it('is a CONFLICT when a concurrent push made the transaction collide and won', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled('TransactionConflict', 'None'));
+    pointerAt(1);
+    expect((await caught(store.put(TEXT, 0, 'ops-erin', NOW))).code).toBe('CONFLICT');
+  });
+
+  it('is UNAVAILABLE (push again) when a collision left the pointer where it was', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled('TransactionConflict', 'None'));
+    pointerAt(3);
+    const error = await caught(store.put(TEXT, 3, 'ops-erin', NOW));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the policy store could not save the policy: push again');
+  });
+
+  it('reports a damaged store when the next version exists but the pointer was not moved', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'));
+    pointerAt(3);
+    const error = await caught(store.put(TEXT, 3, 'ops-erin', NOW));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the policy store is inconsistent: version 4 exists but the current version is 3');
+  });
+
+  it('is UNAVAILABLE when the config table is missing or DynamoDB fails', async () => {
+    dynamo.on(TransactWriteCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
+    const error = await caught(store.put(TEXT, 0, 'ops-erin', NOW));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the policy store is unavailable');
+  });
+
+  it('is UNAVAILABLE when the conflict cannot be explained because the read fails too', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed'));
+    dynamo.on(GetCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    expect((await caught(store.put(TEXT, 1, 'ops-erin', NOW))).code).toBe('UNAVAILABLE');
+  });
+
+  it('refuses an expected version that is not a whole number ≥ 0 without writing', async () => {
+    for (const bad of [-1, 1.5, Number.NaN]) {
+      expect((await caught(store.put(TEXT, bad, 'ops-erin', NOW))).code).toBe('INVALID_REQUEST');
+    }
+    expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 0);
+  });
+});
+
+describe('current', () => {
+  it('follows the pointer to the version it names, reading consistently', async () => {
+    pointerAt(3);
+    dynamo
+      .on(GetCommand, { Key: { pk: 'policy', sk: 'v3' } })
+      .resolves({ Item: { pk: 'policy', sk: 'v3', text: TEXT, version: 3, updated_at: '2025-03-01T08:00:00.000Z', updated_by: 'ops-erin' } });
+    expect(await store.current()).toEqual({ text: TEXT, version: 3, updatedAt: '2025-03-01T08:00:00.000Z', updatedBy: 'ops-erin' });
+    expect(dynamo).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { pk: 'policy', sk: 'current' }, ConsistentRead: true });
+    expect(dynamo).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { pk: 'policy', sk: 'v3' }, ConsistentRead: true });
+  });
+
+  it('is undefined when nothing was ever stored', async () => {
+    pointerAt(undefined);
+    expect(await store.current()).toBeUndefined();
+    expect(dynamo).toHaveReceivedCommandTimes(GetCommand, 1);
+  });
+
+  it('fails closed when the pointer names a version whose text is missing', async () => {
+    pointerAt(3);
+    dynamo.on(GetCommand, { Key: { pk: 'policy', sk: 'v3' } }).resolves({});
+    const error = await caught(store.current());
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the policy store names version 3, but its text is missing');
+  });
+
+  it('fails closed on a pointer without a usable version', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { pk: 'policy', sk: 'current', version: 'three' } });
+    expect((await caught(store.current())).code).toBe('UNAVAILABLE');
+  });
+
+  it('is UNAVAILABLE when DynamoDB fails', async () => {
+    const fault = new Error('getaddrinfo ENOTFOUND dynamodb.eu-west-1.amazonaws.com');
+    dynamo.on(GetCommand).rejects(fault);
+    const error = await caught(store.current());
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).not.toContain('ENOTFOUND');
+    expect(error.cause).toBe(fault);
+  });
+});
