@@ -61,6 +61,6 @@ export function describeValidationError(error: z.ZodError): string {
     return `unknown field${issue.keys.length > 1 ? 's' : ''} ${keys}${where}`;
   }
   const where = issue.path.join('.');
-  if (issue.code === 'invalid_type' && issue.input === undefined) return `${where}: required`;
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return `${where}: required`;
   return where === '' ? issue.message : `${where}: ${issue.message}`;
 }

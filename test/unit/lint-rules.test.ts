@@ -21,6 +21,7 @@ describe('layering lint rules', () => {
     ["import { Logger } from '@aws-lambda-powertools/logger';", 'src/identity/x.ts'],
     ["import type { APIGatewayProxyEventV2 } from 'aws-lambda';", 'src/policy/x.ts'],
     ["import type { APIGatewayProxyEventV2 } from 'aws-lambda';", 'src/vending/x.ts'],
+    ["import type { APIGatewayProxyEventV2 } from 'aws-lambda';", 'src/sessions/x.ts'],
   ])('%s is refused in %s', async (line, file) => {
     const messages = await restrictedImports(`${line}\n`, file);
     expect(messages).toHaveLength(1);
@@ -30,6 +31,7 @@ describe('layering lint rules', () => {
     ["import { STSClient } from '@aws-sdk/client-sts';", 'src/vending/x.ts'],
     ["import type { APIGatewayProxyEventV2 } from 'aws-lambda';", 'src/local/x.ts'],
     ["import type { APIGatewayProxyEventV2 } from 'aws-lambda';", 'functions/x.ts'],
+    ["import type { APIGatewayProxyEventV2 } from 'aws-lambda';", 'src/http/x.ts'],
   ])('%s is allowed in %s', async (line, file) => {
     const messages = await restrictedImports(`${line}\n`, file);
     expect(messages).toEqual([]);

@@ -1,0 +1,169 @@
+/**
+ * The one HTTP middleware stack every function uses (STYLE.md 2), and the one place
+ * where error codes become HTTP statuses.
+ *
+ * Order of `use()` (middy runs `after`/`onError` in reverse):
+ *   1. logger context: Lambda's and API Gateway's request ids on every log line, reset after each invocation;
+ *   2. errors (onError): SentinelError → `{ error: { code, message, requestId, denial? } }`,
+ *      anything else → 500 INTERNAL with the detail only in the log;
+ *   3. responses (after): RouteResult → JSON response, never cached;
+ *   4. input (before): strict JSON body parsing, schema validation, then the caller's
+ *      identity from the IAM authorizer context; the route gets a plain RouteInput.
+ */
+
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { MiddlewareObj, Request } from '@middy/core';
+import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { ErrorBody, ErrorCode } from '../api/contract.js';
+import { describeValidationError } from '../api/schemas.js';
+import { RetryableError, SentinelError } from '../errors.js';
+import { resolveCaller } from '../identity/resolve.js';
+import type { IdentityRules } from '../identity/types.js';
+import type { Clock } from '../vending/ports.js';
+import { DenialError } from '../vending/errors.js';
+import type { Route, RouteInput, RouteResult } from './route.js';
+
+/** DESIGN.md, HTTP API: every stable code and its status. */
+const STATUS: Record<ErrorCode, number> = {
+  INVALID_REQUEST: 400,
+  INVALID_IDENTITY: 403,
+  IAM_AUTH_REQUIRED: 403,
+  POLICY_DENY: 403,
+  SERVER_MODE_REQUIRED: 403,
+  SESSION_TRACKING_REQUIRED: 403,
+  SERVER_SESSION_REQUIRED: 403,
+  APPROVAL_REQUIRED: 403,
+  SESSION_REVOKED: 403,
+  SESSION_ENDED: 403,
+  SESSION_EXPIRED: 403,
+  NOT_OWNER: 403,
+  NOT_ADMIN: 403,
+  NOT_FOUND: 404,
+  UNKNOWN_PROFILE: 404,
+  CONFLICT: 409,
+  RATE_LIMITED: 429,
+  UNAVAILABLE: 503,
+  INTERNAL: 500,
+};
+
+/** What the stack needs from the composition root. */
+export interface HttpDeps {
+  logger: Logger;
+  identity: IdentityRules;
+  clock: Clock;
+}
+
+export type HttpEvent = APIGatewayProxyEventV2WithIAMAuthorizer;
+export type HttpResponse = APIGatewayProxyStructuredResultV2;
+
+interface Internal extends Record<string, unknown> {
+  requestId?: string;
+}
+
+// The stack swaps the API Gateway event for the route's plain input before the route runs.
+type StackRequest = Request<HttpEvent | RouteInput<unknown>, HttpResponse | RouteResult, Error, Context, Internal>;
+type StackMiddleware = MiddlewareObj<HttpEvent | RouteInput<unknown>, HttpResponse | RouteResult, Error, Context, Internal>;
+
+/** Credentials pass through these responses: no cache may keep them. */
+const RESPONSE_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;
+
+/** The middlewares of the stack, in `use()` order, for one route. */
+export function httpStack<Body>(deps: HttpDeps, route: Route<Body>): StackMiddleware[] {
+  return [
+    injectLambdaContext(deps.logger, { resetKeys: true, logEvent: false }) as StackMiddleware,
+    errorResponses(deps.logger, route.name),
+    jsonResponses(),
+    routeInput(deps, route),
+  ];
+}
+
+function routeInput<Body>(deps: HttpDeps, route: Route<Body>): StackMiddleware {
+  return {
+    name: 'sentinelRouteInput',
+    before: function sentinelRouteInput(request: StackRequest): void {
+      const event = request.event as HttpEvent;
+      const requestId = event.requestContext?.requestId ?? request.context.awsRequestId;
+      request.internal.requestId = requestId;
+      // API Gateway's id on every line of this invocation (the logger middleware resets it after).
+      deps.logger.appendKeys({ requestId });
+      const receivedAt = deps.clock.now();
+      const body = parseBody(event, route.body);
+      const caller = resolveCaller(event.requestContext?.authorizer?.iam, deps.identity);
+      const input: RouteInput<Body> = {
+        body,
+        path: definedValues(event.pathParameters),
+        query: definedValues(event.queryStringParameters),
+        caller,
+        requestId,
+        receivedAt,
+      };
+      request.event = input as RouteInput<unknown>;
+    },
+  };
+}
+
+function parseBody<Body>(event: HttpEvent, schema: z.ZodType<Body> | null): Body {
+  const raw = event.body === undefined || event.body === '' ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (schema === null) {
+    if (raw !== undefined) throw new SentinelError('INVALID_REQUEST', 'this route takes no request body');
+    return {} as Body;
+  }
+  let value: unknown = {};
+  if (raw !== undefined) {
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      throw new SentinelError('INVALID_REQUEST', 'the request body is not valid JSON');
+    }
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new SentinelError('INVALID_REQUEST', 'the request body must be a JSON object');
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new SentinelError('INVALID_REQUEST', describeValidationError(parsed.error));
+  return parsed.data;
+}
+
+function definedValues(record: Record<string, string | undefined> | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(record ?? {})) if (value !== undefined) result[key] = value;
+  return result;
+}
+
+function jsonResponses(): StackMiddleware {
+  return {
+    name: 'sentinelJsonResponses',
+    after: function sentinelJsonResponses(request: StackRequest): void {
+      const result = request.response as RouteResult;
+      request.response = { statusCode: result.status, headers: { ...RESPONSE_HEADERS }, body: JSON.stringify(result.body) };
+    },
+  };
+}
+
+function errorResponses(logger: Logger, routeName: string): StackMiddleware {
+  return {
+    name: 'sentinelErrorResponses',
+    onError: function sentinelErrorResponses(request: StackRequest): HttpResponse {
+      const error = request.error;
+      const requestId = request.internal.requestId ?? (request.event as HttpEvent).requestContext?.requestId ?? request.context.awsRequestId;
+      const known = error instanceof SentinelError && Object.hasOwn(STATUS, error.code);
+      const code: ErrorCode = known ? (error.code as ErrorCode) : 'INTERNAL';
+      const status = STATUS[code];
+      if (status >= 500) {
+        // The detail (AWS error text, stack) stays in the log; the caller gets a stable code.
+        logger.error('request failed', { route: routeName, code, error });
+      } else {
+        logger.info('request refused', { route: routeName, code, detail: error?.message });
+      }
+      // Sentinel's own messages are written for callers; anything else is a bug.
+      const message = known && code !== 'INTERNAL' ? error.message : 'internal error: the request id identifies it in the logs';
+      const body: ErrorBody = { error: { code, message, requestId, ...(error instanceof DenialError ? { denial: error.denial } : {}) } };
+      const headers: Record<string, string> = { ...RESPONSE_HEADERS };
+      if (error instanceof RetryableError) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+      request.response = { statusCode: status, headers, body: JSON.stringify(body) };
+      return request.response;
+    },
+  };
+}

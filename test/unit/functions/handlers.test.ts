@@ -1,0 +1,385 @@
+/**
+ * The deployed handlers (functions/*.ts) end to end inside the process: their real
+ * module-scope wiring, the HTTP stack and the routes, with DynamoDB and STS replaced
+ * by aws-sdk-client-mock. Each test compares the whole response.
+ */
+
+import { readFileSync } from 'node:fs';
+import { ConditionalCheckFailedException, ResourceNotFoundException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+
+const POLICY = readFileSync(new URL('../../../examples/policy.yaml', import.meta.url), 'utf8');
+const ACCOUNT = '000000000000';
+const SESSION_ID = '0123456789abcdef0123456789abcdef';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const sts = mockClient(STSClient);
+
+type Handler = (event: APIGatewayProxyEventV2WithIAMAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+
+const ENV = {
+  AWS_REGION: 'eu-west-1',
+  SENTINEL_ACCOUNT_ID: ACCOUNT,
+  SENTINEL_DEFAULT_SESSION_TABLE: 'sentinel-sessions',
+  SENTINEL_CONFIG_TABLE: 'sentinel-config',
+  SENTINEL_RATE_LIMIT_REQUESTS: '5',
+};
+
+async function loadHandler(name: string, env: Record<string, string> = {}): Promise<Handler> {
+  vi.resetModules();
+  for (const [key, value] of Object.entries({ ...ENV, ...env })) vi.stubEnv(key, value);
+  const module = (await import(`../../../functions/${name}.ts`)) as { handler: Handler };
+  return module.handler;
+}
+
+function event(method: string, path: string, options: { body?: string; user?: string; arn?: string | null; pathParameters?: Record<string, string> } = {}): APIGatewayProxyEventV2WithIAMAuthorizer {
+  const arn = options.arn === undefined ? `arn:aws:iam::${ACCOUNT}:user/${options.user ?? 'alice'}` : options.arn;
+  return {
+    version: '2.0',
+    routeKey: `${method} ${path}`,
+    rawPath: path,
+    rawQueryString: '',
+    headers: { 'content-type': 'application/json' },
+    ...(options.body === undefined ? {} : { body: options.body }),
+    isBase64Encoded: false,
+    ...(options.pathParameters === undefined ? {} : { pathParameters: options.pathParameters }),
+    requestContext: {
+      accountId: ACCOUNT,
+      apiId: 'api',
+      domainName: 'api.example',
+      domainPrefix: 'api',
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      requestId: 'req-123',
+      routeKey: `${method} ${path}`,
+      stage: '$default',
+      time: '18/Nov/2026:10:00:00 +0000',
+      timeEpoch: 0,
+      authorizer: (arn === null
+        ? undefined
+        : { iam: { accessKey: 'AKIAEXAMPLE', accountId: ACCOUNT, callerId: 'AIDAEXAMPLE', cognitoIdentity: null, principalOrgId: null, userArn: arn, userId: 'AIDAEXAMPLE' } }) as never,
+    },
+  };
+}
+
+const context = { awsRequestId: 'lambda-req', functionName: 'sentinel-test', getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
+
+async function call(handler: Handler, request: APIGatewayProxyEventV2WithIAMAuthorizer) {
+  const response = await handler(request, context);
+  return { ...response, body: JSON.parse(String(response.body)) as unknown };
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' };
+
+function error(statusCode: number, code: string, message: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  return { statusCode, headers: { ...JSON_HEADERS, ...headers }, body: { error: { code, message, requestId: 'req-123', ...extra } } };
+}
+
+const credentialsBody = (body: Record<string, unknown>) => JSON.stringify(body);
+
+let logged = '';
+beforeAll(() => {
+  // Info lines go to stdout, warnings and errors to stderr: both are "the logs".
+  for (const stream of [process.stdout, process.stderr]) {
+    vi.spyOn(stream, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      logged += String(chunk);
+      return true;
+    });
+  }
+});
+afterAll(() => {
+  vi.restoreAllMocks();
+  vi.unstubAllEnvs();
+});
+
+beforeEach(() => {
+  logged = '';
+  ddb.reset();
+  sts.reset();
+  ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'current' } }).resolves({ Item: { pk: 'policy', sk: 'current', version: 1, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
+  ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'v1' } }).resolves({ Item: { pk: 'policy', sk: 'v1', version: 1, text: POLICY, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
+  ddb.on(UpdateCommand, { TableName: 'sentinel-config' }).resolves({ Attributes: { hits: 1 } });
+  ddb.on(PutCommand).resolves({});
+  ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).resolves({});
+  sts.on(AssumeRoleCommand).resolves({
+    Credentials: { AccessKeyId: 'ASIAMOCKED', SecretAccessKey: 'mocked-secret-access-key', SessionToken: 'mocked-session-token', Expiration: new Date('2099-01-01T01:00:00Z') },
+  });
+});
+
+describe('POST /v1/credentials (functions/credentials.ts)', () => {
+  it('issues credentials and writes the session before calling STS', async () => {
+    const handler = await loadHandler('credentials');
+    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }) }));
+    expect(response).toEqual({
+      statusCode: 200,
+      headers: JSON_HEADERS,
+      body: {
+        credentials: { accessKeyId: 'ASIAMOCKED', secretAccessKey: 'mocked-secret-access-key', sessionToken: 'mocked-session-token', expiration: '2099-01-01T01:00:00.000Z' },
+        session: { id: expect.stringMatching(/^[0-9a-f]{32}$/), table: 'sentinel-sessions', expiresAt: '2099-01-01T01:00:00.000Z' },
+        sourceIdentity: expect.stringMatching(/^sentinel\.alice\.direct\.[0-9a-f]{8}$/),
+        profile: 'dev',
+        region: 'eu-west-1',
+        decision: { effect: 'allow', rule: 'dev-engineers' },
+      },
+    });
+    const put = ddb.commandCalls(PutCommand)[0]?.args[0].input;
+    expect(put?.TableName).toBe('sentinel-sessions');
+    expect(put?.Item).toMatchObject({ user: 'alice', profile: 'dev', status: 'active', mode: 'cli', request_count: 1 });
+    expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input).toMatchObject({ RoleArn: 'arn:aws:iam::111122223333:role/sentinel-dev', DurationSeconds: 3600 });
+  });
+
+  it('logs one decision line with the request id, and no credential anywhere in the logs', async () => {
+    const handler = await loadHandler('credentials');
+    await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }) }));
+    const lines = logged.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const decisions = lines.filter((line) => line.message === 'decision');
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]).toMatchObject({ requestId: 'req-123', user: 'alice', profile: 'dev', outcome: 'issued', effect: 'allow', rule: 'dev-engineers', policyVersion: 1 });
+    for (const line of lines) expect(line.requestId).toBe('req-123');
+    expect(logged).not.toContain('mocked-secret-access-key');
+    expect(logged).not.toContain('mocked-session-token');
+  });
+
+  it.each([
+    ['not JSON', '{"profile":', 'the request body is not valid JSON'],
+    ['an unknown field', credentialsBody({ profile: 'dev', mode: 'cli', role: 'x' }), 'unknown field "role"'],
+    ['a bad mode', credentialsBody({ profile: 'dev', mode: 'shell' }), 'mode: Invalid option: expected one of "server"|"cli"|"credential_process"'],
+    ['a short duration', credentialsBody({ profile: 'dev', mode: 'cli', durationSeconds: 60 }), 'durationSeconds: Too small: expected number to be >=900'],
+    ['no profile', credentialsBody({ mode: 'cli' }), 'profile: required'],
+  ])('refuses %s with INVALID_REQUEST', async (_name, body, message) => {
+    const handler = await loadHandler('credentials');
+    expect(await call(handler, event('POST', '/v1/credentials', { body }))).toEqual(error(400, 'INVALID_REQUEST', message));
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  it('refuses an unsigned request (no IAM authorizer context) with IAM_AUTH_REQUIRED', async () => {
+    const handler = await loadHandler('credentials');
+    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }), arn: null }));
+    expect(response).toEqual(error(403, 'IAM_AUTH_REQUIRED', expect.any(String) as unknown as string));
+  });
+
+  it('refuses root credentials with INVALID_IDENTITY', async () => {
+    const handler = await loadHandler('credentials');
+    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }), arn: `arn:aws:iam::${ACCOUNT}:root` }));
+    expect(response.statusCode).toBe(403);
+    expect(response.body).toEqual({ error: { code: 'INVALID_IDENTITY', message: expect.stringContaining('root') as unknown, requestId: 'req-123' } });
+  });
+
+  const denial = (fields: Record<string, unknown>) => ({ denial: { effect: 'deny', alternatives: [], ...fields } });
+
+  it('SERVER_SESSION_REQUIRED: a require_server_session profile through plain exec', async () => {
+    const handler = await loadHandler('credentials');
+    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'prod', mode: 'cli' }) }));
+    expect(response).toEqual(
+      error(403, 'SERVER_SESSION_REQUIRED', 'access to profile "prod" is denied: Production needs tracked server sessions', denial({
+        rule: 'prod-tracked', reason: 'Production needs tracked server sessions', requiresServerMode: true, requiresSessionTracking: true,
+        sessionTable: 'sentinel-sessions', mode: 'cli', profile: 'prod',
+      })),
+    );
+  });
+
+  it('SESSION_TRACKING_REQUIRED: server mode with no session table anywhere', async () => {
+    const handler = await loadHandler('credentials', { SENTINEL_DEFAULT_SESSION_TABLE: 'none' });
+    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'prod', mode: 'server' }) }));
+    expect(response).toEqual(
+      error(403, 'SESSION_TRACKING_REQUIRED', 'access to profile "prod" is denied: Production needs tracked server sessions', denial({
+        rule: 'prod-tracked', reason: 'Production needs tracked server sessions', requiresServerMode: false, requiresSessionTracking: true,
+        sessionTable: null, mode: 'server', profile: 'prod',
+      })),
+    );
+  });
+
+  it('SERVER_MODE_REQUIRED: a require_server profile through plain exec', async () => {
+    const handler = await loadHandler('credentials');
+    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'staging', mode: 'credential_process' }) }));
+    expect(response).toEqual(
+      error(403, 'SERVER_MODE_REQUIRED', 'access to profile "staging" is denied: Staging credentials are only served through sentinel exec --server', denial({
+        rule: 'staging-server-only', reason: 'Staging credentials are only served through sentinel exec --server', requiresServerMode: true, requiresSessionTracking: false,
+        sessionTable: 'sentinel-sessions', mode: 'credential_process', profile: 'staging',
+      })),
+    );
+  });
+
+  it('APPROVAL_REQUIRED: require_approval never issues', async () => {
+    const handler = await loadHandler('credentials');
+    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'prod-admin', mode: 'server' }) }));
+    expect(response).toEqual(
+      error(403, 'APPROVAL_REQUIRED', 'profile "prod-admin" requires an approved access request: Administrative access to production needs a second person', {
+        denial: {
+          effect: 'require_approval', rule: 'prod-admin-approval', reason: 'Administrative access to production needs a second person', requiresServerMode: false,
+          requiresSessionTracking: false, sessionTable: 'sentinel-sessions', mode: 'server', profile: 'prod-admin', alternatives: ['request', 'breakglass'],
+        },
+      }),
+    );
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  it('POLICY_DENY: nobody matched (the default deny)', async () => {
+    const handler = await loadHandler('credentials');
+    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }), user: 'carol' }));
+    expect(response).toEqual(
+      error(403, 'POLICY_DENY', 'access to profile "dev" is denied: no matching rule', {
+        denial: { effect: 'deny', rule: '', reason: 'no matching rule', requiresServerMode: false, requiresSessionTracking: false, sessionTable: null, mode: 'cli', profile: 'dev', alternatives: ['request'] },
+      }),
+    );
+  });
+
+  it('UNKNOWN_PROFILE with a suggestion', async () => {
+    const handler = await loadHandler('credentials');
+    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'stagin', mode: 'server' }) }));
+    expect(response).toEqual(error(404, 'UNKNOWN_PROFILE', 'no profile "stagin" in the policy (did you mean "staging"?)'));
+  });
+
+  it('RATE_LIMITED with Retry-After', async () => {
+    ddb.on(UpdateCommand, { TableName: 'sentinel-config' }).resolves({ Attributes: { hits: 6 } });
+    const handler = await loadHandler('credentials');
+    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }) }));
+    expect(response.statusCode).toBe(429);
+    expect(response.headers).toEqual({ ...JSON_HEADERS, 'retry-after': expect.stringMatching(/^\d+$/) });
+    expect(response.body).toEqual({ error: { code: 'RATE_LIMITED', message: expect.stringContaining('at most 5') as unknown, requestId: 'req-123' } });
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('UNAVAILABLE when the session write fails: nothing issued', async () => {
+    ddb.on(PutCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
+    const handler = await loadHandler('credentials');
+    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }) }));
+    expect(response).toEqual(error(503, 'UNAVAILABLE', 'the session store is unavailable', {}, { 'retry-after': '1' }));
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  it('UNAVAILABLE when STS refuses: the session is marked failed, AWS text stays in the log', async () => {
+    sts.on(AssumeRoleCommand).rejects(new STSServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: {}, message: 'User: arn:aws:sts::000000000000:assumed-role/x is not authorized' }));
+    const handler = await loadHandler('credentials');
+    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }) }));
+    expect(response.statusCode).toBe(503);
+    expect(JSON.stringify(response.body)).not.toContain('is not authorized');
+    const failed = ddb.commandCalls(UpdateCommand, { TableName: 'sentinel-sessions' }).map((entry) => entry.args[0].input.ExpressionAttributeValues);
+    expect(failed.some((values) => Object.values(values ?? {}).includes('failed'))).toBe(true);
+  });
+
+  it('INVALID_REQUEST when the named session table does not exist', async () => {
+    ddb.on(PutCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
+    const handler = await loadHandler('credentials');
+    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli', sessionTable: 'sentinel-nope' }) }));
+    expect(response).toEqual(error(400, 'INVALID_REQUEST', 'session table "sentinel-nope" does not exist'));
+  });
+
+  describe('refresh of a server session', () => {
+    const refresh = () => event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'prod', mode: 'server', sessionId: SESSION_ID }) });
+    const stored = (fields: Record<string, unknown>) => ({
+      Item: {
+        id: SESSION_ID, user: 'alice', caller_arn: `arn:aws:iam::${ACCOUNT}:user/alice`, account_id: ACCOUNT, profile: 'prod', role_arn: 'arn:aws:iam::111122223333:role/sentinel-prod-operator',
+        mode: 'server', status: 'active', source_identity: 'sentinel.alice.direct.00000001', created_at: '2026-11-18T09:00:00.000Z', last_access_at: '2026-11-18T09:00:00.000Z',
+        expires_at: '2099-01-01T00:00:00.000Z', request_count: 1, ttl: 1, ...fields,
+      },
+    });
+    const conditionFailed = () => new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+
+    it.each([
+      ['SESSION_REVOKED', { status: 'revoked', revoked_by: 'admin', revoked_reason: 'laptop lost' }],
+      ['SESSION_ENDED', { status: 'ended', ended_at: '2026-11-18T09:30:00.000Z' }],
+      ['SESSION_EXPIRED', { status: 'active', expires_at: '2026-11-18T09:15:00.000Z' }],
+      ['NOT_OWNER', { user: 'bob' }],
+    ])('%s', async (code, fields) => {
+      ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).rejects(conditionFailed());
+      ddb.on(GetCommand, { TableName: 'sentinel-sessions' }).resolves(stored(fields));
+      const handler = await loadHandler('credentials');
+      const response = await call(handler, refresh());
+      expect(response).toEqual(error(403, code, expect.stringContaining(SESSION_ID) as unknown as string));
+      expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+    });
+  });
+});
+
+describe('the other routes', () => {
+  it('GET /v1/whoami', async () => {
+    const handler = await loadHandler('whoami');
+    expect(await call(handler, event('GET', '/v1/whoami', { user: 'admin' }))).toEqual({
+      statusCode: 200,
+      headers: JSON_HEADERS,
+      body: { user: 'admin', arn: `arn:aws:iam::${ACCOUNT}:user/admin`, accountId: ACCOUNT, admin: true },
+    });
+  });
+
+  it('GET /v1/profiles lists what the caller could get, per mode', async () => {
+    const handler = await loadHandler('profiles');
+    const response = await call(handler, event('GET', '/v1/profiles', { user: 'bob' }));
+    const body = response.body as { profiles: Array<{ name: string; modes: Record<string, { effect: string }> }> };
+    expect(body.profiles.map((profile) => profile.name)).toEqual(['dev', 'prod', 'prod-admin', 'staging']);
+    expect(body.profiles.find((profile) => profile.name === 'staging')?.modes).toEqual({
+      server: { effect: 'allow', rule: 'staging-server-only', requiresServerMode: false, requiresSessionTracking: false },
+      cli: { effect: 'deny', rule: 'staging-server-only', requiresServerMode: true, requiresSessionTracking: false },
+      credential_process: { effect: 'deny', rule: 'staging-server-only', requiresServerMode: true, requiresSessionTracking: false },
+    });
+    const stranger = await call(handler, event('GET', '/v1/profiles', { user: 'carol' }));
+    expect(stranger.body).toEqual({ profiles: [], policyVersion: 1 });
+  });
+
+  it('GET /v1/policy is for admins: NOT_ADMIN for others', async () => {
+    const handler = await loadHandler('getPolicy');
+    expect(await call(handler, event('GET', '/v1/policy', { user: 'alice' }))).toEqual(
+      error(403, 'NOT_ADMIN', 'only admins may read the policy; "alice" is not in the policy\'s admins'),
+    );
+    const response = await call(handler, event('GET', '/v1/policy', { user: 'admin' }));
+    expect(response).toEqual({ statusCode: 200, headers: JSON_HEADERS, body: { text: POLICY, version: 1, updatedAt: '2026-11-18T09:00:00.000Z', updatedBy: 'admin' } });
+  });
+
+  it('GET /v1/policy answers NOT_FOUND when nothing is stored', async () => {
+    ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'current' } }).resolves({});
+    const handler = await loadHandler('getPolicy', { SENTINEL_BOOTSTRAP_ADMINS: 'root-admin' });
+    expect(await call(handler, event('GET', '/v1/policy', { user: 'root-admin' }))).toEqual(
+      error(404, 'NOT_FOUND', 'no policy has been stored yet: push one with PUT /v1/policy (sentinel policy push)'),
+    );
+  });
+
+  it('PUT /v1/policy refuses an invalid document with its line and column', async () => {
+    const handler = await loadHandler('putPolicy');
+    const response = await call(handler, event('PUT', '/v1/policy', { user: 'admin', body: JSON.stringify({ text: 'version: "1"\nrules:\n  - name: x\n    effect: alow\n', expectedVersion: 1 }) }));
+    expect(response.statusCode).toBe(400);
+    expect((response.body as { error: { message: string } }).error.message).toMatch(/^the policy is invalid:\npolicy:4:13: /);
+    expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('PUT /v1/policy answers CONFLICT for a stale expectedVersion', async () => {
+    ddb.on(TransactWriteCommand).rejects(new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }] }));
+    const handler = await loadHandler('putPolicy');
+    const response = await call(handler, event('PUT', '/v1/policy', { user: 'admin', body: JSON.stringify({ text: POLICY, expectedVersion: 0 }) }));
+    expect(response.statusCode).toBe(409);
+    expect(response.body).toEqual({ error: { code: 'CONFLICT', message: expect.stringContaining('version 1') as unknown, requestId: 'req-123' } });
+  });
+
+  it('POST /v1/policy/evaluate: for oneself, and NOT_ADMIN for someone else', async () => {
+    const handler = await loadHandler('evaluatePolicy');
+    const own = await call(handler, event('POST', '/v1/policy/evaluate', { body: JSON.stringify({ profile: 'prod', mode: 'server', time: '2026-11-18T10:00:00Z' }) }));
+    expect(own).toEqual({
+      statusCode: 200,
+      headers: JSON_HEADERS,
+      body: {
+        user: 'alice', profile: 'prod', mode: 'server', time: '2026-11-18T10:00:00.000Z', effect: 'allow', rule: 'prod-tracked', ruleIndex: 2,
+        reason: 'Production needs tracked server sessions', requiresServerMode: false, requiresSessionTracking: false, sessionTable: 'sentinel-sessions',
+        maxServerDurationSeconds: 900, denial: null, policyVersion: 1,
+      },
+    });
+    const other = await call(handler, event('POST', '/v1/policy/evaluate', { body: JSON.stringify({ profile: 'prod', mode: 'server', user: 'bob' }) }));
+    expect(other).toEqual(error(403, 'NOT_ADMIN', 'only admins may evaluate requests of other users; "alice" is not in the policy\'s admins'));
+  });
+
+  it('POST /v1/sessions/{id}/end: NOT_FOUND for a session that does not exist, INVALID_REQUEST for a bad id', async () => {
+    ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {} }));
+    ddb.on(GetCommand, { TableName: 'sentinel-sessions' }).resolves({});
+    const handler = await loadHandler('endSession');
+    const missing = await call(handler, event('POST', `/v1/sessions/${SESSION_ID}/end`, { pathParameters: { id: SESSION_ID } }));
+    expect(missing).toEqual(error(404, 'NOT_FOUND', `session ${SESSION_ID} does not exist`));
+    const bad = await call(handler, event('POST', '/v1/sessions/xyz/end', { pathParameters: { id: 'xyz' } }));
+    expect(bad).toEqual(error(400, 'INVALID_REQUEST', 'the path must name a session id (32 hex digits)'));
+  });
+
+  it('a GET route refuses a body', async () => {
+    const handler = await loadHandler('whoami');
+    expect(await call(handler, event('GET', '/v1/whoami', { body: '{}' }))).toEqual(error(400, 'INVALID_REQUEST', 'this route takes no request body'));
+  });
+});

@@ -1,0 +1,167 @@
+/**
+ * In-memory fakes of the vending ports, for pipeline tests that need exact control of
+ * time, ids and faults. DynamoDB behaviour itself is tested against DynamoDB Local.
+ */
+
+import { readFileSync } from 'node:fs';
+import { SentinelError } from '../../../src/errors.js';
+import { compilePolicy } from '../../../src/policy/compile.js';
+import { parsePolicy } from '../../../src/policy/parse.js';
+import type { SessionRecord, SessionStore } from '../../../src/sessions/types.js';
+import type { DecisionLine, VendingDeps } from '../../../src/vending/issue.js';
+import type { CredentialIssuer, IssueInput, LoadedPolicy } from '../../../src/vending/ports.js';
+
+export const EXAMPLE_POLICY = readFileSync(new URL('../../../examples/policy.yaml', import.meta.url), 'utf8');
+
+export function loaded(text = EXAMPLE_POLICY, version = 1): LoadedPolicy {
+  const policy = parsePolicy(text);
+  return { policy, compiled: compilePolicy(policy), version };
+}
+
+/** A session store keyed by table and id that applies the same conditions as the DynamoDB adapter. */
+export class MemorySessionStore implements SessionStore {
+  readonly tables = new Map<string, Map<string, SessionRecord>>();
+  failNext: Partial<Record<'create' | 'markIssued', Error>> = {};
+
+  table(name: string): Map<string, SessionRecord> {
+    let table = this.tables.get(name);
+    if (table === undefined) this.tables.set(name, (table = new Map()));
+    return table;
+  }
+
+  async create(table: string, session: SessionRecord): Promise<void> {
+    this.throwIfFailing('create');
+    if (this.table(table).has(session.id)) throw new SentinelError('CONFLICT', 'duplicate');
+    this.table(table).set(session.id, { ...session });
+  }
+
+  async markIssued(table: string, id: string, update: { expiresAt: string; ttl: number }): Promise<void> {
+    this.throwIfFailing('markIssued');
+    const session = this.table(table).get(id);
+    if (session?.status !== 'active') throw stateError(session);
+    Object.assign(session, update);
+  }
+
+  async markFailed(table: string, id: string): Promise<void> {
+    const session = this.table(table).get(id);
+    if (session !== undefined) session.status = 'failed';
+  }
+
+  async refresh(table: string, request: { id: string; user: string; profile: string; now: string }): Promise<SessionRecord> {
+    const session = this.table(table).get(request.id);
+    if (session === undefined) throw new SentinelError('NOT_FOUND', 'no such session');
+    if (session.user !== request.user) throw new SentinelError('NOT_OWNER', 'not yours');
+    if (session.profile !== request.profile) throw new SentinelError('CONFLICT', 'other profile');
+    if (session.status !== 'active' || session.expiresAt <= request.now) throw stateError(session);
+    session.lastAccessAt = request.now;
+    session.requestCount += 1;
+    return { ...session };
+  }
+
+  async end(table: string, request: { id: string; user: string; now: string }): Promise<SessionRecord> {
+    const session = this.table(table).get(request.id);
+    if (session === undefined) throw new SentinelError('NOT_FOUND', 'no such session');
+    if (session.user !== request.user) throw new SentinelError('NOT_OWNER', 'not yours');
+    if (session.status !== 'active') throw stateError(session);
+    session.status = 'ended';
+    session.endedAt = request.now;
+    return { ...session };
+  }
+
+  async get(table: string, id: string): Promise<SessionRecord | undefined> {
+    return this.table(table).get(id);
+  }
+
+  private throwIfFailing(method: 'create' | 'markIssued'): void {
+    const error = this.failNext[method];
+    if (error !== undefined) {
+      delete this.failNext[method];
+      throw error;
+    }
+  }
+}
+
+function stateError(session: SessionRecord | undefined): SentinelError {
+  if (session?.status === 'revoked') return new SentinelError('SESSION_REVOKED', 'revoked');
+  if (session?.status === 'ended') return new SentinelError('SESSION_ENDED', 'ended');
+  return new SentinelError('SESSION_EXPIRED', 'expired');
+}
+
+export class FakeIssuer implements CredentialIssuer {
+  readonly kind = 'sts' as const;
+  readonly calls: IssueInput[] = [];
+  failWith: Error | undefined;
+  /** Runs while "STS" is answering: lets a test revoke mid-issuance. */
+  during: (() => Promise<void>) | undefined;
+
+  constructor(private readonly now: () => Date) {}
+
+  async issue(input: IssueInput) {
+    this.calls.push(input);
+    await this.during?.();
+    if (this.failWith !== undefined) throw this.failWith;
+    return {
+      accessKeyId: 'ASIAFAKE',
+      secretAccessKey: 'fake-secret-key-value',
+      sessionToken: 'fake-session-token-value',
+      expiration: new Date(this.now().getTime() + input.durationSeconds * 1000),
+    };
+  }
+}
+
+export interface Harness {
+  deps: VendingDeps;
+  sessions: MemorySessionStore;
+  issuer: FakeIssuer;
+  lines: DecisionLine[];
+  warnings: string[];
+  rateLimited: { value: boolean };
+  setPolicy(text: string, version?: number): void;
+  clock: { time: Date };
+}
+
+export function harness(options: { defaultSessionTable?: string | null; now?: Date } = {}): Harness {
+  const clock = { time: options.now ?? new Date('2026-11-18T10:00:00Z') };
+  const sessions = new MemorySessionStore();
+  const issuer = new FakeIssuer(() => clock.time);
+  const lines: DecisionLine[] = [];
+  const warnings: string[] = [];
+  const rateLimited = { value: false };
+  let current = loaded();
+  let counter = 0;
+  const defaultSessionTable = options.defaultSessionTable === undefined ? 'sentinel-sessions' : options.defaultSessionTable;
+  const deps: VendingDeps = {
+    settings: {
+      tablePrefix: 'sentinel-',
+      ...(defaultSessionTable === null ? {} : { defaultSessionTable }),
+      maxSessionLifetimeSeconds: 12 * 3600,
+      auditRetentionSeconds: 90 * 86_400,
+    },
+    sessions,
+    policies: { current: async () => current },
+    rateLimiter: {
+      consume: async () => {
+        if (rateLimited.value) {
+          const { RetryableError } = await import('../../../src/errors.js');
+          throw new RetryableError('RATE_LIMITED', 'too many', 7);
+        }
+      },
+    },
+    issuer,
+    clock: { now: () => clock.time },
+    randomHex: (bytes) => (++counter).toString(16).padStart(bytes * 2, '0'),
+    decisions: { record: (line) => lines.push(line), warn: (message) => warnings.push(message) },
+  };
+  return {
+    deps,
+    sessions,
+    issuer,
+    lines,
+    warnings,
+    rateLimited,
+    setPolicy: (text, version = 2) => {
+      current = loaded(text, version);
+    },
+    clock,
+  };
+}
