@@ -1,10 +1,33 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
+
+// `test.env` reaches the test workers only; the integration global setup runs in this
+// process and talks to DynamoDB Local through the AWS SDK too.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // e2e tests spawn the real CLI; give them room on a 2-core machine.
     testTimeout: 20_000,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'default',
+          include: ['test/**/*.test.ts'],
+          // Only the integration project starts DynamoDB Local (a Java process).
+          exclude: [...configDefaults.exclude, 'test/integration/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          // One DynamoDB Local for the whole run; tests reach it through test/integration/dynamodb.ts.
+          globalSetup: ['test/integration/globalSetup.ts'],
+        },
+      },
+    ],
   },
 });
