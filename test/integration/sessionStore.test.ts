@@ -97,7 +97,7 @@ describe('DynamoSessionStore on DynamoDB Local', () => {
     const own = await createTestTable('sessions');
     const record = session({ user: 'carol', callerArn: 'arn:aws:iam::111122223333:user/carol' });
     await store.create(own, record);
-    const items = (await documents.send(new ScanCommand({ TableName: own }))).Items ?? [];
+    const items = (await documents.send(new ScanCommand({ TableName: own, ConsistentRead: true }))).Items ?? [];
     expect(items).toEqual([
       {
         id: record.id,
