@@ -1,0 +1,109 @@
+/**
+ * `npm start`: runs the local control plane until Ctrl-C.
+ *
+ *   npm start -- [--port 4280] [--region us-east-1] [--account 000000000000]
+ *                [--default-session-table NAME|none] [--policy FILE] [--issuer dev|sts] [--state-dir DIR]
+ */
+
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { SentinelError } from '../errors.js';
+
+function port(value: string): number {
+  const number = Number(value);
+  if (!/^\d+$/.test(value) || number > 65_535) throw new InvalidArgumentError('a port number (0–65535; 0 picks a free one)');
+  return number;
+}
+
+function sessionTable(value: string): string | null {
+  if (value === 'none') return null;
+  if (!/^sentinel-[A-Za-z0-9_.-]{1,246}$/.test(value)) throw new InvalidArgumentError('a table name starting with "sentinel-", or "none"');
+  return value;
+}
+
+function account(value: string): string {
+  if (!/^\d{12}$/.test(value)) throw new InvalidArgumentError('a 12-digit AWS account id');
+  return value;
+}
+
+function region(value: string): string {
+  if (!/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/.test(value)) throw new InvalidArgumentError('an AWS region such as us-east-1');
+  return value;
+}
+
+const program = new Command('npm start --')
+  .description('Run the Sentinel control plane locally: DynamoDB Local, the example policy, local identities, the real handlers.')
+  .addOption(new Option('--port <port>', 'API port on 127.0.0.1').default(4280).argParser(port))
+  .addOption(new Option('--region <region>', 'signing region clients must use').default('us-east-1').argParser(region))
+  .addOption(new Option('--account <id>', 'account id of the local identities').default('000000000000').argParser(account))
+  .addOption(
+    new Option('--default-session-table <name|none>', 'deployment default session table; "none" shows the no-default behaviour')
+      .default('sentinel-sessions')
+      .argParser(sessionTable),
+  )
+  .addOption(new Option('--policy <file>', 'policy loaded at start').default('examples/policy.yaml'))
+  .addOption(new Option('--state-dir <dir>', 'where the local shared-credentials file is kept').default('.sentinel/local'))
+  .addOption(new Option('--issuer <kind>', 'dev mints development credentials; sts uses AWS STS with your AWS credentials').choices(['dev', 'sts']).default('dev'))
+  .showHelpAfterError();
+
+async function main(): Promise<void> {
+  program.parse();
+  // The AWS SDK warns on every Node 20 start; the local stack runs there on purpose (see DEVELOPERS.md).
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const { startLocalStack } = await import('./stack.js');
+  const options = program.opts<{ port: number; region: string; account: string; defaultSessionTable: string | null; policy: string; stateDir: string; issuer: 'dev' | 'sts' }>();
+  const log = (line: string): void => void process.stderr.write(`[sentinel-local] ${line}\n`);
+  const stack = await startLocalStack({
+    port: options.port,
+    region: options.region,
+    accountId: options.account,
+    defaultSessionTable: options.defaultSessionTable,
+    policyFile: options.policy,
+    issuer: options.issuer,
+    stateDir: options.stateDir,
+    log,
+  });
+  const credentialsFile = path.relative(process.cwd(), stack.credentialsFile);
+  process.stdout.write(
+    [
+      '',
+      `Sentinel local control plane on ${stack.url} (${options.issuer === 'dev' ? 'dev issuer: development credentials, useless against AWS' : 'STS issuer: real credentials'})`,
+      `  identities: ${stack.identities.map((identity) => identity.name).join(', ')} (account ${options.account}) in ${credentialsFile}`,
+      `  default session table: ${stack.defaultSessionTable ?? 'none'}`,
+      `  DynamoDB Local (in memory): ${stack.dynamodbEndpoint}`,
+      '',
+      'In another terminal:',
+      `  export SENTINEL_API_URL=${stack.url}`,
+      `  export AWS_SHARED_CREDENTIALS_FILE=${stack.credentialsFile}`,
+      '  export AWS_PROFILE=alice',
+      '',
+      'Try it (curl signs the request with alice\'s local key):',
+      `  curl -s --aws-sigv4 "aws:amz:${stack.region}:execute-api" --user "$(awk -F' *= *' '/^\\[/{p=($0=="[alice]")} p&&$1=="aws_access_key_id"{k=$2} p&&$1=="aws_secret_access_key"{s=$2} END{print k":"s}' "$AWS_SHARED_CREDENTIALS_FILE")" -H 'content-type: application/json' -d '{"profile":"dev","mode":"cli"}' "$SENTINEL_API_URL/v1/credentials"`,
+      '',
+      'Ctrl-C stops everything.',
+      '',
+    ].join('\n'),
+  );
+
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    stack.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log(`stop failed: ${error instanceof Error ? error.message : String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  const message = error instanceof SentinelError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
+  process.stderr.write(`npm start: ${message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,188 @@
+/**
+ * The local control plane (`npm start`, DESIGN.md Local stack): DynamoDB Local in
+ * memory, the tables, the example policy, local identities in a shared-credentials
+ * file, and the real route handlers behind an adapter that checks SigV4 the way API
+ * Gateway does. Credentials come from the dev issuer unless `issuer: 'sts'`.
+ */
+
+import { readFile } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { CreateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { createAwsClients } from '../aws/clients.js';
+import type { SentinelConfig } from '../config.js';
+import { SentinelError } from '../errors.js';
+import { createDeps } from '../http/deps.js';
+import { httpHandler } from '../http/handler.js';
+import { ROUTES } from '../http/routes/index.js';
+import { formatIssue, loadPolicy } from '../policy/parse.js';
+import { DynamoPolicyStore } from '../policyStore/DynamoPolicyStore.js';
+import { createTableInput, DEFAULT_TABLE_NAMES, TTL_ATTRIBUTE } from '../provisioning/schemas.js';
+import type { TableKind } from '../provisioning/schemas.js';
+import { createLocalApiServer } from './apiServer.js';
+import { DevCredentialIssuer } from './DevCredentialIssuer.js';
+import { startDynamoDbLocal } from './dynamodbLocal.js';
+import { createLocalIdentities, readSharedCredentialsFile, verifierIdentities, writeSharedCredentialsFile } from './identities.js';
+import { createSigV4Verifier } from './sigv4Verifier.js';
+
+export interface LocalStackOptions {
+  /** 127.0.0.1 port of the API; 0 picks a free one. Default 4280. */
+  port?: number;
+  /** Signing region clients must use. Default us-east-1. */
+  region?: string;
+  /** The local identities' account. Default 000000000000. */
+  accountId?: string;
+  /** Table every issuance is tracked in unless a rule says otherwise; null = none (DESIGN.md no-default behaviour). */
+  defaultSessionTable?: string | null;
+  /** Policy file loaded at start. Default examples/policy.yaml. */
+  policyFile?: string;
+  /** `dev` (default) mints development credentials; `sts` calls AWS STS with the default credential chain. */
+  issuer?: 'dev' | 'sts';
+  /** Where the shared-credentials file is written. Default .sentinel/local. */
+  stateDir?: string;
+  /** DynamoDB Local's cache folder (see DEVELOPERS.md). */
+  cacheDir?: string;
+  /** Progress lines and refused-signature reasons. */
+  log?: (line: string) => void;
+  /** How long the handlers cache the policy; default 0, so a pushed policy applies at once (deployments: 10 s). */
+  policyTtlSeconds?: number;
+  /** The structured request logger of the handlers (decision lines). */
+  logger?: Logger;
+  /** Credential requests per user and window. Default 60 per 60 s, as a deployment; benchmarks raise it. */
+  rateLimit?: { requests: number; windowSeconds: number };
+}
+
+export interface LocalStack {
+  url: string;
+  port: number;
+  region: string;
+  credentialsFile: string;
+  identities: Array<{ name: string; arn: string }>;
+  dynamodbEndpoint: string;
+  defaultSessionTable: string | null;
+  stop(): Promise<void>;
+}
+
+/** The identities `npm start` writes: two engineers and an admin, as in examples/policy.yaml. */
+const LOCAL_USERS = ['alice', 'bob', 'admin'];
+/** Credentials for DynamoDB Local only: it checks that some are sent, not which. */
+const DYNAMODB_LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+
+/** Starts everything; on any failure stops what had started and rethrows. */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const log = options.log ?? (() => undefined);
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '000000000000';
+  const defaultSessionTable = options.defaultSessionTable === undefined ? DEFAULT_TABLE_NAMES.sessions : options.defaultSessionTable;
+  const policyFile = path.resolve(options.policyFile ?? 'examples/policy.yaml');
+  const stateDir = path.resolve(options.stateDir ?? '.sentinel/local');
+  const issuerKind = options.issuer ?? 'dev';
+
+  // Read and validate the policy before starting anything slow.
+  const policyText = await readPolicyFile(policyFile);
+
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stop of stops.reverse()) await stop();
+    stops.length = 0;
+  };
+  try {
+    log('starting DynamoDB Local (in memory, 127.0.0.1)…');
+    const dynamodbLocal = await startDynamoDbLocal({ log, ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }) });
+    stops.push(() => dynamodbLocal.stop());
+
+    const clients = createAwsClients({ region, dynamodbEndpoint: dynamodbLocal.endpoint, dynamodbCredentials: DYNAMODB_LOCAL_CREDENTIALS });
+    const tables: Array<[TableKind, string]> = [['config', DEFAULT_TABLE_NAMES.config]];
+    if (defaultSessionTable !== null) tables.push(['sessions', defaultSessionTable]);
+    for (const [kind, name] of tables) await createTable(clients.dynamodb, kind, name);
+    log(`created tables ${tables.map(([, name]) => name).join(', ')}`);
+
+    const policyStore = new DynamoPolicyStore(clients.documents, DEFAULT_TABLE_NAMES.config);
+    const stored = await policyStore.put(policyText, 0, 'local-stack', new Date());
+    log(`loaded ${path.relative(process.cwd(), policyFile) || policyFile} as policy version ${stored.version}`);
+
+    const credentialsFile = path.join(stateDir, 'credentials');
+    const identities = (await readSharedCredentialsFile(credentialsFile))?.filter((identity) => identity.arn.includes(`:${accountId}:`)) ?? [];
+    const reusable = LOCAL_USERS.every((name) => identities.some((identity) => identity.name === name));
+    const local = reusable ? identities : createLocalIdentities(accountId, LOCAL_USERS);
+    if (!reusable) await writeSharedCredentialsFile(credentialsFile, local, region);
+
+    const config: SentinelConfig = {
+      region,
+      accountId,
+      configTable: DEFAULT_TABLE_NAMES.config,
+      ...(defaultSessionTable === null ? {} : { defaultSessionTable }),
+      tablePrefix: 'sentinel-',
+      identity: { identityRolePatterns: ['AWSReservedSSO_*'], allowedAccounts: [accountId] },
+      // A pushed policy applies at once locally; deployments cache it for 10 s.
+      policyTtlSeconds: options.policyTtlSeconds ?? 0,
+      rateLimit: options.rateLimit ?? { requests: 60, windowSeconds: 60 },
+      maxSessionLifetimeSeconds: 12 * 3600,
+      auditRetentionSeconds: 90 * 86_400,
+      bootstrapAdmins: [],
+      issuer: issuerKind,
+      dynamodbEndpoint: dynamodbLocal.endpoint,
+    };
+    const deps = createDeps(config, {
+      ...(issuerKind === 'dev' ? { issuer: new DevCredentialIssuer() } : {}),
+      logger: options.logger ?? new Logger({ serviceName: 'sentinel-local' }),
+      dynamodbCredentials: DYNAMODB_LOCAL_CREDENTIALS,
+    });
+    const verifier = createSigV4Verifier({ identities: verifierIdentities(local), region });
+    const server = createLocalApiServer({
+      routes: ROUTES.map((entry) => ({ method: entry.method, path: entry.path, handler: httpHandler(deps, entry.route(deps)) })),
+      verifier,
+      region,
+      accountId,
+      log,
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 4280, '127.0.0.1', () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+    const port = (server.address() as AddressInfo).port;
+    return {
+      url: `http://127.0.0.1:${port}`,
+      port,
+      region,
+      credentialsFile,
+      identities: local.map(({ name, arn }) => ({ name, arn })),
+      dynamodbEndpoint: dynamodbLocal.endpoint,
+      defaultSessionTable,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function readPolicyFile(file: string): Promise<string> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new SentinelError('INVALID_REQUEST', `cannot read the policy file ${file}`, { cause: error });
+  }
+  const errors = loadPolicy(text, file).issues.filter((issue) => issue.severity === 'error');
+  if (errors.length > 0) throw new SentinelError('INVALID_REQUEST', ['the policy file is invalid:', ...errors.map(formatIssue)].join('\n'));
+  return text;
+}
+
+async function createTable(dynamodb: DynamoDBClient, kind: TableKind, name: string): Promise<void> {
+  await dynamodb.send(new CreateTableCommand(createTableInput(kind, name)));
+  // DynamoDB Local accepts the TTL setting (it does not delete expired items on a schedule).
+  await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
+}
