@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createAwsClients } from '../aws/clients.js';
+import { SentinelError } from '../errors.js';
 import type { SentinelConfig } from '../config.js';
 import { CachedPolicySource } from '../policyStore/CachedPolicySource.js';
 import { DynamoPolicyStore } from '../policyStore/DynamoPolicyStore.js';
@@ -52,7 +53,8 @@ export function createDeps(config: SentinelConfig, overrides: DepsOverrides = {}
   const policies = new CachedPolicySource(policyStore, { ttlSeconds: config.policyTtlSeconds });
   const issuer = overrides.issuer ?? new StsCredentialIssuer(clients.sts);
   if (issuer.kind === 'dev' && config.issuer !== 'dev') {
-    throw new Error('the dev issuer is only for the local stack');
+    // Development credentials must never be minted by a deployed configuration.
+    throw new SentinelError('INVALID_CONFIG', 'the dev issuer is only for the local stack');
   }
   return {
     config,

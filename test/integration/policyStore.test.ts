@@ -1,10 +1,10 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../src/aws/clients.js';
-import { SentinelError } from '../../src/errors.js';
 import { CachedPolicySource, NO_POLICY_REASON } from '../../src/policyStore/CachedPolicySource.js';
 import { DynamoPolicyStore } from '../../src/policyStore/DynamoPolicyStore.js';
 import { createTestTable, dynamodbEndpoint, testClients } from './dynamodb.js';
+import { caught } from '../support/caught.js';
 
 // The adapters run on the application's own clients (src/aws/clients.ts); the test inspects the table with the shared ones.
 const app = createAwsClients({
@@ -27,16 +27,6 @@ beforeEach(async () => {
   table = await createTestTable('config');
   store = new DynamoPolicyStore(app.documents, table);
 });
-
-async function caught(promise: Promise<unknown>): Promise<SentinelError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SentinelError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 describe('DynamoPolicyStore on DynamoDB Local', () => {
   it('stores successive versions, keeps every one, and serves the newest', async () => {

@@ -2,10 +2,10 @@ import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/l
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createAwsClients } from '../../src/aws/clients.js';
-import { SentinelError } from '../../src/errors.js';
 import { DynamoSessionStore } from '../../src/sessions/DynamoSessionStore.js';
 import type { SessionRecord } from '../../src/sessions/types.js';
 import { createTestTable, dynamodbEndpoint, testClients } from './dynamodb.js';
+import { caught } from '../support/caught.js';
 
 // The adapters run on the application's own clients (src/aws/clients.ts); the test inspects the table with the shared ones.
 const app = createAwsClients({
@@ -80,16 +80,6 @@ async function activeIds(user: string): Promise<string[]> {
     }),
   );
   return (output.Items ?? []).map((item) => String(item.id));
-}
-
-async function caught(promise: Promise<unknown>): Promise<SentinelError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SentinelError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to throw');
 }
 
 describe('DynamoSessionStore on DynamoDB Local', () => {

@@ -3,8 +3,8 @@ import { DynamoDBClient, ResourceNotFoundException, TransactionCanceledException
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SentinelError } from '../../../src/errors.js';
 import { DynamoPolicyStore } from '../../../src/policyStore/DynamoPolicyStore.js';
+import { caught } from '../../support/caught.js';
 
 const TABLE = 'sentinel-config';
 const TEXT = 'version: "1"\nrules: []\n';
@@ -25,16 +25,6 @@ function pointerAt(version: number | undefined): void {
   dynamo
     .on(GetCommand, { Key: { pk: 'policy', sk: 'current' } })
     .resolves(version === undefined ? {} : { Item: { pk: 'policy', sk: 'current', version, updated_at: NOW.toISOString(), updated_by: 'ops-erin' } });
-}
-
-async function caught(promise: Promise<unknown>): Promise<SentinelError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SentinelError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to throw');
 }
 
 beforeEach(() => {

@@ -9,9 +9,10 @@ import { DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SentinelError, UnavailableError } from '../../../src/errors.js';
+import { UnavailableError } from '../../../src/errors.js';
 import { DynamoSessionStore } from '../../../src/sessions/DynamoSessionStore.js';
 import type { SessionRecord } from '../../../src/sessions/types.js';
+import { caught } from '../../support/caught.js';
 
 const TABLE = 'sentinel-sessions';
 const ID = '5f0c2a9e8b7d4c31a2e1f0d9c8b7a6e5';
@@ -80,16 +81,6 @@ function throttled(): ProvisionedThroughputExceededException {
 
 function missingTable(): ResourceNotFoundException {
   return new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} });
-}
-
-async function caught(promise: Promise<unknown>): Promise<SentinelError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SentinelError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to throw');
 }
 
 beforeEach(() => {

@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { RetryableError, SentinelError } from '../../../src/errors.js';
 import { DynamoRateLimiter } from '../../../src/vending/DynamoRateLimiter.js';
+import { caught } from '../../support/caught.js';
 
 const TABLE = 'sentinel-config';
 const documents = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -13,16 +14,6 @@ const limiter = new DynamoRateLimiter(documents, TABLE, { requests: 60, windowSe
 
 /** 2025-03-04T10:00:00Z is a whole minute: epoch seconds 1741082400. */
 const WINDOW_START = 1_741_082_400;
-
-async function caught(promise: Promise<unknown>): Promise<SentinelError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof SentinelError) return error;
-    throw error;
-  }
-  throw new Error('expected the call to throw');
-}
 
 beforeEach(() => {
   dynamo.reset();

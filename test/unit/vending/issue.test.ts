@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { CredentialsRequest } from '../../../src/api/contract.js';
-import { SentinelError, UnavailableError } from '../../../src/errors.js';
+import { UnavailableError } from '../../../src/errors.js';
 import type { Caller } from '../../../src/identity/types.js';
 import type { DenialError } from '../../../src/vending/errors.js';
 import { vendCredentials } from '../../../src/vending/issue.js';
+import { caught } from '../../support/caught.js';
 import { harness } from './fakes.js';
 import type { Harness } from './fakes.js';
 
@@ -12,15 +13,6 @@ const carol: Caller = { user: 'carol', arn: 'arn:aws:iam::000000000000:user/caro
 
 function vend(h: Harness, request: CredentialsRequest, caller: Caller = alice) {
   return vendCredentials(request, { caller, requestId: 'req-1', receivedAt: h.clock.time }, h.deps);
-}
-
-async function refusal(promise: Promise<unknown>): Promise<SentinelError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(SentinelError);
-  return error as SentinelError;
 }
 
 describe('vendCredentials: allowed issuance', () => {
@@ -126,7 +118,7 @@ describe('vendCredentials: allowed issuance', () => {
 describe('vendCredentials: refusals carry the facts the CLI renders', () => {
   it('require_server_session through plain exec: both flags, no alternatives', async () => {
     const h = harness();
-    const error = await refusal(vend(h, { profile: 'prod', mode: 'cli' }));
+    const error = await caught(vend(h, { profile: 'prod', mode: 'cli' }));
     expect(error.code).toBe('SERVER_SESSION_REQUIRED');
     expect((error as DenialError).denial).toEqual({
       effect: 'deny',
@@ -145,14 +137,14 @@ describe('vendCredentials: refusals carry the facts the CLI renders', () => {
 
   it('require_server_session in server mode with no table anywhere: session tracking only', async () => {
     const h = harness({ defaultSessionTable: null });
-    const error = await refusal(vend(h, { profile: 'prod', mode: 'server' }));
+    const error = await caught(vend(h, { profile: 'prod', mode: 'server' }));
     expect(error.code).toBe('SESSION_TRACKING_REQUIRED');
     expect((error as DenialError).denial).toMatchObject({ requiresServerMode: false, requiresSessionTracking: true, sessionTable: null, mode: 'server' });
   });
 
   it('require_server through plain exec: server mode only', async () => {
     const h = harness();
-    const error = await refusal(vend(h, { profile: 'staging', mode: 'cli' }));
+    const error = await caught(vend(h, { profile: 'staging', mode: 'cli' }));
     expect(error.code).toBe('SERVER_MODE_REQUIRED');
     expect(error.message).toBe('access to profile "staging" is denied: Staging credentials are only served through sentinel exec --server');
     expect((error as DenialError).denial).toMatchObject({ rule: 'staging-server-only', requiresServerMode: true, requiresSessionTracking: false, alternatives: [] });
@@ -160,7 +152,7 @@ describe('vendCredentials: refusals carry the facts the CLI renders', () => {
 
   it('require_approval never issues, and offers a request and break-glass', async () => {
     const h = harness();
-    const error = await refusal(vend(h, { profile: 'prod-admin', mode: 'server' }));
+    const error = await caught(vend(h, { profile: 'prod-admin', mode: 'server' }));
     expect(error.code).toBe('APPROVAL_REQUIRED');
     expect((error as DenialError).denial).toMatchObject({ effect: 'require_approval', alternatives: ['request', 'breakglass'] });
     expect(h.issuer.calls).toEqual([]);
@@ -168,7 +160,7 @@ describe('vendCredentials: refusals carry the facts the CLI renders', () => {
 
   it('the default deny names no rule', async () => {
     const h = harness();
-    const error = await refusal(vend(h, { profile: 'dev', mode: 'cli' }, carol));
+    const error = await caught(vend(h, { profile: 'dev', mode: 'cli' }, carol));
     expect(error.code).toBe('POLICY_DENY');
     expect((error as DenialError).denial).toMatchObject({ effect: 'deny', rule: '', alternatives: ['request'] });
     expect(h.lines[0]).toMatchObject({ outcome: 'POLICY_DENY', effect: 'deny', rule: '', ruleIndex: -1 });
@@ -176,10 +168,10 @@ describe('vendCredentials: refusals carry the facts the CLI renders', () => {
 
   it('an unknown profile suggests only profiles the caller could get', async () => {
     const h = harness();
-    const error = await refusal(vend(h, { profile: 'dve', mode: 'cli' }));
+    const error = await caught(vend(h, { profile: 'dve', mode: 'cli' }));
     expect(error.code).toBe('UNKNOWN_PROFILE');
     expect(error.message).toBe('no profile "dve" in the policy (did you mean "dev"?)');
-    const hidden = await refusal(vend(h, { profile: 'dve', mode: 'cli' }, carol));
+    const hidden = await caught(vend(h, { profile: 'dve', mode: 'cli' }, carol));
     expect(hidden.message).toBe('no profile "dve" in the policy');
   });
 
@@ -193,7 +185,7 @@ rules:
     effect: require_server
     max_server_duration: 5m
 `);
-    const error = await refusal(vend(h, { profile: 'dev', mode: 'server' }));
+    const error = await caught(vend(h, { profile: 'dev', mode: 'server' }));
     expect(error.code).toBe('POLICY_DENY');
     expect(error.message).toContain('300 s, below the 900 s STS minimum');
     expect(h.issuer.calls).toEqual([]);
@@ -201,7 +193,7 @@ rules:
 
   it('a table outside the deployment prefix is refused before anything is written', async () => {
     const h = harness();
-    const error = await refusal(vend(h, { profile: 'dev', mode: 'cli', sessionTable: 'other-table' }));
+    const error = await caught(vend(h, { profile: 'dev', mode: 'cli', sessionTable: 'other-table' }));
     expect(error.code).toBe('INVALID_REQUEST');
     expect(h.sessions.tables.size).toBe(0);
   });
@@ -209,7 +201,7 @@ rules:
   it('a rate-limited caller is refused before the policy is evaluated', async () => {
     const h = harness();
     h.rateLimited.value = true;
-    const error = await refusal(vend(h, { profile: 'dev', mode: 'cli' }));
+    const error = await caught(vend(h, { profile: 'dev', mode: 'cli' }));
     expect(error.code).toBe('RATE_LIMITED');
     expect(h.lines[0]).toMatchObject({ outcome: 'RATE_LIMITED', effect: null });
   });
@@ -219,7 +211,7 @@ describe('vendCredentials: fail closed', () => {
   it('issues nothing when the session write fails', async () => {
     const h = harness();
     h.sessions.failNext.create = new UnavailableError('the session store is unavailable');
-    const error = await refusal(vend(h, { profile: 'dev', mode: 'cli' }));
+    const error = await caught(vend(h, { profile: 'dev', mode: 'cli' }));
     expect(error.code).toBe('UNAVAILABLE');
     expect(h.issuer.calls).toEqual([]);
   });
@@ -227,7 +219,7 @@ describe('vendCredentials: fail closed', () => {
   it('marks the session failed when STS fails, and returns no credentials', async () => {
     const h = harness();
     h.issuer.failWith = new UnavailableError('could not assume the role');
-    const error = await refusal(vend(h, { profile: 'dev', mode: 'cli' }));
+    const error = await caught(vend(h, { profile: 'dev', mode: 'cli' }));
     expect(error.code).toBe('UNAVAILABLE');
     expect([...h.sessions.table('sentinel-sessions').values()].map((session) => session.status)).toEqual(['failed']);
     expect(h.lines[0]).toMatchObject({ outcome: 'UNAVAILABLE' });
@@ -238,7 +230,7 @@ describe('vendCredentials: fail closed', () => {
     h.issuer.during = async () => {
       for (const session of h.sessions.table('sentinel-sessions').values()) session.status = 'revoked';
     };
-    const error = await refusal(vend(h, { profile: 'dev', mode: 'cli' }));
+    const error = await caught(vend(h, { profile: 'dev', mode: 'cli' }));
     expect(error.code).toBe('SESSION_REVOKED');
     expect(h.issuer.calls).toHaveLength(1);
   });
@@ -267,7 +259,7 @@ describe('vendCredentials: server-mode refresh', () => {
     const session = await started(h);
     const stored = h.sessions.table('sentinel-sessions').get(session.id);
     if (stored !== undefined) stored.status = 'revoked';
-    const error = await refusal(vend(h, { profile: 'prod', mode: 'server', sessionId: session.id }));
+    const error = await caught(vend(h, { profile: 'prod', mode: 'server', sessionId: session.id }));
     expect(error.code).toBe('SESSION_REVOKED');
     expect(h.issuer.calls).toHaveLength(1);
   });
@@ -283,7 +275,7 @@ rules:
     effect: deny
     reason: change freeze
 `);
-    const error = await refusal(vend(h, { profile: 'prod', mode: 'server', sessionId: session.id }));
+    const error = await caught(vend(h, { profile: 'prod', mode: 'server', sessionId: session.id }));
     expect(error.code).toBe('POLICY_DENY');
     expect(error.message).toBe('access to profile "prod" is denied: change freeze');
   });
@@ -292,7 +284,7 @@ rules:
     const h = harness();
     const session = await started(h);
     h.issuer.failWith = new UnavailableError('sts down');
-    await refusal(vend(h, { profile: 'prod', mode: 'server', sessionId: session.id }));
+    await caught(vend(h, { profile: 'prod', mode: 'server', sessionId: session.id }));
     expect(h.sessions.table('sentinel-sessions').get(session.id)?.status).toBe('active');
   });
 
@@ -302,13 +294,13 @@ rules:
     const stored = h.sessions.table('sentinel-sessions').get(session.id);
     if (stored !== undefined) stored.expiresAt = '2026-11-19T00:00:00.000Z';
     h.clock.time = new Date('2026-11-18T21:50:00Z');
-    const error = await refusal(vend(h, { profile: 'prod', mode: 'server', sessionId: session.id }));
+    const error = await caught(vend(h, { profile: 'prod', mode: 'server', sessionId: session.id }));
     expect(error.code).toBe('SESSION_EXPIRED');
   });
 
   it('a refresh must be in server mode', async () => {
     const h = harness();
-    const error = await refusal(vend(h, { profile: 'prod', mode: 'cli', sessionId: 'a'.repeat(32) }));
+    const error = await caught(vend(h, { profile: 'prod', mode: 'cli', sessionId: 'a'.repeat(32) }));
     expect(error.code).toBe('INVALID_REQUEST');
   });
 });
