@@ -94,8 +94,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(() => dynamodbLocal.stop());
 
     const clients = createAwsClients({ region, dynamodbEndpoint: dynamodbLocal.endpoint, dynamodbCredentials: DYNAMODB_LOCAL_CREDENTIALS });
-    const tables: Array<[TableKind, string]> = [['config', DEFAULT_TABLE_NAMES.config]];
-    if (defaultSessionTable !== null) tables.push(['sessions', defaultSessionTable]);
+    // sentinel-sessions exists even with no default, as in a deployment whose tables are
+    // provisioned but that names no default: `--session-table sentinel-sessions` works.
+    const tables: Array<[TableKind, string]> = [
+      ['config', DEFAULT_TABLE_NAMES.config],
+      ['sessions', DEFAULT_TABLE_NAMES.sessions],
+    ];
+    if (defaultSessionTable !== null && defaultSessionTable !== DEFAULT_TABLE_NAMES.sessions) tables.push(['sessions', defaultSessionTable]);
     for (const [kind, name] of tables) await createTable(clients.dynamodb, kind, name);
     log(`created tables ${tables.map(([, name]) => name).join(', ')}`);
 
