@@ -8,3 +8,8 @@ export const EXIT_OK = 0;
 export const EXIT_ERROR = 1;
 /** A usage error: unknown command or option, missing or bad option value. */
 export const EXIT_USAGE = 2;
+/**
+ * The policy refused: a denial (deny, approval required, server mode or session
+ * tracking required). The guidance on stderr says what would work.
+ */
+export const EXIT_DENIED = 3;

@@ -26,9 +26,11 @@ const NEVER_BYPASSED = 'This requirement can never be bypassed by an access requ
  * missing flag or the full `sentinel exec --server …` command, and say they cannot be
  * bypassed. Other denials show the reason and rule, then the access request and,
  * when the caller may use it, break-glass. `<table>` stands in for a session table
- * the caller has to choose because none is known.
+ * the caller has to choose because none is known; `<cmd>` for the command to run,
+ * unless `options.command` gives it.
  */
-export function renderDenialGuidance(denial: Denial): string {
+export function renderDenialGuidance(denial: Denial, options: { command?: readonly string[] } = {}): string {
+  const cmd = options.command === undefined || options.command.length === 0 ? '<cmd>' : options.command.map(shellWord).join(' ');
   const profileText = JSON.stringify(denial.profile);
   const profileWord = shellWord(denial.profile);
   const table = denial.sessionTable === null || denial.sessionTable === '' ? '<table>' : shellWord(denial.sessionTable);
@@ -42,8 +44,8 @@ export function renderDenialGuidance(denial: Denial): string {
           ? 'server mode'
           : 'session tracking';
     const execCommand = requiresSessionTracking
-      ? `sentinel exec --server --session-table ${table} --profile ${profileWord} -- <cmd>`
-      : `sentinel exec --server --profile ${profileWord} -- <cmd>`;
+      ? `sentinel exec --server --session-table ${table} --profile ${profileWord} -- ${cmd}`
+      : `sentinel exec --server --profile ${profileWord} -- ${cmd}`;
     let advice: string;
     if (denial.mode === 'credential_process') {
       // credential_process can only hand out static keys: no server, no tracked session.

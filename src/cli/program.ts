@@ -10,7 +10,8 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { SentinelError } from '../errors.js';
 import { policyCommand } from './commands/policy.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './exitCodes.js';
-import { OUTPUT_FORMATS } from './output.js';
+import { OUTPUT_FORMATS, outputFormat } from './output.js';
+import { reportError } from './report.js';
 
 /** Settings every command needs; `addCommand` does not pass them on, so apply them to the tree. */
 function configureTree(command: Command): void {
@@ -24,6 +25,9 @@ export function createProgram(): Command {
     .description('policy-gated AWS credentials: run commands with short-lived credentials for a profile')
     .version(packageJson.version)
     .addOption(new Option('--output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
+    .addOption(new Option('--api <url>', 'Sentinel API URL (default: $SENTINEL_API_URL)'))
+    .addOption(new Option('--region <region>', 'signing region of the API (default: $SENTINEL_REGION, else from the API URL)'))
+    .addOption(new Option('--aws-profile <name>', 'AWS profile that signs the API calls (default: the AWS SDK chain, e.g. $AWS_PROFILE)'))
     .addCommand(policyCommand());
   configureTree(program);
   return program;
@@ -31,7 +35,7 @@ export function createProgram(): Command {
 
 /**
  * Runs the program on `argv` (as `process.argv`) and returns the exit code:
- * 0 success, 1 error, 2 usage error (docs/cli.md).
+ * 0 success, 1 error, 2 usage error, 3 policy denial (docs/cli.md).
  */
 export async function run(argv: readonly string[]): Promise<number> {
   const program = createProgram();
@@ -45,10 +49,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       // (exit code 0); help shown because a command is missing is a usage error.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof SentinelError) {
-      process.stderr.write(`sentinel: ${error.message}\n`);
-      return EXIT_ERROR;
-    }
+    if (error instanceof SentinelError) return reportError(error, { format: outputFormat(program) });
     // A bug: say so without dumping internals on the user.
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`sentinel: internal error: ${message}\n`);

@@ -1,0 +1,59 @@
+/**
+ * The CLI's view of the Sentinel API: one method per route, typed with the shared
+ * contract (src/api/contract.ts), and the error every failed call becomes.
+ */
+
+import type {
+  CredentialsRequest,
+  CredentialsResponse,
+  EndSessionRequest,
+  EndSessionResponse,
+  EvaluateRequest,
+  EvaluateResponse,
+  PolicyDocumentResponse,
+  ProfilesResponse,
+  PutPolicyRequest,
+  PutPolicyResponse,
+  WhoamiResponse,
+} from '../../api/contract.js';
+import type { Denial } from '../../api/denial.js';
+import { SentinelError } from '../../errors.js';
+
+/** Where the API is and how to sign for it. */
+export interface ApiSettings {
+  /** Base URL, e.g. `https://abc123.execute-api.eu-west-1.amazonaws.com` or `http://127.0.0.1:4280`. */
+  apiUrl: string;
+  /** SigV4 signing region (service `execute-api`). */
+  region: string;
+  /** AWS profile whose credentials sign the calls (`--aws-profile`, else the SDK default chain: `AWS_PROFILE`, env, SSO, …). */
+  awsProfile?: string;
+}
+
+export interface SentinelApi {
+  credentials(body: CredentialsRequest): Promise<CredentialsResponse>;
+  whoami(): Promise<WhoamiResponse>;
+  profiles(): Promise<ProfilesResponse>;
+  getPolicy(): Promise<PolicyDocumentResponse>;
+  putPolicy(body: PutPolicyRequest): Promise<PutPolicyResponse>;
+  evaluate(body: EvaluateRequest): Promise<EvaluateResponse>;
+  endSession(id: string, body: EndSessionRequest): Promise<EndSessionResponse>;
+}
+
+/**
+ * A failed API call. `code` is the API's stable code (DESIGN.md error table) or one of
+ * the client's own: `NO_API_URL`, `NO_AWS_CREDENTIALS`, `API_UNREACHABLE`,
+ * `API_TIMEOUT`, `API_FORBIDDEN` (API Gateway refused the signature before Sentinel
+ * saw the request), `API_BAD_RESPONSE`. `denial` carries the policy facts of a denial.
+ */
+export class ApiError extends SentinelError {
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+  readonly denial: Denial | undefined;
+
+  constructor(code: string, message: string, details: { status?: number; requestId?: string; denial?: Denial; cause?: unknown } = {}) {
+    super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.status = details.status;
+    this.requestId = details.requestId;
+    this.denial = details.denial;
+  }
+}
