@@ -1,0 +1,314 @@
+/**
+ * The Sentinel API client of the CLI: every call SigV4-signed (service `execute-api`)
+ * with the user's own AWS credentials, sent with `fetch`, retried within bounds, and
+ * every failure turned into an {@link ApiError} with a stable code.
+ *
+ * Retries (docs/cli.md, Retries). At most `maxAttempts` attempts (default 3), each
+ * re-signed (a fresh `x-amz-date`) and given its own timeout (default 10 s). Between
+ * attempts: the server's `Retry-After` when it sends one (a wait above 10 s is not
+ * worth blocking a command for: the error is reported instead), else full-jitter
+ * exponential backoff. What may be retried depends on what a repeat could do:
+ *
+ * - reads (`GET` routes, `POST /v1/policy/evaluate`, which only simulates): 429, 503,
+ *   network errors and timeouts.
+ * - `POST /v1/credentials`: 429 (refused before anything happens), Sentinel's own 503
+ *   `UNAVAILABLE` (the API's contract: a failed dependency never issues credentials),
+ *   and network errors that happened before a connection existed. Not a timeout, a
+ *   reset connection or API Gateway's own 503 (its integration timeout): the function
+ *   may still have written a session item and minted credentials, and a repeat would
+ *   create a second session nobody holds the credentials of.
+ * - `PUT /v1/policy`, `POST /v1/sessions/{id}/end`: 429 and network errors before a
+ *   connection existed. A repeat of a write that did land would fail misleadingly
+ *   (`CONFLICT` against one's own push, `SESSION_ENDED`).
+ *
+ * A 4xx other than 429 is never retried: a denial does not change by asking again.
+ *
+ * The SDK's retry strategy (@smithy/core) is not used: it sleeps on real timers itself
+ * and decides by error type alone, while what is safe here depends on the route.
+ */
+
+import { setTimeout as delay } from 'node:timers/promises';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import type { Denial } from '../../api/denial.js';
+import type { ApiSettings, SentinelApi } from './types.js';
+import { ApiError } from './types.js';
+
+/** How the client is built; everything but `settings` has a production default. */
+export interface ApiClientOptions {
+  /** Signing credentials; default the AWS SDK's Node.js chain for `settings.awsProfile`. */
+  credentials?: AwsCredentialIdentityProvider;
+  /** Time allowed for one attempt, response body included. Default 10,000 ms. */
+  timeoutMs?: number;
+  /** Attempts per call, the first included. Default 3. */
+  maxAttempts?: number;
+  fetch?: typeof fetch;
+  /** Waits between attempts; tests pass a recorder. */
+  sleep?: (ms: number) => Promise<void>;
+  /** Uniform in [0, 1): the jitter. */
+  random?: () => number;
+}
+
+const DEFAULT_TIMEOUT_MS = 10_000;
+const DEFAULT_MAX_ATTEMPTS = 3;
+/** Longest `Retry-After` the client waits out; a longer one is reported to the user instead. */
+const MAX_RETRY_AFTER_MS = 10_000;
+/** Full jitter: a retry waits a random time below min(cap, base × 2^(retry − 1)). */
+const BACKOFF_BASE_MS = 200;
+const BACKOFF_CAP_MS = 2_000;
+/** Keeps an unexpected body's text short in an error message. */
+const MAX_QUOTED_CHARS = 200;
+
+/**
+ * What a repeat of a route could do, which decides what is retried (module comment):
+ * `read` has no effect, `issue` mints credentials and writes a session, `write` changes state.
+ */
+type RouteKind = 'read' | 'issue' | 'write';
+
+interface Call {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  kind: RouteKind;
+  body?: unknown;
+}
+
+/** Node's codes for failures before a connection existed: the request never left this machine. */
+const NOT_CONNECTED = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+const NETWORK_REASONS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'DNS lookup failed',
+  ENETUNREACH: 'network unreachable',
+  EHOSTUNREACH: 'host unreachable',
+  UND_ERR_CONNECT_TIMEOUT: 'connection timed out',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed',
+  UND_ERR_SOCKET: 'connection closed',
+  UND_ERR_HEADERS_OVERFLOW: 'response headers too large',
+};
+
+/** One attempt's outcome: a value, or an error and whether another attempt may follow (after `waitMs`, when the server said). */
+type Attempt = { ok: true; value: unknown } | { ok: false; error: ApiError; retryable: boolean; retryAfterMs?: number };
+
+/**
+ * Creates the client. Nothing is loaded or resolved until the first call; the AWS SDK's
+ * credential chain is imported then, so commands that fail earlier stay fast.
+ */
+export function createApiClient(settings: ApiSettings, options: ApiClientOptions = {}): SentinelApi {
+  const base = new URL(settings.apiUrl);
+  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
+  const send = options.fetch ?? fetch;
+  const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const random = options.random ?? Math.random;
+
+  let provider: Promise<AwsCredentialIdentityProvider> | undefined;
+  async function credentials(): Promise<AwsCredentialIdentity> {
+    provider ??= options.credentials === undefined ? defaultChain(settings.awsProfile) : Promise.resolve(options.credentials);
+    try {
+      // The chain memoises and refreshes expiring credentials itself, so ask it every attempt.
+      return await (await provider)();
+    } catch (error) {
+      throw noCredentials(settings.awsProfile, error);
+    }
+  }
+
+  async function attempt(call: Call): Promise<Attempt> {
+    const identity = await credentials();
+    const path = `${base.pathname.replace(/\/+$/, '')}${call.path}`;
+    const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+    const signer = new SignatureV4({ service: 'execute-api', region: settings.region, credentials: identity, sha256: Hash.bind(null, 'sha256') });
+    const signed = await signer.sign({
+      method: call.method,
+      protocol: base.protocol,
+      hostname: base.hostname,
+      ...(base.port === '' ? {} : { port: Number(base.port) }),
+      path,
+      query: {},
+      headers: { host: base.host, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body,
+    });
+    // fetch writes Host itself (the same value); every other signed header goes as signed.
+    const headers: Record<string, string> = { accept: 'application/json' };
+    for (const [name, value] of Object.entries(signed.headers)) if (name !== 'host') headers[name] = value;
+
+    let response: Response;
+    let text: string;
+    try {
+      const signal = AbortSignal.timeout(timeoutMs);
+      response = await send(new URL(path, base.origin), { method: call.method, headers, ...(body === undefined ? {} : { body }), signal, redirect: 'manual' });
+      text = await response.text();
+    } catch (error) {
+      return networkFailure(error, call);
+    }
+    return interpret(response, text, call);
+  }
+
+  function networkFailure(error: unknown, call: Call): Attempt {
+    if (isTimeout(error)) {
+      const message = `the Sentinel API at ${settings.apiUrl} did not answer ${call.method} ${call.path} within ${seconds(timeoutMs)}`;
+      return { ok: false, error: new ApiError('API_TIMEOUT', message, { cause: error }), retryable: call.kind === 'read' };
+    }
+    const code = networkCode(error);
+    const reason = code === undefined ? networkMessage(error) : (NETWORK_REASONS[code] ?? (code.startsWith('ERR_TLS') || code.includes('CERT') ? `TLS certificate problem (${code})` : code));
+    const message = `cannot reach the Sentinel API at ${settings.apiUrl}: ${reason} (check --api / SENTINEL_API_URL)`;
+    const neverSent = code !== undefined && NOT_CONNECTED.has(code);
+    return { ok: false, error: new ApiError('API_UNREACHABLE', message, { cause: error }), retryable: call.kind === 'read' || neverSent };
+  }
+
+  function interpret(response: Response, text: string, call: Call): Attempt {
+    const status = response.status;
+    const headerRequestId = response.headers.get('apigw-requestid') ?? undefined;
+    const json = parseJson(text);
+    if (status >= 200 && status < 300) {
+      if (isObject(json)) return { ok: true, value: json };
+      return { ok: false, error: badResponse(status, 'a body that is not a JSON object', text, headerRequestId), retryable: false };
+    }
+
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+    const sentinelError = isObject(json) && isObject(json['error']) ? json['error'] : undefined;
+    let error: ApiError;
+    if (sentinelError !== undefined && typeof sentinelError['code'] === 'string' && typeof sentinelError['message'] === 'string') {
+      const requestId = typeof sentinelError['requestId'] === 'string' ? sentinelError['requestId'] : headerRequestId;
+      const denial = isObject(sentinelError['denial']) ? (sentinelError['denial'] as unknown as Denial) : undefined;
+      error = new ApiError(sentinelError['code'], sentinelError['message'], { status, ...(requestId === undefined ? {} : { requestId }), ...(denial === undefined ? {} : { denial }) });
+    } else if (isObject(json) && typeof json['message'] === 'string' && Object.keys(json).length === 1) {
+      error = gatewayError(status, json['message'], call, headerRequestId);
+    } else {
+      error = badResponse(status, text === '' ? 'an empty body' : 'an unexpected body', text, headerRequestId);
+    }
+
+    const fromSentinel = sentinelError !== undefined;
+    const retryable =
+      status === 429 ||
+      (status === 503 && (call.kind === 'read' || (call.kind === 'issue' && fromSentinel && error.code === 'UNAVAILABLE')));
+    return { ok: false, error, retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+  }
+
+  /** API Gateway's own `{"message": …}` answers: Sentinel never saw the request. */
+  function gatewayError(status: number, message: string, call: Call, requestId: string | undefined): ApiError {
+    const details = { status, ...(requestId === undefined ? {} : { requestId }) };
+    if (status === 401 || status === 403) {
+      return new ApiError(
+        'API_FORBIDDEN',
+        `the API refused the request signature: check that your AWS credentials are valid and that the region (${settings.region}) is the API's`,
+        details,
+      );
+    }
+    if (status === 429) return new ApiError('RATE_LIMITED', `the API is throttling requests (HTTP 429 ${quoted(message)}): try again in a moment`, details);
+    if (status === 404) {
+      return new ApiError(
+        'API_BAD_RESPONSE',
+        `the API at ${settings.apiUrl} has no route ${call.method} ${call.path} (HTTP 404): check --api / SENTINEL_API_URL, including the stage path if the API has one`,
+        details,
+      );
+    }
+    return new ApiError('API_BAD_RESPONSE', `the API at ${settings.apiUrl} answered HTTP ${status} ${quoted(message)}`, details);
+  }
+
+  function badResponse(status: number, what: string, text: string, requestId: string | undefined): ApiError {
+    const excerpt = text.trim() === '' ? '' : `: ${quoted(text)}`;
+    return new ApiError('API_BAD_RESPONSE', `the API at ${settings.apiUrl} answered HTTP ${status} with ${what}${excerpt}`, {
+      status,
+      ...(requestId === undefined ? {} : { requestId }),
+    });
+  }
+
+  async function call<T>(spec: Call): Promise<T> {
+    for (let number = 1; ; number += 1) {
+      const outcome = await attempt(spec);
+      if (outcome.ok) return outcome.value as T;
+      const last = number >= maxAttempts || !outcome.retryable || (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > MAX_RETRY_AFTER_MS);
+      if (last) throw withAttempts(outcome.error, number);
+      await sleep(outcome.retryAfterMs ?? Math.floor(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (number - 1))));
+    }
+  }
+
+  return {
+    credentials: (body) => call({ method: 'POST', path: '/v1/credentials', kind: 'issue', body }),
+    whoami: () => call({ method: 'GET', path: '/v1/whoami', kind: 'read' }),
+    profiles: () => call({ method: 'GET', path: '/v1/profiles', kind: 'read' }),
+    getPolicy: () => call({ method: 'GET', path: '/v1/policy', kind: 'read' }),
+    putPolicy: (body) => call({ method: 'PUT', path: '/v1/policy', kind: 'write', body }),
+    evaluate: (body) => call({ method: 'POST', path: '/v1/policy/evaluate', kind: 'read', body }),
+    endSession: (id, body) => call({ method: 'POST', path: `/v1/sessions/${encodeURIComponent(id)}/end`, kind: 'write', body }),
+  };
+}
+
+async function defaultChain(profile: string | undefined): Promise<AwsCredentialIdentityProvider> {
+  // Imported here, not at the top: the SDK is large and most failures happen before it is needed.
+  const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+  return fromNodeProviderChain(profile === undefined ? {} : { profile });
+}
+
+/**
+ * The SDK's own text is left out on purpose: it can quote the output of a
+ * `credential_process` command. It stays in `cause`, which only a log would show.
+ */
+function noCredentials(profile: string | undefined, cause: unknown): ApiError {
+  const where = profile === undefined ? 'the AWS SDK found none (AWS_PROFILE, environment variables, SSO, instance roles…)' : `the AWS SDK found none for profile "${profile}" (--aws-profile)`;
+  return new ApiError(
+    'NO_AWS_CREDENTIALS',
+    `no AWS credentials to sign the request: ${where}. Pass --aws-profile <name> or set AWS_PROFILE, or run aws sso login if your SSO session has expired (aws sts get-caller-identity shows the SDK's own reason)`,
+    { cause },
+  );
+}
+
+/** Client-side failures say how often they were tried; the API's own messages are left as they are. */
+function withAttempts(error: ApiError, attempts: number): ApiError {
+  if (attempts === 1 || (error.code !== 'API_UNREACHABLE' && error.code !== 'API_TIMEOUT')) return error;
+  return new ApiError(error.code, `${error.message} (tried ${attempts} times)`, { cause: error.cause });
+}
+
+function isTimeout(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+}
+
+/** The errno-style code of a fetch failure: undici wraps it in `cause`, sometimes in an AggregateError. */
+function networkCode(error: unknown): string | undefined {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (isObject(current) && !seen.has(current)) {
+    seen.add(current);
+    if (typeof current['code'] === 'string') return current['code'];
+    const nested = Array.isArray(current['errors']) ? (current['errors'] as unknown[])[0] : undefined;
+    current = current['cause'] ?? nested;
+  }
+  return undefined;
+}
+
+/** undici's own words when there is no code (e.g. `bad port` for a port fetch refuses to use). */
+function networkMessage(error: unknown): string {
+  const cause = error instanceof Error ? error.cause : undefined;
+  return cause instanceof Error && cause.message !== '' ? `network error (${quoted(cause.message).slice(1, -1)})` : 'network error';
+}
+
+/** `Retry-After` in seconds (the API never sends the HTTP-date form); `undefined` when absent or unusable. */
+function parseRetryAfter(value: string | null): number | undefined {
+  if (value === null || !/^\d{1,6}$/.test(value.trim())) return undefined;
+  return Number(value.trim()) * 1000;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Untrusted text in a message: one line, printable, bounded. */
+function quoted(text: string): string {
+  const line = text.replace(/\s+/g, ' ').trim().replace(/[^\x20-\x7e]/g, '?');
+  return JSON.stringify(line.length > MAX_QUOTED_CHARS ? `${line.slice(0, MAX_QUOTED_CHARS)}…` : line);
+}
+
+function seconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}

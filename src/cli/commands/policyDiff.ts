@@ -1,0 +1,85 @@
+/**
+ * `sentinel policy diff FILE` — what pushing FILE would change in the stored policy.
+ *
+ * Also home of what `policy push` shares with it: reading the file, fetching the stored
+ * version (none yet counts as empty, version 0) and the unified diff between them.
+ */
+
+import { readFile } from 'node:fs/promises';
+import { Command } from 'commander';
+import type { SentinelApi } from '../api/types.js';
+import { SentinelError } from '../../errors.js';
+import { EXIT_ERROR, EXIT_OK } from '../exitCodes.js';
+import { outputFormat, writeJson, writeOut } from '../output.js';
+
+/** The stored policy; `version` 0 and empty text when none has been stored yet. */
+export interface StoredPolicy {
+  text: string;
+  version: number;
+}
+
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'is a directory',
+  ENOTDIR: 'not a directory',
+};
+
+/**
+ * A local file's text.
+ *
+ * @throws SentinelError `CANNOT_READ_FILE` as `FILE: cannot read file: reason` (the words `policy validate` uses).
+ */
+export async function readLocalFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = (code === undefined ? undefined : READ_ERRORS[code]) ?? code ?? 'unknown error';
+    throw new SentinelError('CANNOT_READ_FILE', `${file}: cannot read file: ${reason}`, { cause: error });
+  }
+}
+
+/** The stored policy, or version 0 with empty text when none is stored (the API's `NOT_FOUND`). */
+export async function fetchStoredPolicy(api: SentinelApi): Promise<StoredPolicy> {
+  try {
+    const { text, version } = await api.getPolicy();
+    return { text, version };
+  } catch (error) {
+    if (error instanceof SentinelError && error.code === 'NOT_FOUND') return { text: '', version: 0 };
+    throw error;
+  }
+}
+
+/** A unified diff from the stored policy to the file's text; `undefined` when they are identical. */
+export async function policyPatch(stored: StoredPolicy, file: string, text: string): Promise<string | undefined> {
+  if (stored.text === text) return undefined;
+  // Loaded here: jsdiff is only needed once there is something to compare. Three lines of
+  // context, as git and diff -u show.
+  const { createTwoFilesPatch, FILE_HEADERS_ONLY } = await import('diff');
+  const from = stored.version === 0 ? 'stored policy (none yet)' : `stored policy (version ${stored.version})`;
+  return createTwoFilesPatch(from, file, stored.text, text, undefined, undefined, { headerOptions: FILE_HEADERS_ONLY, context: 3 });
+}
+
+/** The `diff` subcommand of `sentinel policy`. */
+export function policyDiffCommand(): Command {
+  return new Command('diff')
+    .description('show a unified diff from the stored policy to FILE (what policy push would change)')
+    .argument('<file>', 'policy file (YAML)')
+    .option('--exit-code', 'exit 1 when there are differences, like git diff --exit-code (default: exit 0 either way)')
+    .action(async (file: string, options: { exitCode?: boolean }, command: Command) => {
+      const { apiFor } = await import('../api/fromCommand.js');
+      const text = await readLocalFile(file);
+      const stored = await fetchStoredPolicy(await apiFor(command));
+      const patch = await policyPatch(stored, file, text);
+      if (outputFormat(command) === 'json') {
+        writeJson({ file, storedVersion: stored.version, changed: patch !== undefined, patch: patch ?? '' });
+      } else if (patch === undefined) {
+        writeOut([`no changes: ${file} matches policy version ${stored.version}`]);
+      } else {
+        process.stdout.write(patch);
+      }
+      process.exitCode = options.exitCode === true && patch !== undefined ? EXIT_ERROR : EXIT_OK;
+    });
+}

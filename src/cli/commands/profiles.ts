@@ -1,0 +1,61 @@
+/**
+ * `sentinel profiles` — the profiles the caller could get, and what each mode meets.
+ */
+
+import { Command } from 'commander';
+import type { ProfileModeOutcome, ProfilesResponse } from '../../api/contract.js';
+import type { Mode } from '../../policy/types.js';
+import { outputFormat, writeJson, writeOut } from '../output.js';
+
+/** Columns in the order people use the modes most. */
+const MODE_COLUMNS: ReadonlyArray<[Mode, string]> = [
+  ['cli', 'CLI'],
+  ['server', 'SERVER'],
+  ['credential_process', 'CREDENTIAL_PROCESS'],
+];
+
+/** What a cell means, in the order the legend lists it. */
+const LEGEND: ReadonlyArray<[string, string]> = [
+  ['allow', 'credentials are issued'],
+  ['server', 'only with sentinel exec --server'],
+  ['server+session', 'only with sentinel exec --server and a session table'],
+  ['session', 'needs a session table (--session-table)'],
+  ['approval', 'needs an approved access request (sentinel request)'],
+  ['deny', 'refused'],
+];
+
+/** The word for what one mode meets: the effect, or for a server-mode denial what is missing. */
+function modeCell(outcome: ProfileModeOutcome): string {
+  if (outcome.effect === 'allow') return 'allow';
+  if (outcome.effect === 'require_approval') return 'approval';
+  if (outcome.requiresServerMode && outcome.requiresSessionTracking) return 'server+session';
+  if (outcome.requiresServerMode) return 'server';
+  if (outcome.requiresSessionTracking) return 'session';
+  return 'deny';
+}
+
+/** The table as text lines: header, one row per profile, then the legend of the words used. */
+function profilesTable(body: ProfilesResponse): string[] {
+  if (body.profiles.length === 0) return [`no profiles you could get (policy version ${body.policyVersion})`];
+  const header = ['NAME', 'REGION', ...MODE_COLUMNS.map(([, title]) => title)];
+  const rows = body.profiles.map((profile) => [profile.name, profile.region ?? '-', ...MODE_COLUMNS.map(([mode]) => modeCell(profile.modes[mode]))]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
+  // Columns are padded to their widest cell; the last one is not, so lines carry no trailing spaces.
+  const line = (cells: string[]): string => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
+  const used = new Set(rows.flatMap((row) => row.slice(2)));
+  const legend = LEGEND.filter(([word]) => used.has(word)).map(([word, meaning]) => `${word}: ${meaning}`);
+  return [line(header), ...rows.map(line), '', legend.join('; ')];
+}
+
+/** The `profiles` command. */
+export function profilesCommand(): Command {
+  return new Command('profiles')
+    .description('list the profiles you could get and what each mode (cli, server, credential_process) would meet')
+    .action(async (_options: unknown, command: Command) => {
+      const { apiFor } = await import('../api/fromCommand.js');
+      const api = await apiFor(command);
+      const body = await api.profiles();
+      if (outputFormat(command) === 'json') writeJson(body);
+      else writeOut(profilesTable(body));
+    });
+}
