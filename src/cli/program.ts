@@ -8,7 +8,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { SentinelError } from '../errors.js';
+import { credentialsCommand } from './commands/credentials.js';
+import { execCommand } from './commands/exec.js';
 import { policyCommand } from './commands/policy.js';
+import { profilesCommand } from './commands/profiles.js';
+import { whoamiCommand } from './commands/whoami.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './exitCodes.js';
 import { OUTPUT_FORMATS, outputFormat } from './output.js';
 import { reportError } from './report.js';
@@ -28,6 +32,10 @@ export function createProgram(): Command {
     .addOption(new Option('--api <url>', 'Sentinel API URL (default: $SENTINEL_API_URL)'))
     .addOption(new Option('--region <region>', 'signing region of the API (default: $SENTINEL_REGION, else from the API URL)'))
     .addOption(new Option('--aws-profile <name>', 'AWS profile that signs the API calls (default: the AWS SDK chain, e.g. $AWS_PROFILE)'))
+    .addCommand(execCommand())
+    .addCommand(credentialsCommand())
+    .addCommand(whoamiCommand())
+    .addCommand(profilesCommand())
     .addCommand(policyCommand());
   configureTree(program);
   return program;

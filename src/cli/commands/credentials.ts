@@ -1,0 +1,85 @@
+/**
+ * `sentinel credentials` — credentials for an AWS `credential_process` entry:
+ *
+ *     [profile dev]
+ *     credential_process = sentinel credentials --profile dev
+ *
+ * The AWS SDK reads stdout as the credentials, so stdout carries the JSON document and
+ * nothing else; every error goes to stderr. credential_process cannot hold a session
+ * (the SDK caches static keys; nobody ends anything), so no session table is sent and
+ * profiles that need server mode or session tracking are refused with advice to use
+ * `sentinel exec --server`.
+ */
+
+import { Command, InvalidArgumentError } from 'commander';
+import { SentinelError } from '../../errors.js';
+import { EXIT_OK, EXIT_USAGE } from '../exitCodes.js';
+import { outputFormat } from '../output.js';
+import { reportError } from '../report.js';
+
+/** Profile names as the policy and the API accept them. */
+const PROFILE_NAME = /^[A-Za-z0-9_.-]+$/;
+
+function parseProfile(value: string): string {
+  if (!PROFILE_NAME.test(value)) throw new InvalidArgumentError('Profile names are letters, digits, "_", "." and "-".');
+  return value;
+}
+
+/**
+ * Set while `sentinel credentials` runs. When the AWS profile that signs the API calls
+ * is itself a `credential_process = sentinel credentials …` profile (easy to do: the
+ * SDK runs the process with that profile in AWS_PROFILE), the signing chain would
+ * start sentinel again, and again: the copy that finds this set stops the loop.
+ */
+const RUNNING = 'SENTINEL_CREDENTIAL_PROCESS';
+
+interface CredentialsOptions {
+  profile: string;
+  duration?: string;
+}
+
+/** The `credentials` command. */
+export function credentialsCommand(): Command {
+  return new Command('credentials')
+    .description('print credentials for a profile in the credential_process format (for ~/.aws/config)')
+    .requiredOption('--profile <profile>', 'the Sentinel profile to get credentials for', parseProfile)
+    .option('--duration <duration>', 'how long the credentials last: 15m, 1h, 3600s (900s to 12h; the policy may cap it)')
+    .action(async (options: CredentialsOptions, command: Command) => {
+      let durationSeconds: number | undefined;
+      if (options.duration !== undefined) {
+        // Loaded only when needed: the duration parser brings the YAML library along.
+        const { DURATION_HINT, parseRequestDuration } = await import('../exec/duration.js');
+        durationSeconds = parseRequestDuration(options.duration);
+        if (durationSeconds === undefined) {
+          command.error(`error: option '--duration <duration>' argument '${options.duration}' is invalid. ${DURATION_HINT}`, {
+            exitCode: EXIT_USAGE,
+            code: 'commander.usageError',
+          });
+        }
+      }
+      try {
+        if (process.env[RUNNING] === '1') {
+          throw new SentinelError(
+            'CREDENTIAL_PROCESS_LOOP',
+            'the AWS profile that signs Sentinel API calls gets its credentials from "sentinel credentials" itself: add --aws-profile <a profile with your own credentials> to the credential_process command',
+          );
+        }
+        process.env[RUNNING] = '1';
+        const { apiFor } = await import('../api/fromCommand.js');
+        const api = await apiFor(command);
+        const response = await api.credentials({
+          profile: options.profile,
+          mode: 'credential_process',
+          ...(durationSeconds === undefined ? {} : { durationSeconds }),
+        });
+        const { accessKeyId, secretAccessKey, sessionToken, expiration } = response.credentials;
+        // The format of the AWS SDKs' process credential provider, Version 1.
+        process.stdout.write(
+          `${JSON.stringify({ Version: 1, AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, SessionToken: sessionToken, Expiration: expiration })}\n`,
+        );
+        process.exitCode = EXIT_OK;
+      } catch (error) {
+        process.exitCode = reportError(error, { format: outputFormat(command), stdoutReserved: true });
+      }
+    });
+}

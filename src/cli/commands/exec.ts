@@ -1,0 +1,42 @@
+/**
+ * `sentinel exec` — runs a command with short-lived credentials for a profile, either
+ * in its environment (`cli` mode) or from a local credential endpoint that asks the
+ * API again for every request (`--server`).
+ */
+
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { ExecOptions } from '../exec/execute.js';
+
+/** Profile names as the policy and the API accept them. */
+const PROFILE_NAME = /^[A-Za-z0-9_.-]+$/;
+
+function parseProfile(value: string): string {
+  if (!PROFILE_NAME.test(value)) throw new InvalidArgumentError('Profile names are letters, digits, "_", "." and "-".');
+  return value;
+}
+
+function parsePort(value: string): number {
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;
+  if (!(port >= 1 && port <= 65_535)) throw new InvalidArgumentError('Expected a port number from 1 to 65535.');
+  return port;
+}
+
+/** The `exec` command. */
+export function execCommand(): Command {
+  return new Command('exec')
+    .description('run a command with short-lived AWS credentials for a profile (default command: $SHELL)')
+    .usage('[options] --profile <profile> [-- command [args...]]')
+    .requiredOption('--profile <profile>', 'the Sentinel profile to get credentials for', parseProfile)
+    .option('--server', 'serve credentials to the command from a local endpoint; each of its requests is checked by the API again')
+    .addOption(new Option('--server-port <port>', 'with --server: the 127.0.0.1 port of the endpoint (default: a free one)').argParser(parsePort))
+    .option('--lazy', 'with --server: ask for no credentials before the command starts')
+    .addOption(
+      new Option('--session-table <table>', 'session table to track the session in').env('SENTINEL_SESSION_TABLE'),
+    )
+    .option('--duration <duration>', 'how long the credentials last: 15m, 1h, 3600s (900s to 12h; the policy may cap it)')
+    .argument('[command...]', 'the command and its arguments, after "--"; no shell is involved')
+    .action(async (args: string[], options: ExecOptions, command: Command) => {
+      const { executeCommand } = await import('../exec/execute.js');
+      process.exitCode = await executeCommand(args, options, command);
+    });
+}

@@ -1,0 +1,26 @@
+/**
+ * `--duration` of `sentinel exec` and `sentinel credentials`: how long the vended
+ * credentials should last, written as the policy writes durations.
+ *
+ * Loaded only when `--duration` is given: the policy parser it reuses pulls in the
+ * YAML library, which start-up should not pay for.
+ */
+
+import { parseDuration } from '../../policy/parse.js';
+
+/** What the API accepts for `durationSeconds` (STS AssumeRole's own range). */
+export const MIN_DURATION_SECONDS = 900;
+export const MAX_DURATION_SECONDS = 43_200;
+
+/** Why `text` is not a usable duration, for the usage error. */
+export const DURATION_HINT = `Expected a duration such as 15m, 1h or 3600s, from ${MIN_DURATION_SECONDS}s (15m) to ${MAX_DURATION_SECONDS}s (12h).`;
+
+/**
+ * `"15m"`, `"1h"`, `"3600s"`, `"1h30m"` → seconds; undefined for anything else,
+ * including durations outside 900–43,200 s that the API would refuse anyway.
+ */
+export function parseRequestDuration(text: string): number | undefined {
+  const seconds = parseDuration(text.trim());
+  if (seconds === undefined || seconds < MIN_DURATION_SECONDS || seconds > MAX_DURATION_SECONDS) return undefined;
+  return seconds;
+}

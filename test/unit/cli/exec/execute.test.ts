@@ -1,0 +1,270 @@
+/**
+ * `sentinel exec` end to end inside this process: the real command definition and
+ * action, a fake API, real child processes.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Command, CommanderError, Option } from 'commander';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { CredentialsRequest, CredentialsResponse } from '../../../../src/api/contract.js';
+import type { Denial } from '../../../../src/api/denial.js';
+import { ApiError } from '../../../../src/cli/api/types.js';
+import type { SentinelApi } from '../../../../src/cli/api/types.js';
+import { execCommand } from '../../../../src/cli/commands/exec.js';
+import { executeCommand } from '../../../../src/cli/exec/execute.js';
+
+const NODE = process.execPath;
+const SESSION = { id: 'f05bac6542fb82bd0ea7e54d1d3f76fe', table: 'sentinel-sessions', expiresAt: '2030-01-01T00:15:00.000Z' };
+
+function fakeApi(answer: (body: CredentialsRequest, n: number) => CredentialsResponse | Error) {
+  const calls: CredentialsRequest[] = [];
+  const api = {
+    credentials: vi.fn(async (body: CredentialsRequest) => {
+      calls.push(body);
+      const result = answer(body, calls.length);
+      if (result instanceof Error) throw result;
+      return result;
+    }),
+    endSession: vi.fn(async (id: string) => ({ id, status: 'ended' as const, endedAt: '2030-01-01T00:05:00.000Z' })),
+  };
+  return { api: api as unknown as SentinelApi & typeof api, calls };
+}
+
+function granted(n: number, session: typeof SESSION | null = SESSION): CredentialsResponse {
+  return {
+    credentials: {
+      accessKeyId: `ASIASENTINELDEV${String(n).padStart(5, '0')}`,
+      secretAccessKey: `sentinel-dev-secret-${n}`,
+      sessionToken: `sentinel-dev:token-${n}`,
+      expiration: '2030-01-01T00:15:00.000Z',
+    },
+    session,
+    sourceIdentity: 'sentinel.alice.direct.4973b874',
+    profile: 'prod',
+    region: 'eu-west-1',
+    decision: { effect: 'allow', rule: 'prod-tracked' },
+  };
+}
+
+function denied(code: string, denial: Partial<Denial>): ApiError {
+  return new ApiError(code, 'access to profile "prod" is denied', {
+    status: 403,
+    denial: {
+      effect: 'deny',
+      rule: 'prod-tracked',
+      reason: 'Production needs tracked server sessions',
+      requiresServerMode: true,
+      requiresSessionTracking: true,
+      sessionTable: 'sentinel-sessions',
+      mode: 'cli',
+      profile: 'prod',
+      alternatives: [],
+      ...denial,
+    },
+  });
+}
+
+/** Runs `sentinel <argv>` with the real exec definition and `api`; collects what sentinel itself writes. */
+async function sentinel(api: SentinelApi, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => ((stdout += String(chunk)), true));
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => ((stderr += String(chunk)), true));
+  const exec = execCommand()
+    .exitOverride()
+    .action(async (args: string[], options, command: Command) => {
+      process.exitCode = await executeCommand(args, options, command, async () => api);
+    });
+  const program = new Command('sentinel').exitOverride().addOption(new Option('--output <format>').default('text')).addCommand(exec);
+  try {
+    process.exitCode = undefined;
+    await program.parseAsync(['node', 'sentinel', ...argv]);
+    return { code: typeof process.exitCode === 'number' ? process.exitCode : 0, stdout, stderr };
+  } catch (error) {
+    // As run() in src/cli/program.ts: commander's own errors are usage errors.
+    if (error instanceof CommanderError) return { code: error.exitCode === 0 ? 0 : 2, stdout, stderr };
+    throw error;
+  } finally {
+    process.exitCode = undefined;
+    out.mockRestore();
+    err.mockRestore();
+  }
+}
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'sentinel-exec-unit-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+beforeEach(() => {
+  vi.stubEnv('SENTINEL_PROFILE', undefined);
+  vi.stubEnv('SENTINEL_SESSION_TABLE', undefined);
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+/** A child script that writes what it saw (env names, and fetched key ids) to a file as JSON. */
+function reporter(file: string, fetches = 0): string[] {
+  const script = `
+    const env = process.env;
+    const fetchOnce = async () => {
+      const response = await fetch(env.AWS_CONTAINER_CREDENTIALS_FULL_URI, { headers: { authorization: env.AWS_CONTAINER_AUTHORIZATION_TOKEN } });
+      const body = await response.json();
+      return { status: response.status, accessKeyId: body.AccessKeyId };
+    };
+    (async () => {
+      const fetched = [];
+      for (let i = 0; i < ${fetches}; i++) fetched.push(await fetchOnce());
+      const seen = {};
+      for (const key of ['AWS_ACCESS_KEY_ID', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'SENTINEL_PROFILE', 'SENTINEL_SESSION_ID', 'AWS_PROFILE', 'AWS_CONTAINER_CREDENTIALS_FULL_URI']) seen[key] = env[key] ?? null;
+      require('fs').writeFileSync(${JSON.stringify(file)}, JSON.stringify({ seen, fetched }));
+      process.exit(5);
+    })();`;
+  return [NODE, '-e', script];
+}
+
+describe('sentinel exec (cli mode)', () => {
+  it('runs the command with the vended credentials and passes its exit code on', async () => {
+    const file = path.join(dir, 'cli.json');
+    const { api, calls } = fakeApi((_, n) => granted(n));
+    const result = await sentinel(api, 'exec', '--profile', 'prod', '--duration', '15m', '--', ...reporter(file));
+    expect(result).toEqual({ code: 5, stdout: '', stderr: '' });
+    expect(calls).toEqual([{ profile: 'prod', mode: 'cli', durationSeconds: 900 }]);
+    const { seen } = JSON.parse(await readFile(file, 'utf8')) as { seen: Record<string, string | null> };
+    expect(seen).toEqual({
+      AWS_ACCESS_KEY_ID: 'ASIASENTINELDEV00001',
+      AWS_REGION: 'eu-west-1',
+      AWS_DEFAULT_REGION: 'eu-west-1',
+      SENTINEL_PROFILE: 'prod',
+      SENTINEL_SESSION_ID: SESSION.id,
+      AWS_PROFILE: null,
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: null,
+    });
+    // No server session to end in cli mode: the keys stay valid until they expire.
+    expect(api.endSession).not.toHaveBeenCalled();
+  });
+
+  it('sends the session table from SENTINEL_SESSION_TABLE', async () => {
+    vi.stubEnv('SENTINEL_SESSION_TABLE', 'sentinel-team');
+    const { api, calls } = fakeApi((_, n) => granted(n));
+    expect((await sentinel(api, 'exec', '--profile', 'dev', '--', NODE, '-e', '0')).code).toBe(0);
+    expect(calls).toEqual([{ profile: 'dev', mode: 'cli', sessionTable: 'sentinel-team' }]);
+  });
+
+  it('turns a denial into guidance naming the user command, exit 3, nothing on stdout, nothing run', async () => {
+    const file = path.join(dir, 'never.json');
+    const { api } = fakeApi(() => denied('SERVER_SESSION_REQUIRED', {}));
+    const result = await sentinel(api, 'exec', '--profile', 'prod', '--', 'node', '-e', 'console.log("hi there")', file);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      'policy requires server mode with session tracking for profile "prod". Use: sentinel exec --server --session-table sentinel-sessions --profile prod -- node -e \'console.log("hi there")\' ' +
+        `${file}\nThis requirement can never be bypassed by an access request or break-glass.\n`,
+    );
+    await expect(readFile(file)).rejects.toThrow();
+  });
+
+  it('refuses to nest', async () => {
+    vi.stubEnv('SENTINEL_PROFILE', 'dev');
+    const { api } = fakeApi((_, n) => granted(n));
+    await expect(sentinel(api, 'exec', '--profile', 'prod', '--', NODE, '-e', '0')).rejects.toMatchObject({
+      code: 'NESTED_EXEC',
+      message: 'already running under "sentinel exec" for profile "dev" (SENTINEL_PROFILE is set): exit that command or shell first',
+    });
+    expect(api.credentials).not.toHaveBeenCalled();
+  });
+
+  it('says so when the command cannot be started: exit 127', async () => {
+    const { api } = fakeApi((_, n) => granted(n));
+    const result = await sentinel(api, 'exec', '--profile', 'dev', '--', 'sentinel-no-such-command-x');
+    expect(result).toEqual({ code: 127, stdout: '', stderr: 'sentinel: cannot run "sentinel-no-such-command-x": command not found\n' });
+  });
+
+  it.each([
+    [['--duration', '10m'], "error: option '--duration <duration>' argument '10m' is invalid."],
+    [['--duration', '3600'], "error: option '--duration <duration>' argument '3600' is invalid."],
+    [['--lazy'], "error: option '--lazy' needs --server"],
+    [['--server-port', '8080'], "error: option '--server-port <port>' needs --server"],
+    [['--server', '--server-port', '70000'], "error: option '--server-port <port>' argument '70000' is invalid."],
+    [['--profile', 'a b'], "error: option '--profile <profile>' argument 'a b' is invalid."],
+  ])('is a usage error (exit 2) with %j', async (options, message) => {
+    const { api } = fakeApi((_, n) => granted(n));
+    const result = await sentinel(api, 'exec', '--profile', 'dev', ...options, '--', NODE, '-e', '0');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(message);
+    expect(api.credentials).not.toHaveBeenCalled();
+  });
+});
+
+describe('sentinel exec --server', () => {
+  it('serves fresh credentials per request of the child, then ends the session', async () => {
+    const file = path.join(dir, 'server.json');
+    const { api, calls } = fakeApi((_, n) => granted(n));
+    const result = await sentinel(api, 'exec', '--server', '--profile', 'prod', '--', ...reporter(file, 2));
+    expect(result).toEqual({ code: 5, stdout: '', stderr: '' });
+    const { seen, fetched } = JSON.parse(await readFile(file, 'utf8')) as { seen: Record<string, string | null>; fetched: unknown[] };
+    expect(seen).toMatchObject({ AWS_ACCESS_KEY_ID: null, AWS_REGION: 'eu-west-1', SENTINEL_PROFILE: 'prod', SENTINEL_SESSION_ID: SESSION.id });
+    expect(seen['AWS_CONTAINER_CREDENTIALS_FULL_URI']).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/credentials$/);
+    // The first call is the check before the child starts; each fetch of the child is one more.
+    expect(fetched).toEqual([
+      { status: 200, accessKeyId: 'ASIASENTINELDEV00002' },
+      { status: 200, accessKeyId: 'ASIASENTINELDEV00003' },
+    ]);
+    expect(calls).toEqual([
+      { profile: 'prod', mode: 'server' },
+      { profile: 'prod', mode: 'server', sessionId: SESSION.id, sessionTable: SESSION.table },
+      { profile: 'prod', mode: 'server', sessionId: SESSION.id, sessionTable: SESSION.table },
+    ]);
+    expect(api.endSession).toHaveBeenCalledExactlyOnceWith(SESSION.id, { sessionTable: SESSION.table });
+  });
+
+  it('with --lazy asks nothing before the child asks', async () => {
+    const file = path.join(dir, 'lazy.json');
+    const { api, calls } = fakeApi((_, n) => granted(n));
+    const result = await sentinel(api, 'exec', '--server', '--lazy', '--profile', 'prod', '--', ...reporter(file, 1));
+    expect(result.code).toBe(5);
+    const { seen, fetched } = JSON.parse(await readFile(file, 'utf8')) as { seen: Record<string, string | null>; fetched: unknown[] };
+    expect(seen['SENTINEL_SESSION_ID']).toBeNull();
+    expect(fetched).toEqual([{ status: 200, accessKeyId: 'ASIASENTINELDEV00001' }]);
+    expect(calls).toEqual([{ profile: 'prod', mode: 'server' }]);
+    expect(api.endSession).toHaveBeenCalledExactlyOnceWith(SESSION.id, { sessionTable: SESSION.table });
+  });
+
+  it('shows a denial before anything runs', async () => {
+    const file = path.join(dir, 'never-server.json');
+    const { api } = fakeApi(() => denied('SESSION_TRACKING_REQUIRED', { requiresServerMode: false, sessionTable: null, mode: 'server' }));
+    const result = await sentinel(api, 'exec', '--server', '--profile', 'prod', '--', ...reporter(file, 1));
+    expect(result.code).toBe(3);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toContain('policy requires session tracking for profile "prod". Add --session-table <table> flag\n');
+    await expect(readFile(file)).rejects.toThrow();
+  });
+
+  it('refuses the child once the API refuses, and says why once', async () => {
+    const file = path.join(dir, 'revoked.json');
+    const revoked = new ApiError('SESSION_REVOKED', 'session f05bac65 was revoked by admin: incident', { status: 403 });
+    const { api } = fakeApi((_, n) => (n === 1 ? granted(n) : revoked));
+    api.endSession.mockRejectedValueOnce(new ApiError('SESSION_REVOKED', 'session f05bac65 was revoked', { status: 403 }));
+    const result = await sentinel(api, 'exec', '--server', '--profile', 'prod', '--', ...reporter(file, 3));
+    expect(result.code).toBe(5);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe('sentinel: session f05bac65 was revoked by admin: incident\n');
+    const { fetched } = JSON.parse(await readFile(file, 'utf8')) as { fetched: unknown[] };
+    expect(fetched).toEqual(Array(3).fill({ status: 403 }));
+  });
+
+  it('keeps the child exit code when the session cannot be ended, and says so', async () => {
+    const { api } = fakeApi((_, n) => granted(n));
+    api.endSession.mockRejectedValueOnce(new ApiError('API_UNREACHABLE', 'cannot reach the Sentinel API: connection refused'));
+    const result = await sentinel(api, 'exec', '--server', '--profile', 'prod', '--', NODE, '-e', 'process.exit(4)');
+    expect(result).toEqual({
+      code: 4,
+      stdout: '',
+      stderr: `sentinel: could not end session ${SESSION.id} (it stays active until it expires): cannot reach the Sentinel API: connection refused\n`,
+    });
+  });
+});
