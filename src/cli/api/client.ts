@@ -1,6 +1,6 @@
 /**
  * The Sentinel API client of the CLI: every call SigV4-signed (service `execute-api`)
- * with the user's own AWS credentials, sent with `fetch`, retried within bounds, and
+ * with the user's own AWS credentials, sent over node:http(s) (src/cli/api/transport.ts), retried within bounds, and
  * every failure turned into an {@link ApiError} with a stable code.
  *
  * Retries (docs/cli.md, Retries). At most `maxAttempts` attempts (default 3), each
@@ -28,12 +28,13 @@
  */
 
 import { setTimeout as delay } from 'node:timers/promises';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { Denial } from '../../api/denial.js';
 import type { ApiSettings, SentinelApi } from './types.js';
 import { ApiError } from './types.js';
+import { loadAws } from './aws.js';
+import { nodeTransport } from './transport.js';
+import type { Transport, TransportResponse } from './transport.js';
 
 /** How the client is built; everything but `settings` has a production default. */
 export interface ApiClientOptions {
@@ -43,7 +44,8 @@ export interface ApiClientOptions {
   timeoutMs?: number;
   /** Attempts per call, the first included. Default 3. */
   maxAttempts?: number;
-  fetch?: typeof fetch;
+  /** Sends one request; default node:http(s) (`nodeTransport`). Tests may pass `fetch`. */
+  fetch?: Transport;
   /** Waits between attempts; tests pass a recorder. */
   sleep?: (ms: number) => Promise<void>;
   /** Uniform in [0, 1): the jitter. */
@@ -100,7 +102,7 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
   const base = new URL(settings.apiUrl);
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
-  const send = options.fetch ?? fetch;
+  const send = options.fetch ?? nodeTransport;
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
   const random = options.random ?? Math.random;
 
@@ -119,6 +121,7 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
     const identity = await credentials();
     const path = `${base.pathname.replace(/\/+$/, '')}${call.path}`;
     const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+    const { SignatureV4, Hash } = await loadAws();
     const signer = new SignatureV4({ service: 'execute-api', region: settings.region, credentials: identity, sha256: Hash.bind(null, 'sha256') });
     const signed = await signer.sign({
       method: call.method,
@@ -130,15 +133,15 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
       headers: { host: base.host, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body,
     });
-    // fetch writes Host itself (the same value); every other signed header goes as signed.
+    // The transport writes Host itself (the same value); every other signed header goes as signed.
     const headers: Record<string, string> = { accept: 'application/json' };
     for (const [name, value] of Object.entries(signed.headers)) if (name !== 'host') headers[name] = value;
 
-    let response: Response;
+    let response: TransportResponse;
     let text: string;
     try {
       const signal = AbortSignal.timeout(timeoutMs);
-      response = await send(new URL(path, base.origin), { method: call.method, headers, ...(body === undefined ? {} : { body }), signal, redirect: 'manual' });
+      response = await send(new URL(path, base.origin), { method: call.method, headers, ...(body === undefined ? {} : { body }), signal });
       text = await response.text();
     } catch (error) {
       return networkFailure(error, call);
@@ -158,7 +161,7 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
     return { ok: false, error: new ApiError('API_UNREACHABLE', message, { cause: error }), retryable: call.kind === 'read' || neverSent };
   }
 
-  function interpret(response: Response, text: string, call: Call): Attempt {
+  function interpret(response: TransportResponse, text: string, call: Call): Attempt {
     const status = response.status;
     const headerRequestId = response.headers.get('apigw-requestid') ?? undefined;
     const json = parseJson(text);
@@ -239,7 +242,7 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
 
 async function defaultChain(profile: string | undefined): Promise<AwsCredentialIdentityProvider> {
   // Imported here, not at the top: the SDK is large and most failures happen before it is needed.
-  const { fromNodeProviderChain } = await import('@aws-sdk/credential-providers');
+  const { fromNodeProviderChain } = await loadAws();
   return fromNodeProviderChain(profile === undefined ? {} : { profile });
 }
 
@@ -266,7 +269,7 @@ function isTimeout(error: unknown): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
-/** The errno-style code of a fetch failure: undici wraps it in `cause`, sometimes in an AggregateError. */
+/** The errno-style code of a network failure: on the error itself (node:http), or in `cause`, sometimes in an AggregateError (fetch). */
 function networkCode(error: unknown): string | undefined {
   const seen = new Set<unknown>();
   let current: unknown = error;
@@ -279,7 +282,7 @@ function networkCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** undici's own words when there is no code (e.g. `bad port` for a port fetch refuses to use). */
+/** The transport's own words when there is no code (e.g. fetch's `bad port`). */
 function networkMessage(error: unknown): string {
   const cause = error instanceof Error ? error.cause : undefined;
   return cause instanceof Error && cause.message !== '' ? `network error (${quoted(cause.message).slice(1, -1)})` : 'network error';
