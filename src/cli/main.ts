@@ -13,7 +13,21 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
+/** Calls `done` once everything written to stdout and stderr so far has been handed to the OS. */
+function afterFlush(done: () => void): void {
+  let pending = 2;
+  const one = (): void => {
+    pending -= 1;
+    if (pending === 0) done();
+  };
+  process.stdout.write('', one);
+  process.stderr.write('', one);
+}
+
 void run(process.argv).then((code) => {
-  // Setting exitCode rather than calling process.exit lets stdout drain when piped.
   process.exitCode = code;
+  // Exit as soon as the output is out: idle keep-alive sockets of the API client and
+  // other handles would otherwise hold the process open for a noticeable moment after
+  // the work (and, for exec, the child) is done.
+  afterFlush(() => process.exit(code));
 });
