@@ -26,6 +26,10 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           // One DynamoDB Local for the whole run; tests reach it through test/integration/dynamodb.ts.
           globalSetup: ['test/integration/globalSetup.ts'],
+          // One file at a time against the shared emulator: DynamoDB Local (SQLite inside)
+          // has been seen failing a request now and then when several files create tables
+          // and write at once on a 2-core machine.
+          fileParallelism: false,
         },
       },
     ],
