@@ -8,6 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { formatIssue, loadPolicy } from '../policy/parse.js';
 import type { Policy, PolicyIssue } from '../policy/types.js';
+import { describeReadError } from './readError.js';
 
 /** One policy file after reading and validation. */
 export interface PolicyFile {
@@ -28,19 +29,6 @@ export interface JsonProblem {
   message: string;
 }
 
-const READ_ERRORS: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'not a directory',
-};
-
-function describeReadError(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code !== undefined && READ_ERRORS[code] !== undefined) return READ_ERRORS[code];
-  return code ?? (error instanceof Error ? error.message : String(error));
-}
 
 /** Reads and validates one policy file; never throws for a bad or missing file. */
 export async function readPolicyFile(file: string): Promise<PolicyFile> {

@@ -11,6 +11,7 @@ import type { SentinelApi } from '../api/types.js';
 import { SentinelError } from '../../errors.js';
 import { EXIT_ERROR, EXIT_OK } from '../exitCodes.js';
 import { outputFormat, writeJson, writeOut } from '../output.js';
+import { describeReadError } from '../readError.js';
 
 /** The stored policy; `version` 0 and empty text when none has been stored yet. */
 export interface StoredPolicy {
@@ -18,13 +19,6 @@ export interface StoredPolicy {
   version: number;
 }
 
-const READ_ERRORS: Record<string, string> = {
-  ENOENT: 'no such file or directory',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EISDIR: 'is a directory',
-  ENOTDIR: 'not a directory',
-};
 
 /**
  * A local file's text.
@@ -35,9 +29,7 @@ export async function readLocalFile(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = (code === undefined ? undefined : READ_ERRORS[code]) ?? code ?? 'unknown error';
-    throw new SentinelError('CANNOT_READ_FILE', `${file}: cannot read file: ${reason}`, { cause: error });
+    throw new SentinelError('CANNOT_READ_FILE', `${file}: cannot read file: ${describeReadError(error)}`, { cause: error });
   }
 }
 
