@@ -11,23 +11,15 @@
  */
 
 // The AWS SDK warns about Node versions on first use; set before the SDK modules load,
-// which is why everything that imports the SDK is imported dynamically below.
+// which is why support/localStack.ts imports the stack (and with it the SDK) only when it starts it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { CredentialsRequest, CredentialsResponse } from '../src/api/contract.js';
 import type { Caller } from '../src/identity/types.js';
-import { readSharedCredentialsFile } from '../src/local/identities.js';
-import type { LocalStack } from '../src/local/stack.js';
 import { vendCredentials } from '../src/vending/issue.js';
 import { harness } from '../test/unit/vending/fakes.js';
+import { credentialsClient, elapsedMs, machine, withLocalStack } from './support/localStack.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WARM_UP = 20;
 const SEQUENTIAL = 300;
 const CLIENTS = 4;
@@ -51,39 +43,6 @@ function figures(samples: number[], wallMs: number): Figures {
   const rank = (p: number): number => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
   const mean = sorted.reduce((sum, value) => sum + value, 0) / sorted.length;
   return { p50: rank(50), p95: rank(95), p99: rank(99), mean, perSecond: (samples.length / wallMs) * 1000 };
-}
-
-function elapsedMs(started: bigint): number {
-  return Number(process.hrtime.bigint() - started) / 1e6;
-}
-
-/** Signs and sends `POST /v1/credentials` as API clients do; any answer but 200 stops the run (a 429 would be measured otherwise). */
-function client(stack: LocalStack, credentials: { accessKeyId: string; secretAccessKey: string }) {
-  const target = new URL('/v1/credentials', stack.url);
-  const signer = new SignatureV4({ service: 'execute-api', region: stack.region, credentials, sha256: Hash.bind(null, 'sha256') });
-  const sign = (body: string) =>
-    signer.sign({
-      method: 'POST',
-      protocol: 'http:',
-      hostname: target.hostname,
-      port: Number(target.port),
-      path: target.pathname,
-      query: {},
-      headers: { host: target.host, 'content-type': 'application/json' },
-      body,
-    });
-  /** One request; `ms` is the round trip from sending to the last byte of the answer, signing excluded. */
-  const post = async (request: CredentialsRequest): Promise<{ ms: number; body: CredentialsResponse }> => {
-    const body = JSON.stringify(request);
-    const signed = await sign(body);
-    const started = process.hrtime.bigint();
-    const response = await fetch(target, { method: 'POST', headers: signed.headers, body });
-    const text = await response.text();
-    const ms = elapsedMs(started);
-    if (response.status !== 200) throw new Error(`POST /v1/credentials ${body} answered ${response.status}: ${text}`);
-    return { ms, body: JSON.parse(text) as CredentialsResponse };
-  };
-  return { post, sign };
 }
 
 async function sequential(count: number, post: () => Promise<{ ms: number }>): Promise<Figures> {
@@ -124,91 +83,48 @@ async function signingCost(sign: (body: string) => Promise<unknown>): Promise<nu
   return (elapsedMs(started) * 1000) / SIGNING;
 }
 
-/** Set on Ctrl-C: the requests in flight then fail because the stack is stopping, which is no error to report. */
-let stopping = false;
-
 const ms = (value: number): string => value.toFixed(2).padStart(7);
 const rate = (value: number): string => value.toFixed(0).padStart(6);
 
-async function main(): Promise<void> {
-  const { Logger } = await import('@aws-lambda-powertools/logger');
-  const { startLocalStack } = await import('../src/local/stack.js');
-
-  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'sentinel-bench-'));
-  let stack: LocalStack | undefined;
-  const stop = async (): Promise<void> => {
-    const running = stack;
-    stack = undefined;
-    await running?.stop();
-    await rm(stateDir, { recursive: true, force: true });
+await withLocalStack('sentinel-bench-', async ({ stack, alice, startMs }) => {
+  const client = credentialsClient(stack, alice);
+  /** Latency = send to last byte, signing excluded (its cost is measured apart). */
+  const post = async (request: CredentialsRequest): Promise<{ ms: number; body: CredentialsResponse }> => {
+    const answer = await client.post(JSON.stringify(request));
+    return { ms: answer.ms, body: JSON.parse(answer.text) as CredentialsResponse };
   };
-  // Ctrl-C must not leave DynamoDB Local (a Java process) behind.
-  const interrupted = (): void => {
-    stopping = true;
-    void stop().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
 
-  try {
-    const startedAt = process.hrtime.bigint();
-    stack = await startLocalStack({
-      port: 0,
-      stateDir,
-      logger: new Logger({ logLevel: 'SILENT' }),
-      log: () => undefined,
-      // The deployment limit (60 a minute) would answer 429 within the warm-up.
-      rateLimit: { requests: 1_000_000, windowSeconds: 60 },
-      // Cache the policy as a deployment does (SENTINEL_POLICY_TTL default).
-      policyTtlSeconds: 10,
-      policyFile: path.join(root, 'examples/policy.yaml'),
-    });
-    const startMs = elapsedMs(startedAt);
-    const alice = (await readSharedCredentialsFile(stack.credentialsFile))?.find((identity) => identity.name === 'alice');
-    if (alice === undefined) throw new Error(`no alice identity in ${stack.credentialsFile}`);
-    const { post, sign } = client(stack, alice);
+  const issue = () => post({ profile: 'dev', mode: 'cli' });
+  for (let i = 0; i < WARM_UP; i++) await issue();
+  const issueSequential = await sequential(SEQUENTIAL, issue);
+  const issueConcurrent = await concurrent(CLIENTS, PER_CLIENT, issue);
 
-    const issue = () => post({ profile: 'dev', mode: 'cli' });
-    for (let i = 0; i < WARM_UP; i++) await issue();
-    const issueSequential = await sequential(SEQUENTIAL, issue);
-    const issueConcurrent = await concurrent(CLIENTS, PER_CLIENT, issue);
+  const created = await post({ profile: 'prod', mode: 'server' });
+  const sessionId = created.body.session?.id;
+  if (sessionId === undefined) throw new Error('a prod server-mode issuance came back without a session');
+  const refresh = () => post({ profile: 'prod', mode: 'server', sessionId });
+  for (let i = 0; i < WARM_UP; i++) await refresh();
+  const refreshSequential = await sequential(REFRESHES, refresh);
 
-    const created = await post({ profile: 'prod', mode: 'server' });
-    const sessionId = created.body.session?.id;
-    if (sessionId === undefined) throw new Error('a prod server-mode issuance came back without a session');
-    const refresh = () => post({ profile: 'prod', mode: 'server', sessionId });
-    for (let i = 0; i < WARM_UP; i++) await refresh();
-    const refreshSequential = await sequential(REFRESHES, refresh);
+  const signUs = await signingCost(client.sign);
+  const inProcessUs = await inProcess();
 
-    const signUs = await signingCost(sign);
-    const inProcessUs = await inProcess();
-
-    const cpus = os.cpus();
-    console.log(`credential hot paths: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ${os.platform()} ${os.arch()}`);
-    console.log(`local stack up in ${(startMs / 1000).toFixed(1)} s; ${WARM_UP} warm-up requests before each HTTP figure; latency = send to last byte, signing excluded`);
-    console.log('');
-    console.log('measure                                          |     p50 |     p95 |     p99 |    mean |  req/s');
-    console.log('-------------------------------------------------|---------|---------|---------|---------|-------');
-    const row = (label: string, f: Figures): void => console.log(`${label.padEnd(48)} | ${ms(f.p50)} | ${ms(f.p95)} | ${ms(f.p99)} | ${ms(f.mean)} | ${rate(f.perSecond)}`);
-    row(`new issuance (dev, cli), ${SEQUENTIAL} sequential (ms)`, issueSequential);
-    row(`new issuance, ${CLIENTS} clients x ${PER_CLIENT} concurrent (ms)`, issueConcurrent);
-    row(`server refresh (prod), ${REFRESHES} sequential (ms)`, refreshSequential);
-    console.log('');
-    console.log(`in process, no HTTP or DynamoDB: ${inProcessUs.toFixed(1)} µs per issuance (vendCredentials with in-memory fakes, mean of ${IN_PROCESS})`);
-    console.log(`client SigV4 signing, not in the latencies above: ${signUs.toFixed(1)} µs per request`);
-    console.log('');
-    console.log('What the HTTP figures include: SigV4 verification, the handler stack, and per request 3 DynamoDB writes');
-    console.log('  (rate-limit counter, session put or conditional refresh update, mark-issued update; the policy is cached');
-    console.log('  10 s as in a deployment) and the dev issuer (no STS).');
-    console.log('  Client and server share this Node process; DynamoDB Local is a separate Java process.');
-    console.log('DynamoDB Local on loopback is not DynamoDB: real latencies add network round trips and differ per call; compare runs, not absolutes.');
-  } finally {
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
-    await stop();
-  }
-}
-
-await main().catch((error: unknown) => {
-  if (!stopping) throw error;
+  console.log(`credential hot paths: ${machine()}`);
+  console.log(`local stack up in ${(startMs / 1000).toFixed(1)} s; ${WARM_UP} warm-up requests before each HTTP figure; latency = send to last byte, signing excluded`);
+  console.log('');
+  console.log('measure                                          |     p50 |     p95 |     p99 |    mean |  req/s');
+  console.log('-------------------------------------------------|---------|---------|---------|---------|-------');
+  const row = (label: string, f: Figures): void => console.log(`${label.padEnd(48)} | ${ms(f.p50)} | ${ms(f.p95)} | ${ms(f.p99)} | ${ms(f.mean)} | ${rate(f.perSecond)}`);
+  row(`new issuance (dev, cli), ${SEQUENTIAL} sequential (ms)`, issueSequential);
+  row(`new issuance, ${CLIENTS} clients x ${PER_CLIENT} concurrent (ms)`, issueConcurrent);
+  row(`server refresh (prod), ${REFRESHES} sequential (ms)`, refreshSequential);
+  console.log('');
+  console.log(`in process, no HTTP or DynamoDB: ${inProcessUs.toFixed(1)} µs per issuance (vendCredentials with in-memory fakes, mean of ${IN_PROCESS})`);
+  console.log(`client SigV4 signing, not in the latencies above: ${signUs.toFixed(1)} µs per request`);
+  console.log('');
+  console.log('What the HTTP figures include: SigV4 verification, the handler stack, and per request 3 DynamoDB writes');
+  console.log('  (rate-limit counter, session put or conditional refresh update, mark-issued update; the policy is cached');
+  console.log('  10 s as in a deployment) and the dev issuer (no STS).');
+  console.log('  Client and server share this Node process; DynamoDB Local is a separate Java process.');
+  console.log('DynamoDB Local on loopback is not DynamoDB: real latencies add network round trips and differ per call; compare runs, not absolutes.');
 });

@@ -14,19 +14,13 @@
  */
 
 // The AWS SDK warns about Node versions on first use; set before the SDK modules load,
-// which is why everything that imports the SDK is imported dynamically below.
+// which is why support/localStack.ts imports the stack (and with it the SDK) only when it starts it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
-import type { LocalStack } from '../src/local/stack.js';
+import { credentialsClient, elapsedMs, machine, root, withLocalStack } from './support/localStack.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = path.join(root, 'bin', 'sentinel');
 const runs = Number(process.argv[2] ?? 15);
 
@@ -39,10 +33,6 @@ interface Stats {
 function stats(samples: number[]): Stats {
   const sorted = [...samples].sort((a, b) => a - b);
   return { median: sorted[Math.floor(sorted.length / 2)] ?? Number.NaN, min: sorted[0] ?? Number.NaN, max: sorted.at(-1) ?? Number.NaN };
-}
-
-function elapsedMs(started: bigint): number {
-  return Number(process.hrtime.bigint() - started) / 1e6;
 }
 
 /**
@@ -64,122 +54,52 @@ function timeChild(command: string, args: string[], env: NodeJS.ProcessEnv): Pro
   });
 }
 
-/** Signs and sends `POST /v1/credentials {profile: dev, mode: cli}` as the CLI does; signing included in the time, as it is in exec's. */
-function roundTrip(stack: LocalStack, credentials: { accessKeyId: string; secretAccessKey: string }): () => Promise<number> {
-  const target = new URL('/v1/credentials', stack.url);
+await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) => {
+  // The child signs as alice through the AWS SDK chain, as a user's shell would; nothing
+  // from this process's AWS or Sentinel settings leaks in.
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!/^(AWS_|SENTINEL_)/.test(key)) env[key] = value;
+  Object.assign(env, {
+    SENTINEL_API_URL: stack.url,
+    AWS_SHARED_CREDENTIALS_FILE: stack.credentialsFile,
+    AWS_CONFIG_FILE: path.join(stateDir, 'config'),
+    AWS_PROFILE: 'alice',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  });
+
+  // `POST /v1/credentials {profile: dev, mode: cli}` as the CLI sends it; signing included in the time, as it is in exec's.
+  const client = credentialsClient(stack, alice);
   const body = JSON.stringify({ profile: 'dev', mode: 'cli' });
-  const signer = new SignatureV4({ service: 'execute-api', region: stack.region, credentials, sha256: Hash.bind(null, 'sha256') });
-  return async () => {
-    const started = process.hrtime.bigint();
-    const signed = await signer.sign({
-      method: 'POST',
-      protocol: 'http:',
-      hostname: target.hostname,
-      port: Number(target.port),
-      path: target.pathname,
-      query: {},
-      headers: { host: target.host, 'content-type': 'application/json' },
-      body,
-    });
-    const response = await fetch(target, { method: 'POST', headers: signed.headers, body });
-    const text = await response.text();
-    const ms = elapsedMs(started);
-    if (response.status !== 200) throw new Error(`POST /v1/credentials answered ${response.status}: ${text}`);
-    return ms;
-  };
-}
-
-/** Set on Ctrl-C: what is in flight then fails because the stack is stopping, which is no error to report. */
-let stopping = false;
-
-async function main(): Promise<void> {
-  const { Logger } = await import('@aws-lambda-powertools/logger');
-  const { startLocalStack } = await import('../src/local/stack.js');
-  const { readSharedCredentialsFile } = await import('../src/local/identities.js');
-
-  const stateDir = await mkdtemp(path.join(os.tmpdir(), 'sentinel-bench-exec-'));
-  let stack: LocalStack | undefined;
-  const stop = async (): Promise<void> => {
-    const running = stack;
-    stack = undefined;
-    await running?.stop();
-    await rm(stateDir, { recursive: true, force: true });
-  };
-  // Ctrl-C must not leave DynamoDB Local (a Java process) behind.
-  const interrupted = (): void => {
-    stopping = true;
-    void stop().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', interrupted);
-  process.once('SIGTERM', interrupted);
-
-  try {
-    stack = await startLocalStack({
-      port: 0,
-      stateDir,
-      logger: new Logger({ logLevel: 'SILENT' }),
-      log: () => undefined,
-      // The deployment limit (60 a minute) could answer 429 within a run.
-      rateLimit: { requests: 1_000_000, windowSeconds: 60 },
-      // Cache the policy as a deployment does (SENTINEL_POLICY_TTL default).
-      policyTtlSeconds: 10,
-      policyFile: path.join(root, 'examples/policy.yaml'),
-    });
-    const alice = (await readSharedCredentialsFile(stack.credentialsFile))?.find((identity) => identity.name === 'alice');
-    if (alice === undefined) throw new Error(`no alice identity in ${stack.credentialsFile}`);
-
-    // The child signs as alice through the AWS SDK chain, as a user's shell would; nothing
-    // from this process's AWS or Sentinel settings leaks in.
-    const env: NodeJS.ProcessEnv = {};
-    for (const [key, value] of Object.entries(process.env)) if (!/^(AWS_|SENTINEL_)/.test(key)) env[key] = value;
-    Object.assign(env, {
-      SENTINEL_API_URL: stack.url,
-      AWS_SHARED_CREDENTIALS_FILE: stack.credentialsFile,
-      AWS_CONFIG_FILE: path.join(stateDir, 'config'),
-      AWS_PROFILE: 'alice',
-      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    });
-
-    const measures: [label: string, once: () => Promise<number>][] = [
-      ['node -e 0', () => timeChild(process.execPath, ['-e', '0'], env)],
-      ['./bin/sentinel --version', () => timeChild(BIN, ['--version'], env)],
-      ['./bin/sentinel exec --profile dev -- true', () => timeChild(BIN, ['exec', '--profile', 'dev', '--', 'true'], env)],
-      ['signed POST /v1/credentials (in process)', roundTrip(stack, alice)],
-    ];
-    // Warm-up: a rebuild of a stale bundle, the first connection, DynamoDB Local's JIT.
-    for (let i = 0; i < 3; i++) for (const [, once] of measures) await once();
-    const samples = measures.map((): number[] => []);
-    for (let run = 0; run < runs; run++) {
-      for (const [index, [, once]] of measures.entries()) samples[index]?.push(await once());
-    }
-    const results = samples.map(stats);
-    const [node, version, exec, api] = results as [Stats, Stats, Stats, Stats];
-
-    const cpus = os.cpus();
-    console.log(`sentinel exec: ${cpus.length} CPUs (${cpus[0]?.model.trim() ?? 'unknown'}), Node ${process.version}, ${os.platform()} ${os.arch()}`);
-    console.log(`${runs} alternating runs each after 3 warm-up rounds; wall-clock ms, spawn to exit for processes`);
-    console.log('');
-    console.log('measure                                       |  median |     min |     max');
-    console.log('----------------------------------------------|---------|---------|--------');
-    const ms = (value: number): string => value.toFixed(1).padStart(7);
-    results.forEach(({ median, min, max }, index) => {
-      console.log(`${(measures[index]?.[0] ?? '').padEnd(45)} | ${ms(median)} | ${ms(min)} | ${ms(max)}`);
-    });
-    console.log('');
-    console.log(`sentinel start-up over node (--version − node -e 0):                 ${ms(version.median - node.median)} ms`);
-    console.log(`exec overhead over the API round trip (exec − node -e 0 − round trip): ${ms(exec.median - node.median - api.median)} ms`);
-    console.log('');
-    console.log('The overhead is what exec adds beyond starting Node and the API call itself: loading the bundle,');
-    console.log('  the AWS SDK credential chain (reading the shared files), signing, a new connection (the in-process');
-    console.log('  round trip reuses one), and spawning `true`. The stack shares this process with the timer; DynamoDB');
-    console.log('  Local on loopback is not DynamoDB: compare runs, not absolutes.');
-  } finally {
-    process.off('SIGINT', interrupted);
-    process.off('SIGTERM', interrupted);
-    await stop();
+  const measures: [label: string, once: () => Promise<number>][] = [
+    ['node -e 0', () => timeChild(process.execPath, ['-e', '0'], env)],
+    ['./bin/sentinel --version', () => timeChild(BIN, ['--version'], env)],
+    ['./bin/sentinel exec --profile dev -- true', () => timeChild(BIN, ['exec', '--profile', 'dev', '--', 'true'], env)],
+    ['signed POST /v1/credentials (in process)', async () => (await client.post(body, { timeSigning: true })).ms],
+  ];
+  // Warm-up: a rebuild of a stale bundle, the first connection, DynamoDB Local's JIT.
+  for (let i = 0; i < 3; i++) for (const [, once] of measures) await once();
+  const samples = measures.map((): number[] => []);
+  for (let run = 0; run < runs; run++) {
+    for (const [index, [, once]] of measures.entries()) samples[index]?.push(await once());
   }
-}
+  const results = samples.map(stats);
+  const [node, version, exec, api] = results as [Stats, Stats, Stats, Stats];
 
-await main().catch((error: unknown) => {
-  if (!stopping) throw error;
+  console.log(`sentinel exec: ${machine()}`);
+  console.log(`${runs} alternating runs each after 3 warm-up rounds; wall-clock ms, spawn to exit for processes`);
+  console.log('');
+  console.log('measure                                       |  median |     min |     max');
+  console.log('----------------------------------------------|---------|---------|--------');
+  const ms = (value: number): string => value.toFixed(1).padStart(7);
+  results.forEach(({ median, min, max }, index) => {
+    console.log(`${(measures[index]?.[0] ?? '').padEnd(45)} | ${ms(median)} | ${ms(min)} | ${ms(max)}`);
+  });
+  console.log('');
+  console.log(`sentinel start-up over node (--version − node -e 0):                 ${ms(version.median - node.median)} ms`);
+  console.log(`exec overhead over the API round trip (exec − node -e 0 − round trip): ${ms(exec.median - node.median - api.median)} ms`);
+  console.log('');
+  console.log('The overhead is what exec adds beyond starting Node and the API call itself: loading the bundle,');
+  console.log('  the AWS SDK credential chain (reading the shared files), signing, a new connection (the in-process');
+  console.log('  round trip reuses one), and spawning `true`. The stack shares this process with the timer; DynamoDB');
+  console.log('  Local on loopback is not DynamoDB: compare runs, not absolutes.');
 });
