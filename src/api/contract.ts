@@ -149,3 +149,36 @@ export interface EndSessionResponse {
   status: 'ended';
   endedAt: string;
 }
+
+/** `POST /v1/provision` (admins): plan, or start creating, a table of `kind`. */
+export interface ProvisionRequest {
+  kind: 'sessions' | 'requests' | 'breakglass' | 'config';
+  /** Default the kind's default name (`sentinel-sessions`, …); must carry the deployment prefix. */
+  table?: string;
+  /** Only compare; change nothing. */
+  plan?: boolean;
+}
+
+/**
+ * The answer of `POST /v1/provision` and `GET /v1/provision/{table}`:
+ * `PLAN` (with plan=true), `CREATING` (202: poll GET /v1/provision/{table}), `READY`
+ * (exists, TTL and PITR on, registered; with `arn`), or `DRIFT` (exists but differs:
+ * nothing changed, see `plan.differences`).
+ */
+export interface ProvisionResponse {
+  status: 'PLAN' | 'CREATING' | 'READY' | 'DRIFT';
+  table: string;
+  kind: ProvisionRequest['kind'];
+  plan: {
+    action: 'create' | 'none' | 'drift';
+    differences: Array<{ kind: string; message: string }>;
+    schema: { billingMode: 'PAY_PER_REQUEST'; keys: string[]; indexes: string[]; ttlAttribute: string; pointInTimeRecovery: true; encryption: true };
+  };
+  arn?: string;
+}
+
+/** `GET /v1/provision/iam-policy?kind=&table=` (admins): an IAM policy document. */
+export interface IamPolicyDocument {
+  Version: '2012-10-17';
+  Statement: Array<{ Sid: string; Effect: 'Allow'; Action: string[]; Resource: string[] }>;
+}

@@ -6,7 +6,8 @@
 
 import { z } from 'zod';
 import { MODES } from '../policy/types.js';
-import type { CredentialsRequest, EndSessionRequest, EvaluateRequest, PutPolicyRequest } from './contract.js';
+import { TABLE_KINDS } from '../provisioning/schemas.js';
+import type { CredentialsRequest, EndSessionRequest, EvaluateRequest, ProvisionRequest, PutPolicyRequest } from './contract.js';
 
 /** Profile names as the policy document allows them. */
 const profileName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 of A-Z a-z 0-9 _ . -');
@@ -44,6 +45,29 @@ export const evaluateRequestSchema: z.ZodType<EvaluateRequest> = z.strictObject(
 export const endSessionRequestSchema: z.ZodType<EndSessionRequest> = z.strictObject({
   sessionTable: tableName.optional(),
 });
+
+/** The four table kinds of DESIGN.md (Tables); `requests` is what `sentinel init approvals` creates. */
+const tableKind = z.enum(TABLE_KINDS);
+
+/** `POST /v1/provision`; the table's prefix is checked by the provisioning service, which knows it. */
+export const provisionRequestSchema: z.ZodType<ProvisionRequest> = z.strictObject({
+  kind: tableKind,
+  table: tableName.optional(),
+  plan: z.boolean().optional(),
+});
+
+/** Query of `GET /v1/provision/{table}`: `kind` may be left out once the table is registered. */
+export const provisionStatusQuerySchema = z.strictObject({
+  kind: tableKind.optional(),
+});
+export type ProvisionStatusQuery = z.infer<typeof provisionStatusQuerySchema>;
+
+/** Query of `GET /v1/provision/iam-policy`: `kind` is required, `table` defaults to the kind's default name. */
+export const iamPolicyQuerySchema = z.strictObject({
+  kind: tableKind,
+  table: tableName.optional(),
+});
+export type IamPolicyQuery = z.infer<typeof iamPolicyQuerySchema>;
 
 /** An empty body for routes that take none. */
 export const emptyBodySchema: z.ZodType<Record<string, never>> = z.strictObject({});

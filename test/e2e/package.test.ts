@@ -13,15 +13,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** The seven routes of this issue and the function behind each (DESIGN.md, HTTP API). */
-const ROUTES: Record<string, string> = {
-  credentials: 'POST /v1/credentials',
-  whoami: 'GET /v1/whoami',
-  profiles: 'GET /v1/profiles',
-  getPolicy: 'GET /v1/policy',
-  putPolicy: 'PUT /v1/policy',
-  evaluatePolicy: 'POST /v1/policy/evaluate',
-  endSession: 'POST /v1/sessions/{id}/end',
+/** Each function and the routes it serves (DESIGN.md, HTTP API): one route each, except `provision`. */
+const ROUTES: Record<string, string[]> = {
+  credentials: ['POST /v1/credentials'],
+  whoami: ['GET /v1/whoami'],
+  profiles: ['GET /v1/profiles'],
+  getPolicy: ['GET /v1/policy'],
+  putPolicy: ['PUT /v1/policy'],
+  evaluatePolicy: ['POST /v1/policy/evaluate'],
+  endSession: ['POST /v1/sessions/{id}/end'],
+  provision: ['POST /v1/provision', 'GET /v1/provision/{table}', 'GET /v1/provision/iam-policy'],
+};
+
+/** The provisioning statements of serverless.yml and their actions: nothing that alters or deletes a live table. */
+const PROVISIONING: Record<string, string[]> = {
+  SentinelProvisionCreateTables: ['dynamodb:CreateTable', 'dynamodb:TagResource'],
+  SentinelProvisionDescribeTables: ['dynamodb:DescribeContinuousBackups', 'dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive'],
+  SentinelProvisionFinishTables: ['dynamodb:UpdateContinuousBackups', 'dynamodb:UpdateTimeToLive'],
 };
 
 /** The minimal surface of yauzl (shipped with osls, the packager under test; it has no bundled types). */
@@ -160,23 +168,23 @@ describe('serverless package', () => {
 
   it('wires each function to its route, every route AWS_IAM-authorised', () => {
     const routes = resources('AWS::ApiGatewayV2::Route').map((route) => [route.Properties.RouteKey, route.Properties.AuthorizationType]);
-    expect(routes.sort()).toEqual(Object.values(ROUTES).map((key) => [key, 'AWS_IAM']).sort());
+    expect(routes.sort()).toEqual(Object.values(ROUTES).flat().map((key) => [key, 'AWS_IAM']).sort());
 
     const handlers = resources('AWS::Lambda::Function').map((fn) => fn.Properties.Handler);
     expect(handlers.sort()).toEqual(Object.keys(ROUTES).map((name) => `functions/${name}.handler`).sort());
   });
 
-  it('grants DynamoDB item actions on prefixed tables only, never on "*"', () => {
+  it('grants DynamoDB item and provisioning actions on prefixed tables only, never on "*"', () => {
     const dynamodb = statements().filter((statement) => list(statement.Action).some((action) => action.startsWith('dynamodb:')));
-    expect(dynamodb.length).toBeGreaterThan(0);
     for (const statement of dynamodb) {
       const resources = list(statement.Resource);
       expect(resources).not.toContain('*');
       for (const resource of resources) {
         expect(JSON.stringify(resource)).toMatch(/:table\/sentinel-\*"/);
       }
-      expect(list(statement.Action).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem']);
     }
+    const actions = Object.fromEntries(dynamodb.map((statement) => [statement.Sid, list(statement.Action).sort()]));
+    expect(actions).toEqual({ SentinelTableItems: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], ...PROVISIONING });
   });
 
   it('lets the functions assume only the configured roles, with source identity and session tags', () => {

@@ -20,6 +20,11 @@
  * - `PUT /v1/policy`, `POST /v1/sessions/{id}/end`: 429 and network errors before a
  *   connection existed. A repeat of a write that did land would fail misleadingly
  *   (`CONFLICT` against one's own push, `SESSION_ENDED`).
+ * - `POST /v1/provision`: with `plan: true` a read; otherwise like the writes above.
+ *   A repeated create would be harmless (the API answers `CREATING` again), but
+ *   retrying the refusals it gets (the account's table limit, missing permissions)
+ *   only delays the message. `GET /v1/provision/{table}` is a read: it moves creation
+ *   on idempotently.
  *
  * A 4xx other than 429 is never retried: a denial does not change by asking again.
  *
@@ -73,6 +78,8 @@ interface Call {
   path: string;
   kind: RouteKind;
   body?: unknown;
+  /** Query parameters: signed and sent with the same encoding. */
+  query?: Record<string, string>;
 }
 
 /** Node's codes for failures before a connection existed: the request never left this machine. */
@@ -129,7 +136,7 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
       hostname: base.hostname,
       ...(base.port === '' ? {} : { port: Number(base.port) }),
       path,
-      query: {},
+      query: call.query ?? {},
       headers: { host: base.host, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body,
     });
@@ -141,7 +148,7 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
     let text: string;
     try {
       const signal = AbortSignal.timeout(timeoutMs);
-      response = await send(new URL(path, base.origin), { method: call.method, headers, ...(body === undefined ? {} : { body }), signal });
+      response = await send(new URL(`${path}${queryString(call.query)}`, base.origin), { method: call.method, headers, ...(body === undefined ? {} : { body }), signal });
       text = await response.text();
     } catch (error) {
       return networkFailure(error, call);
@@ -237,6 +244,9 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
     putPolicy: (body) => call({ method: 'PUT', path: '/v1/policy', kind: 'write', body }),
     evaluate: (body) => call({ method: 'POST', path: '/v1/policy/evaluate', kind: 'read', body }),
     endSession: (id, body) => call({ method: 'POST', path: `/v1/sessions/${encodeURIComponent(id)}/end`, kind: 'write', body }),
+    provision: (body) => call({ method: 'POST', path: '/v1/provision', kind: body.plan === true ? 'read' : 'write', body }),
+    provisionStatus: (table, kind) => call({ method: 'GET', path: `/v1/provision/${encodeURIComponent(table)}`, kind: 'read', query: { kind } }),
+    iamPolicy: (kind, table) => call({ method: 'GET', path: '/v1/provision/iam-policy', kind: 'read', query: { kind, table } }),
   };
 }
 
@@ -263,6 +273,19 @@ function noCredentials(profile: string | undefined, cause: unknown): ApiError {
 function withAttempts(error: ApiError, attempts: number): ApiError {
   if (attempts === 1 || (error.code !== 'API_UNREACHABLE' && error.code !== 'API_TIMEOUT')) return error;
   return new ApiError(error.code, `${error.message} (tried ${attempts} times)`, { cause: error.cause });
+}
+
+/**
+ * `?a=1&b=2` with RFC 3986 escaping, the encoding SigV4 signs: `encodeURIComponent`
+ * leaves `!'()*` as they are, the signer escapes them, so they are escaped here too.
+ */
+function queryString(query: Record<string, string> | undefined): string {
+  const pairs = Object.entries(query ?? {}).map(([name, value]) => `${rfc3986(name)}=${rfc3986(value)}`);
+  return pairs.length === 0 ? '' : `?${pairs.join('&')}`;
+}
+
+function rfc3986(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 function isTimeout(error: unknown): boolean {

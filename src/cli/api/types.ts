@@ -10,8 +10,11 @@ import type {
   EndSessionResponse,
   EvaluateRequest,
   EvaluateResponse,
+  IamPolicyDocument,
   PolicyDocumentResponse,
   ProfilesResponse,
+  ProvisionRequest,
+  ProvisionResponse,
   PutPolicyRequest,
   PutPolicyResponse,
   WhoamiResponse,
@@ -37,6 +40,12 @@ export interface SentinelApi {
   putPolicy(body: PutPolicyRequest): Promise<PutPolicyResponse>;
   evaluate(body: EvaluateRequest): Promise<EvaluateResponse>;
   endSession(id: string, body: EndSessionRequest): Promise<EndSessionResponse>;
+  /** `POST /v1/provision`: the plan (`plan: true`), or the start of creation (`CREATING`: poll {@link SentinelApi.provisionStatus}). */
+  provision(body: ProvisionRequest): Promise<ProvisionResponse>;
+  /** `GET /v1/provision/{table}?kind=`: moves creation on and reports `CREATING`, `READY` (with the ARN) or `DRIFT`. */
+  provisionStatus(table: string, kind: string): Promise<ProvisionResponse>;
+  /** `GET /v1/provision/iam-policy?kind=&table=`: the IAM policy document for one table, in the deployment's account and region. */
+  iamPolicy(kind: string, table: string): Promise<IamPolicyDocument>;
 }
 
 /**

@@ -9,6 +9,7 @@ import { credentialsRoute } from './credentials.js';
 import { endSessionRoute } from './endSession.js';
 import { evaluatePolicyRoute, getPolicyRoute, putPolicyRoute } from './policy.js';
 import { profilesRoute } from './profiles.js';
+import { iamPolicyRoute, provisionRoute, provisionStatusRoute } from './provision.js';
 import { whoamiRoute } from './whoami.js';
 
 export interface RouteEntry {
@@ -28,4 +29,7 @@ export const ROUTES: readonly RouteEntry[] = [
   { functionName: 'putPolicy', method: 'PUT', path: '/v1/policy', route: putPolicyRoute as RouteEntry['route'] },
   { functionName: 'evaluatePolicy', method: 'POST', path: '/v1/policy/evaluate', route: evaluatePolicyRoute as RouteEntry['route'] },
   { functionName: 'endSession', method: 'POST', path: '/v1/sessions/{id}/end', route: endSessionRoute as RouteEntry['route'] },
+  { functionName: 'provision', method: 'POST', path: '/v1/provision', route: provisionRoute as RouteEntry['route'] },
+  { functionName: 'provision', method: 'GET', path: '/v1/provision/iam-policy', route: iamPolicyRoute as RouteEntry['route'] },
+  { functionName: 'provision', method: 'GET', path: '/v1/provision/{table}', route: provisionStatusRoute as RouteEntry['route'] },
 ];
