@@ -12,6 +12,10 @@ import type { SentinelConfig } from '../config.js';
 import { CachedPolicySource } from '../policyStore/CachedPolicySource.js';
 import { DynamoPolicyStore } from '../policyStore/DynamoPolicyStore.js';
 import type { PolicyStore } from '../policyStore/types.js';
+import { DynamoProvisioner } from '../provisioning/DynamoProvisioner.js';
+import { DynamoTableRegistry } from '../provisioning/DynamoTableRegistry.js';
+import type { ProvisioningDeps } from '../provisioning/provision.js';
+import { RegisteredSessionTables } from '../provisioning/RegisteredSessionTables.js';
 import { DynamoSessionStore } from '../sessions/DynamoSessionStore.js';
 import type { SessionStore } from '../sessions/types.js';
 import { DynamoRateLimiter } from '../vending/DynamoRateLimiter.js';
@@ -26,6 +30,8 @@ export interface AppDeps extends HttpDeps {
   policyStore: PolicyStore;
   policies: PolicySource;
   sessions: SessionStore;
+  /** The provisioning routes: tables described and created with the DynamoDB client, recorded in the config table's registry. */
+  provisioning: ProvisioningDeps;
 }
 
 export interface DepsOverrides {
@@ -51,6 +57,12 @@ export function createDeps(config: SentinelConfig, overrides: DepsOverrides = {}
   const sessions = new DynamoSessionStore(clients.documents);
   const policyStore = new DynamoPolicyStore(clients.documents, config.configTable);
   const policies = new CachedPolicySource(policyStore, { ttlSeconds: config.policyTtlSeconds });
+  const provisioning: ProvisioningDeps = {
+    provisioner: new DynamoProvisioner(clients.dynamodb),
+    registry: new DynamoTableRegistry(clients.documents, config.configTable),
+    tablePrefix: config.tablePrefix,
+    clock,
+  };
   const issuer = overrides.issuer ?? new StsCredentialIssuer(clients.sts);
   if (issuer.kind === 'dev' && config.issuer !== 'dev') {
     // Development credentials must never be minted by a deployed configuration.
@@ -64,6 +76,7 @@ export function createDeps(config: SentinelConfig, overrides: DepsOverrides = {}
     sessions,
     policyStore,
     policies,
+    provisioning,
     vending: {
       settings: {
         tablePrefix: config.tablePrefix,
@@ -74,6 +87,7 @@ export function createDeps(config: SentinelConfig, overrides: DepsOverrides = {}
       sessions,
       policies,
       rateLimiter: new DynamoRateLimiter(clients.documents, config.configTable, config.rateLimit),
+      sessionTables: new RegisteredSessionTables(provisioning.registry),
       issuer,
       clock,
       randomHex: (bytes) => randomBytes(bytes).toString('hex'),

@@ -8,18 +8,16 @@
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { CreateTableCommand, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { createAwsClients } from '../aws/clients.js';
 import type { SentinelConfig } from '../config.js';
 import { SentinelError } from '../errors.js';
 import { createDeps } from '../http/deps.js';
 import { httpHandler } from '../http/handler.js';
 import { ROUTES } from '../http/routes/index.js';
 import { formatIssue, loadPolicy } from '../policy/parse.js';
-import { DynamoPolicyStore } from '../policyStore/DynamoPolicyStore.js';
-import { createTableInput, DEFAULT_TABLE_NAMES, TTL_ATTRIBUTE } from '../provisioning/schemas.js';
+import { provisionStatus, provisionTable } from '../provisioning/provision.js';
+import type { ProvisioningDeps } from '../provisioning/provision.js';
+import { DEFAULT_TABLE_NAMES } from '../provisioning/schemas.js';
 import type { TableKind } from '../provisioning/schemas.js';
 import { createLocalApiServer } from './apiServer.js';
 import { DevCredentialIssuer } from './DevCredentialIssuer.js';
@@ -93,21 +91,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const dynamodbLocal = await startDynamoDbLocal({ log, ...(options.cacheDir === undefined ? {} : { cacheDir: options.cacheDir }) });
     stops.push(() => dynamodbLocal.stop());
 
-    const clients = createAwsClients({ region, dynamodbEndpoint: dynamodbLocal.endpoint, dynamodbCredentials: DYNAMODB_LOCAL_CREDENTIALS });
-    // sentinel-sessions exists even with no default, as in a deployment whose tables are
-    // provisioned but that names no default: `--session-table sentinel-sessions` works.
-    const tables: Array<[TableKind, string]> = [
-      ['config', DEFAULT_TABLE_NAMES.config],
-      ['sessions', DEFAULT_TABLE_NAMES.sessions],
-    ];
-    if (defaultSessionTable !== null && defaultSessionTable !== DEFAULT_TABLE_NAMES.sessions) tables.push(['sessions', defaultSessionTable]);
-    for (const [kind, name] of tables) await createTable(clients.dynamodb, kind, name);
-    log(`created tables ${tables.map(([, name]) => name).join(', ')}`);
-
-    const policyStore = new DynamoPolicyStore(clients.documents, DEFAULT_TABLE_NAMES.config);
-    const stored = await policyStore.put(policyText, 0, 'local-stack', new Date());
-    log(`loaded ${path.relative(process.cwd(), policyFile) || policyFile} as policy version ${stored.version}`);
-
     const credentialsFile = path.join(stateDir, 'credentials');
     const identities = (await readSharedCredentialsFile(credentialsFile))?.filter((identity) => identity.arn.includes(`:${accountId}:`)) ?? [];
     const reusable = LOCAL_USERS.every((name) => identities.some((identity) => identity.name === name));
@@ -126,7 +109,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       rateLimit: options.rateLimit ?? { requests: 60, windowSeconds: 60 },
       maxSessionLifetimeSeconds: 12 * 3600,
       auditRetentionSeconds: 90 * 86_400,
-      bootstrapAdmins: [],
+      // The local admin identity can always provision and push, whatever the loaded policy says.
+      bootstrapAdmins: ['admin'],
       issuer: issuerKind,
       dynamodbEndpoint: dynamodbLocal.endpoint,
     };
@@ -135,6 +119,22 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       logger: options.logger ?? new Logger({ serviceName: 'sentinel-local' }),
       dynamodbCredentials: DYNAMODB_LOCAL_CREDENTIALS,
     });
+
+    // The tables come from the provisioning function's own service, as `sentinel init` makes
+    // them: created, finished (TTL) and recorded in the registry. sentinel-sessions exists
+    // even with no default, as in a deployment whose tables are provisioned but that names
+    // no default: `--session-table sentinel-sessions` works.
+    const tables: Array<[TableKind, string]> = [
+      ['config', DEFAULT_TABLE_NAMES.config],
+      ['sessions', DEFAULT_TABLE_NAMES.sessions],
+    ];
+    if (defaultSessionTable !== null && defaultSessionTable !== DEFAULT_TABLE_NAMES.sessions) tables.push(['sessions', defaultSessionTable]);
+    for (const [kind, table] of tables) await provisionUntilReady(kind, table, deps.provisioning);
+    log(`created tables ${tables.map(([, name]) => name).join(', ')}`);
+
+    const stored = await deps.policyStore.put(policyText, 0, 'local-stack', new Date());
+    log(`loaded ${path.relative(process.cwd(), policyFile) || policyFile} as policy version ${stored.version}`);
+
     const verifier = createSigV4Verifier({ identities: verifierIdentities(local), region });
     const server = createLocalApiServer({
       routes: ROUTES.map((entry) => ({ method: entry.method, path: entry.path, handler: httpHandler(deps, entry.route(deps)) })),
@@ -186,8 +186,14 @@ async function readPolicyFile(file: string): Promise<string> {
   return text;
 }
 
-async function createTable(dynamodb: DynamoDBClient, kind: TableKind, name: string): Promise<void> {
-  await dynamodb.send(new CreateTableCommand(createTableInput(kind, name)));
-  // DynamoDB Local accepts the TTL setting (it does not delete expired items on a schedule).
-  await dynamodb.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true } }));
+/** DynamoDB Local creates tables ACTIVE at once; a few status rounds cover any delay. */
+async function provisionUntilReady(kind: TableKind, table: string, deps: ProvisioningDeps): Promise<void> {
+  let answer = await provisionTable({ kind, table }, 'local-stack', deps);
+  for (let round = 0; answer.status === 'CREATING' && round < 50; round++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    answer = await provisionStatus(table, kind, 'local-stack', deps);
+  }
+  if (answer.status !== 'READY') {
+    throw new SentinelError('INTERNAL', `table ${table} did not become ready (${answer.status}: ${answer.plan.differences.map((difference) => difference.message).join('; ')})`);
+  }
 }

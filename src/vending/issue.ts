@@ -19,9 +19,9 @@ import { didYouMean } from '../policy/suggest.js';
 import type { Decision, Profile } from '../policy/types.js';
 import type { SessionRecord, SessionStore } from '../sessions/types.js';
 import { DenialError, denialCode, denialMessage } from './errors.js';
-import type { Clock, CredentialIssuer, IssuedCredentials, PolicySource, RateLimiter } from './ports.js';
+import type { Clock, CredentialIssuer, IssuedCredentials, PolicySource, RateLimiter, SessionTableDirectory } from './ports.js';
 import { visibleProfiles } from './profiles.js';
-import { checkSessionTable } from './tables.js';
+import { checkClientSessionTable, checkSessionTable } from './tables.js';
 
 /** The deployment settings issuance depends on (a slice of SentinelConfig). */
 export interface VendingSettings {
@@ -68,6 +68,8 @@ export interface VendingDeps {
   sessions: SessionStore;
   policies: PolicySource;
   rateLimiter: RateLimiter;
+  /** Whether a client-named session table is provisioned. */
+  sessionTables: SessionTableDirectory;
   issuer: CredentialIssuer;
   clock: Clock;
   /** `bytes` random bytes as lowercase hex. */
@@ -125,6 +127,7 @@ async function issue(request: CredentialsRequest, context: VendingContext, deps:
   if (request.sessionTable !== undefined) checkSessionTable(request.sessionTable, settings.tablePrefix);
 
   await deps.rateLimiter.consume(caller.user, now);
+  if (request.sessionTable !== undefined) await checkClientSessionTable(request.sessionTable, settings, deps.sessionTables);
 
   // A refresh first proves, in one conditional write, that the session is still the
   // caller's and still active; a revoke written before it wins, one written after it

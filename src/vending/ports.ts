@@ -53,3 +53,8 @@ export interface PolicySource {
 export interface Clock {
   now(): Date;
 }
+
+/** Which client-named tables are provisioned sessions tables (the provisioning registry). */
+export interface SessionTableDirectory {
+  isSessionsTable(table: string): Promise<boolean>;
+}

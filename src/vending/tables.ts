@@ -1,4 +1,5 @@
 import { SentinelError } from '../errors.js';
+import type { SessionTableDirectory } from './ports.js';
 
 /**
  * Tables outside the deployment's prefix are outside its IAM permissions too: refuse
@@ -7,5 +8,23 @@ import { SentinelError } from '../errors.js';
 export function checkSessionTable(table: string, prefix: string): void {
   if (!table.startsWith(prefix)) {
     throw new SentinelError('INVALID_REQUEST', `session table "${table}" is not one of this deployment's tables (names start with "${prefix}")`);
+  }
+}
+
+/**
+ * A table the client names (`--session-table`, `SENTINEL_SESSION_TABLE`, or a session's
+ * table sent back on refresh and end) must be the deployment default or a sessions
+ * table provisioned through Sentinel (`sentinel init sessions`): a caller cannot make
+ * Sentinel write audit records into just any table of the deployment.
+ */
+export async function checkClientSessionTable(
+  table: string,
+  settings: { tablePrefix: string; defaultSessionTable?: string },
+  directory: SessionTableDirectory,
+): Promise<void> {
+  checkSessionTable(table, settings.tablePrefix);
+  if (table === settings.defaultSessionTable) return;
+  if (!(await directory.isSessionsTable(table))) {
+    throw new SentinelError('INVALID_REQUEST', `session table "${table}" is not a provisioned sessions table: an admin creates it with sentinel init sessions --table ${table}`);
   }
 }

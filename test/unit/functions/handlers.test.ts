@@ -99,6 +99,8 @@ beforeEach(() => {
   logged = '';
   ddb.reset();
   sts.reset();
+  // Anything not set up below is absent (e.g. an unregistered table in the registry).
+  ddb.on(GetCommand).resolves({});
   ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'current' } }).resolves({ Item: { pk: 'policy', sk: 'current', version: 1, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
   ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'v1' } }).resolves({ Item: { pk: 'policy', sk: 'v1', version: 1, text: POLICY, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
   ddb.on(UpdateCommand, { TableName: 'sentinel-config' }).resolves({ Attributes: { hits: 1 } });
@@ -261,11 +263,19 @@ describe('POST /v1/credentials (functions/credentials.ts)', () => {
     expect(failed.some((values) => Object.values(values ?? {}).includes('failed'))).toBe(true);
   });
 
-  it('INVALID_REQUEST when the named session table does not exist', async () => {
-    ddb.on(PutCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
+  it('INVALID_REQUEST when the named session table is not a provisioned sessions table', async () => {
     const handler = await loadHandler('credentials');
     const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli', sessionTable: 'sentinel-nope' }) }));
-    expect(response).toEqual(error(400, 'INVALID_REQUEST', 'session table "sentinel-nope" does not exist'));
+    expect(response).toEqual(error(400, 'INVALID_REQUEST', 'session table "sentinel-nope" is not a provisioned sessions table: an admin creates it with sentinel init sessions --table sentinel-nope'));
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+  });
+
+  it('INVALID_REQUEST when a registered session table has since disappeared', async () => {
+    ddb.on(GetCommand, { Key: { pk: 'table', sk: 'sentinel-gone' } }).resolves({ Item: { pk: 'table', sk: 'sentinel-gone', kind: 'sessions', arn: 'arn:aws:dynamodb:eu-west-1:000000000000:table/sentinel-gone', registered_at: '2026-11-18T09:00:00.000Z', registered_by: 'admin' } });
+    ddb.on(PutCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
+    const handler = await loadHandler('credentials');
+    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli', sessionTable: 'sentinel-gone' }) }));
+    expect(response).toEqual(error(400, 'INVALID_REQUEST', 'session table "sentinel-gone" does not exist'));
   });
 
   describe('refresh of a server session', () => {

@@ -147,6 +147,8 @@ export function harness(options: { defaultSessionTable?: string | null; now?: Da
         }
       },
     },
+    // Provisioned sessions tables beyond the default (sentinel init sessions).
+    sessionTables: { isSessionsTable: async (table) => table === 'sentinel-team-sessions' },
     issuer,
     clock: { now: () => clock.time },
     randomHex: (bytes) => (++counter).toString(16).padStart(bytes * 2, '0'),

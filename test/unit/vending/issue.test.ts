@@ -198,6 +198,15 @@ rules:
     expect(h.sessions.tables.size).toBe(0);
   });
 
+  it('a client-named table must be a provisioned sessions table', async () => {
+    const h = harness();
+    const error = await caught(vend(h, { profile: 'dev', mode: 'cli', sessionTable: 'sentinel-config' }));
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.message).toBe('session table "sentinel-config" is not a provisioned sessions table: an admin creates it with sentinel init sessions --table sentinel-config');
+    expect(h.sessions.tables.size).toBe(0);
+    expect(h.issuer.calls).toEqual([]);
+  });
+
   it('a rate-limited caller is refused before the policy is evaluated', async () => {
     const h = harness();
     h.rateLimited.value = true;
