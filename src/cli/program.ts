@@ -10,6 +10,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { SentinelError } from '../errors.js';
 import { credentialsCommand } from './commands/credentials.js';
 import { execCommand } from './commands/exec.js';
+import { initCommand } from './commands/init.js';
 import { policyCommand } from './commands/policy.js';
 import { profilesCommand } from './commands/profiles.js';
 import { whoamiCommand } from './commands/whoami.js';
@@ -36,7 +37,8 @@ export function createProgram(): Command {
     .addCommand(credentialsCommand())
     .addCommand(whoamiCommand())
     .addCommand(profilesCommand())
-    .addCommand(policyCommand());
+    .addCommand(policyCommand())
+    .addCommand(initCommand());
   configureTree(program);
   return program;
 }

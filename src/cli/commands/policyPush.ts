@@ -12,31 +12,8 @@ import { ApiError } from '../api/types.js';
 import type { SentinelApi } from '../api/types.js';
 import { SentinelError } from '../../errors.js';
 import { outputFormat, writeJson, writeOut } from '../output.js';
+import { canPrompt, confirm } from '../prompt.js';
 import { fetchStoredPolicy, policyPatch, readLocalFile } from './policyDiff.js';
-
-/**
- * Asks on the terminal; anything but y/yes, end of input or Ctrl-C is a no. The
- * question goes to stderr so stdout keeps only results.
- */
-async function confirm(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline');
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  return new Promise((resolve) => {
-    let answered = false;
-    rl.on('close', () => {
-      if (answered) return;
-      // End of input or Ctrl-C: end the prompt's line before whatever is printed next.
-      process.stderr.write('\n');
-      resolve(false);
-    });
-    rl.on('SIGINT', () => rl.close());
-    rl.question(question, (answer) => {
-      answered = true;
-      rl.close();
-      resolve(/^y(?:es)?$/i.test(answer.trim()));
-    });
-  });
-}
 
 /** The API's `CONFLICT`, reworded with the version now stored (when it can still be read). */
 async function conflict(api: SentinelApi, file: string, error: ApiError): Promise<ApiError> {
@@ -82,7 +59,7 @@ export function policyPushCommand(): Command {
 
       const next = stored.version + 1;
       if (options.yes !== true) {
-        if (process.stdin.isTTY !== true) {
+        if (!canPrompt()) {
           throw new SentinelError('CONFIRMATION_REQUIRED', `nothing pushed: stdin is not a terminal, so no one can confirm; check the diff and run again with --yes to push it as version ${next}`);
         }
         if (!(await confirm(`Push this policy as version ${next}? [y/N] `))) throw new SentinelError('NOT_CONFIRMED', 'nothing pushed');
