@@ -5,7 +5,7 @@
  * request schemas that enforce these shapes live in src/api/schemas.ts.
  */
 
-import type { Mode } from '../policy/types.js';
+import type { Decision, Mode } from '../policy/types.js';
 import type { Denial } from './denial.js';
 
 /** Every stable error code the API answers with. The status of each lives in src/http/errors.ts. */
@@ -121,19 +121,12 @@ export interface EvaluateRequest {
   sessionTable?: string;
 }
 
-export interface EvaluateResponse {
+/** The request as evaluated, the decision (src/policy/types.ts), its denial facts, and the policy version. */
+export interface EvaluateResponse extends Decision {
   user: string;
   profile: string;
   mode: Mode;
   time: string;
-  effect: 'allow' | 'deny' | 'require_approval';
-  rule: string;
-  ruleIndex: number;
-  reason: string;
-  requiresServerMode: boolean;
-  requiresSessionTracking: boolean;
-  sessionTable: string | null;
-  maxServerDurationSeconds: number | null;
   denial: Denial | null;
   policyVersion: number;
 }
