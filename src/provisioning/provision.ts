@@ -103,8 +103,11 @@ function respond(status: ProvisionResponse['status'], plan: TablePlan): Provisio
   };
 }
 
-/** A DynamoDB table name carrying the deployment's prefix; anything else is refused before DynamoDB is asked. */
-function checkTableName(table: string, prefix: string): string {
+/**
+ * A DynamoDB table name carrying the deployment's prefix (the functions' IAM statements
+ * cover only `table/<prefix>*`); anything else is refused before DynamoDB is asked.
+ */
+export function checkTableName(table: string, prefix: string): string {
   if (!TABLE_NAME.test(table)) {
     throw new SentinelError('INVALID_REQUEST', `"${table}" is not a DynamoDB table name (3–255 of A-Z a-z 0-9 _ . -)`);
   }

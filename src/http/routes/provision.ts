@@ -12,7 +12,7 @@ import { describeValidationError, iamPolicyQuerySchema, provisionRequestSchema, 
 import { SentinelError } from '../../errors.js';
 import type { Caller } from '../../identity/types.js';
 import { tableIamPolicy } from '../../provisioning/iamPolicy.js';
-import { provisionStatus, provisionTable } from '../../provisioning/provision.js';
+import { checkTableName, provisionStatus, provisionTable } from '../../provisioning/provision.js';
 import { DEFAULT_TABLE_NAMES, TABLE_KINDS } from '../../provisioning/schemas.js';
 import type { AppDeps } from '../deps.js';
 import type { Route } from '../route.js';
@@ -43,6 +43,8 @@ export function provisionStatusRoute(deps: AppDeps): Route {
     body: null,
     handle: async ({ path, query, caller, receivedAt }) => {
       await requireProvisioningAdmin(deps, caller, receivedAt, 'provision tables');
+      // API Gateway only routes here with a {table} segment; the check names a missing one anyway.
+      if (path.table === undefined) throw new SentinelError('INVALID_REQUEST', 'the path must name a table');
       const table = checkTableName(path.table, deps.config.tablePrefix);
       const { kind } = parseQuery(provisionStatusQuerySchema, query);
       // With a kind the registry is not read here: while the config table itself is
@@ -99,24 +101,4 @@ function parseQuery<T>(schema: z.ZodType<T>, query: Record<string, string>): T {
   const name = issue?.path[0];
   if (typeof name === 'string' && query[name] === undefined) throw new SentinelError('INVALID_REQUEST', `query parameter ${name}: required`);
   throw new SentinelError('INVALID_REQUEST', `query parameter ${describeValidationError(parsed.error)}`);
-}
-
-/** DynamoDB's rule for table names. */
-const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
-
-/**
- * A table name this deployment may provision: a valid DynamoDB name carrying the
- * prefix, because the functions' IAM statements cover only `table/<prefix>*`. The
- * same check and words as the provisioning service, which repeats it for its own callers.
- */
-function checkTableName(table: string | undefined, prefix: string): string {
-  if (table === undefined) throw new SentinelError('INVALID_REQUEST', 'the path must name a table');
-  if (!TABLE_NAME.test(table)) throw new SentinelError('INVALID_REQUEST', `"${table}" is not a DynamoDB table name (3–255 of A-Z a-z 0-9 _ . -)`);
-  if (!table.startsWith(prefix) || table.length <= prefix.length) {
-    throw new SentinelError(
-      'INVALID_REQUEST',
-      `table "${table}" does not carry this deployment's table prefix "${prefix}": Sentinel's IAM permissions cover only tables whose names start with it (for example "${prefix}sessions")`,
-    );
-  }
-  return table;
 }
