@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IamPolicyDocument, ProvisionResponse } from '../../src/api/contract.js';
 import type { TestStack } from '../support/localStack.js';
 import { startTestStack } from '../support/localStack.js';
+import { expectedSessionTablePolicy } from '../support/iamPolicy.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'sentinel');
@@ -147,28 +148,7 @@ describe('sentinel init sessions', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const document = JSON.parse(result.stdout) as IamPolicyDocument;
     const arn = `arn:aws:dynamodb:${stack.stack.region}:${ACCOUNT}:table/${TABLE}`;
-    expect(document.Version).toBe('2012-10-17');
-    expect(document.Statement).toHaveLength(2);
-    expect(document.Statement[0]).toEqual({
-      Sid: 'SentinelSessionTableProvisioning',
-      Effect: 'Allow',
-      Action: [
-        'dynamodb:CreateTable',
-        'dynamodb:DescribeTable',
-        'dynamodb:UpdateTimeToLive',
-        'dynamodb:DescribeTimeToLive',
-        'dynamodb:UpdateContinuousBackups',
-        'dynamodb:DescribeContinuousBackups',
-        'dynamodb:TagResource',
-      ],
-      Resource: [arn],
-    });
-    expect(document.Statement[1]).toEqual({
-      Sid: 'SentinelSessionTableOperations',
-      Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-      Resource: [arn, `${arn}/index/*`],
-    });
+    expect(document).toEqual(expectedSessionTablePolicy(arn));
     expect(result.stdout).not.toContain(':*:');
   });
 });

@@ -23,6 +23,7 @@ import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructured
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TABLE_SCHEMAS } from '../../../src/provisioning/schemas.js';
+import { expectedSessionTablePolicy } from '../../support/iamPolicy.js';
 
 const POLICY = readFileSync(new URL('../../../examples/policy.yaml', import.meta.url), 'utf8');
 const ACCOUNT = '111122223333';
@@ -296,29 +297,7 @@ describe('functions/provision.ts', () => {
     const response = await call(handler, iamPolicy({ kind: 'sessions' }));
     expect(response.statusCode).toBe(200);
     expect(response.headers).toEqual(JSON_HEADERS);
-    const document = response.body as { Version: string; Statement: Array<{ Sid: string }> };
-    expect(document.Version).toBe('2012-10-17');
-    expect(document.Statement).toHaveLength(2);
-    expect(document.Statement[0]).toEqual({
-      Sid: 'SentinelSessionTableProvisioning',
-      Effect: 'Allow',
-      Action: [
-        'dynamodb:CreateTable',
-        'dynamodb:DescribeTable',
-        'dynamodb:UpdateTimeToLive',
-        'dynamodb:DescribeTimeToLive',
-        'dynamodb:UpdateContinuousBackups',
-        'dynamodb:DescribeContinuousBackups',
-        'dynamodb:TagResource',
-      ],
-      Resource: [SESSIONS_ARN],
-    });
-    expect(document.Statement[1]).toEqual({
-      Sid: 'SentinelSessionTableOperations',
-      Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-      Resource: [SESSIONS_ARN, `${SESSIONS_ARN}/index/*`],
-    });
+    expect(response.body).toEqual(expectedSessionTablePolicy(SESSIONS_ARN));
     expect(dynamodb.calls()).toHaveLength(0);
   });
 

@@ -7,6 +7,7 @@ import type { IamPolicyDocument, ProvisionResponse } from '../../../../src/api/c
 import { initTable } from '../../../../src/cli/init/initTable.js';
 import { SentinelError } from '../../../../src/errors.js';
 import { ACCOUNT, FakeApi, harness, input, REGION } from './fakes.js';
+import { expectedSessionTablePolicy } from '../../../support/iamPolicy.js';
 
 const TABLE = 'sentinel-team-sessions';
 
@@ -262,29 +263,7 @@ describe('init sessions --generate-iam', () => {
     expect(stderr.text()).toBe('');
     const document = JSON.parse(stdout.text()) as IamPolicyDocument;
     const arn = `arn:aws:dynamodb:${REGION}:${ACCOUNT}:table/${TABLE}`;
-    expect(document.Version).toBe('2012-10-17');
-    expect(document.Statement).toHaveLength(2);
-    const [provisioning, operations] = document.Statement;
-    expect(provisioning).toEqual({
-      Sid: 'SentinelSessionTableProvisioning',
-      Effect: 'Allow',
-      Action: [
-        'dynamodb:CreateTable',
-        'dynamodb:DescribeTable',
-        'dynamodb:UpdateTimeToLive',
-        'dynamodb:DescribeTimeToLive',
-        'dynamodb:UpdateContinuousBackups',
-        'dynamodb:DescribeContinuousBackups',
-        'dynamodb:TagResource',
-      ],
-      Resource: [arn],
-    });
-    expect(operations).toEqual({
-      Sid: 'SentinelSessionTableOperations',
-      Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-      Resource: [arn, `${arn}/index/*`],
-    });
+    expect(document).toEqual(expectedSessionTablePolicy(arn));
   });
 
   it('prints the same document whatever --output says', async () => {
