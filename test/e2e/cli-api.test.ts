@@ -2,7 +2,6 @@
  * The real `bin/sentinel` against the local control plane: `whoami`, `profiles` and
  * `policy pull|diff|push`, signed with the local identities' keys.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -11,56 +10,22 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestStack } from '../support/localStack.js';
 import { startTestStack } from '../support/localStack.js';
+import { ROOT, runCli, runCliOnTerminal } from '../support/cli.js';
+import type { CliResult } from '../support/cli.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin', 'sentinel');
 const EXAMPLE = path.join(ROOT, 'examples', 'policy.yaml');
 const ACCOUNT = '000000000000';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let stack: TestStack;
 let dir: string;
 let example: string;
 
-function sentinel(user: string, args: string[], env: NodeJS.ProcessEnv = stack.env(user)): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function sentinel(user: string, args: string[], env: NodeJS.ProcessEnv = stack.env(user)): Promise<CliResult> {
+  return runCli(args, { cwd: dir, env });
 }
 
-/**
- * Runs `sentinel` on a pseudo-terminal (util-linux `script`), as a person at a
- * terminal would: `answer` is called with the output once `prompt` appears and returns
- * what to type. stdout and stderr arrive merged, with CRLF line ends.
- */
 function sentinelOnTerminal(user: string, args: string[], prompt: string, answer: () => Promise<string>): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const command = [BIN, ...args].map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ');
-    const child = spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], { cwd: dir, env: stack.env(user), stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    let prompted = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      if (!prompted && output.includes(prompt)) {
-        prompted = true;
-        answer().then((text) => child.stdin.end(text), reject);
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output: output.replaceAll('\r\n', '\n') }));
-  });
+  return runCliOnTerminal(args, { cwd: dir, env: stack.env(user) }, prompt, answer);
 }
 
 beforeAll(async () => {

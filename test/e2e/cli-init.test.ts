@@ -2,7 +2,6 @@
  * The real `bin/sentinel init …` against the local control plane (DynamoDB Local
  * behind the provisioning routes), signed as the local admin unless a test says otherwise.
  */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -10,56 +9,24 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IamPolicyDocument, ProvisionResponse } from '../../src/api/contract.js';
 import type { TestStack } from '../support/localStack.js';
 import { startTestStack } from '../support/localStack.js';
+import { runCli, runCliOnTerminal } from '../support/cli.js';
+import type { CliResult } from '../support/cli.js';
 import { expectedSessionTablePolicy } from '../support/iamPolicy.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin', 'sentinel');
 const ACCOUNT = '000000000000';
 const TABLE = 'sentinel-team-sessions';
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 let stack: TestStack;
 let dir: string;
 
 /** Runs sentinel with stdin from /dev/null (not a terminal), as in CI. */
-function sentinel(user: string, args: string[]): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { cwd: dir, env: stack.env(user), stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+function sentinel(user: string, args: string[]): Promise<CliResult> {
+  return runCli(args, { cwd: dir, env: stack.env(user) });
 }
 
-/**
- * Runs sentinel on a pseudo-terminal (util-linux `script`) and types `answer` once
- * `prompt` appears. stdout and stderr arrive merged, with CRLF line ends.
- */
+/** Runs sentinel on a pseudo-terminal and types `answer` once `prompt` appears. */
 function sentinelOnTerminal(user: string, args: string[], prompt: string, answer: string): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const command = [BIN, ...args].map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ');
-    const child = spawn('script', ['--quiet', '--flush', '--return', '--command', command, '/dev/null'], { cwd: dir, env: stack.env(user), stdio: ['pipe', 'pipe', 'pipe'] });
-    let output = '';
-    let prompted = false;
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      output += chunk;
-      if (!prompted && output.includes(prompt)) {
-        prompted = true;
-        child.stdin.end(answer);
-      }
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, output: output.replaceAll('\r\n', '\n') }));
-  });
+  return runCliOnTerminal(args, { cwd: dir, env: stack.env(user) }, prompt, async () => answer);
 }
 
 function arnOf(table: string): string {
