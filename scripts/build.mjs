@@ -10,6 +10,7 @@ import { mkdir, readdir, rename, rm, utimes, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { common as commonOptions, functionOptions } from './buildOptions.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -19,20 +20,7 @@ if (unknown.length > 0) {
   process.exit(2);
 }
 const cliOnly = args.includes('--cli-only');
-
-const common = {
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  sourcemap: 'linked',
-  minifyWhitespace: true,
-  minifySyntax: true,
-  // Error classes name themselves after `new.target.name`; bundling may rename them.
-  keepNames: true,
-  write: false,
-  logLevel: 'warning',
-  absWorkingDir: root,
-};
+const common = { ...commonOptions, absWorkingDir: root };
 
 /** Writes esbuild's in-memory outputs atomically, stamped with the build's start time. */
 async function writeOutputs(outputFiles, startedAt) {
@@ -130,16 +118,14 @@ async function buildFunctions() {
   await Promise.all(
     names.map(async (name) => {
       const result = await build({
-        ...common,
+        ...functionOptions(root),
         entryPoints: [path.join(directory, `${name}.ts`)],
         outfile: path.join(root, 'dist/functions', name, 'index.mjs'),
-        format: 'esm',
-        // Bundled CommonJS dependencies call `require`, which an ES module lacks.
-        banner: {
-          js: "import { createRequire as __sentinelCreateRequire } from 'node:module'; const require = __sentinelCreateRequire(import.meta.url);",
-        },
+        metafile: true,
       });
       await writeOutputs(result.outputFiles, startedAt);
+      // What the bundle holds, for esbuild's analyser and bench/coldstart.bench.ts.
+      await writeFile(path.join(root, 'dist/functions', name, 'meta.json'), JSON.stringify(result.metafile));
       process.stdout.write(`built dist/functions/${name}/index.mjs (${kilobytes(result.outputFiles, '.mjs')})\n`);
     }),
   );

@@ -1,0 +1,118 @@
+/**
+ * Cold start of every Lambda function beside a bare-SDK baseline.
+ *
+ *   npx tsx bench/coldstart.bench.ts [runs]
+ *
+ * Builds the functions (scripts/build.mjs) and, with the same esbuild options, a
+ * baseline bundle that only constructs a DynamoDBClient, a DynamoDBDocumentClient and
+ * an STSClient. "init" is what a fresh `node` process spends importing a bundle (which
+ * builds the handler at module scope, as Lambda's init phase does), timed inside that
+ * process; runs alternate between baseline and function so a load spike hits both.
+ * Prints bundle sizes, median init times and the ratios. Figures, not a pass/fail test.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { build } from 'esbuild';
+// @ts-expect-error: a plain .mjs module without type declarations.
+import { functionOptions } from '../scripts/buildOptions.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const runs = Number(process.argv[2] ?? 20);
+
+const BASELINE_ENTRY = [
+  "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",
+  "import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';",
+  "import { STSClient } from '@aws-sdk/client-sts';",
+  "const dynamodb = new DynamoDBClient({ region: 'eu-west-1' });",
+  'const documents = DynamoDBDocumentClient.from(dynamodb);',
+  "const sts = new STSClient({ region: 'eu-west-1' });",
+  'export const handler = async () => ({ dynamodb, documents, sts });',
+].join('\n');
+
+/** What a deployed function's environment holds, enough for loadConfig. */
+const FUNCTION_ENV = {
+  ...process.env,
+  AWS_REGION: 'eu-west-1',
+  SENTINEL_ACCOUNT_ID: '111122223333',
+  SENTINEL_DEFAULT_SESSION_TABLE: 'sentinel-sessions',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  POWERTOOLS_DEV: 'false',
+};
+
+export interface ColdStartFigure {
+  bundleKB: number;
+  baselineBundleKB: number;
+  initMs: number;
+  baselineInitMs: number;
+  ratio: number;
+}
+
+async function buildBaseline(directory: string): Promise<string> {
+  const outfile = path.join(directory, 'baseline.mjs');
+  const result = await build({ ...functionOptions(root), stdin: { contents: BASELINE_ENTRY, resolveDir: root, loader: 'js' }, outfile, write: true });
+  if (result.errors.length > 0) throw new Error('baseline bundle failed');
+  return outfile;
+}
+
+/** Milliseconds a fresh node process spends importing `file`, measured inside it. */
+function initOnce(file: string): number {
+  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
+  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: FUNCTION_ENV, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
+  return Number(result.stdout);
+}
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? 0;
+}
+
+export async function measureColdStarts(count: number): Promise<Record<string, ColdStartFigure>> {
+  const built = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { cwd: root, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`build failed: ${built.stderr}`);
+  const directory = mkdtempSync(path.join(tmpdir(), 'sentinel-coldstart-'));
+  try {
+    const baseline = await buildBaseline(directory);
+    const baselineKB = statSync(baseline).size / 1024;
+    const functions = readdirSync(path.join(root, 'dist/functions')).sort();
+    const figures: Record<string, ColdStartFigure> = {};
+    for (const name of functions) {
+      const bundle = path.join(root, 'dist/functions', name, 'index.mjs');
+      initOnce(bundle);
+      initOnce(baseline);
+      const own: number[] = [];
+      const base: number[] = [];
+      for (let run = 0; run < count; run++) {
+        own.push(initOnce(bundle));
+        base.push(initOnce(baseline));
+      }
+      const initMs = median(own);
+      const baselineInitMs = median(base);
+      figures[name] = { bundleKB: statSync(bundle).size / 1024, baselineBundleKB: baselineKB, initMs, baselineInitMs, ratio: initMs / baselineInitMs };
+    }
+    return figures;
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+export function printColdStarts(figures: Record<string, ColdStartFigure>, count: number): void {
+  console.log(`cold start: bundle and init (fresh node importing the bundle, median of ${count}, alternating with the bare-SDK baseline)`);
+  console.log(`${'function'.padEnd(16)} ${'bundle kB'.padStart(10)} ${'× base'.padStart(7)} ${'init ms'.padStart(8)} ${'base ms'.padStart(8)} ${'× base'.padStart(7)}`);
+  for (const [name, figure] of Object.entries(figures)) {
+    console.log(
+      `${name.padEnd(16)} ${figure.bundleKB.toFixed(1).padStart(10)} ${(figure.bundleKB / figure.baselineBundleKB).toFixed(2).padStart(7)} ${figure.initMs.toFixed(1).padStart(8)} ${figure.baselineInitMs.toFixed(1).padStart(8)} ${figure.ratio.toFixed(2).padStart(7)}`,
+    );
+  }
+  const any = Object.values(figures)[0];
+  if (any !== undefined) console.log(`baseline (DynamoDBClient + DynamoDBDocumentClient + STSClient): ${any.baselineBundleKB.toFixed(1)} kB`);
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  const figures = await measureColdStarts(runs);
+  printColdStarts(figures, runs);
+  writeFileSync(path.join(tmpdir(), 'sentinel-coldstart.json'), JSON.stringify(figures));
+}
