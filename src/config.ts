@@ -8,7 +8,7 @@
  */
 
 import { z } from 'zod';
-import { SentinelError } from './errors.js';
+import { SetupError } from './errors.js';
 import type { IdentityRules } from './identity/types.js';
 import { parseDuration } from './policy/parse.js';
 import { didYouMean } from './policy/suggest.js';
@@ -186,7 +186,7 @@ const SCHEMAS = {
  * only prefixed tables. `SENTINEL_ISSUER` accepts only `sts`: the dev issuer is
  * wired by the local stack itself and can never be switched on in a deployment.
  *
- * @throws SentinelError `INVALID_CONFIG` with `<VARIABLE>: <problem>` for the first
+ * @throws SetupError `INVALID_CONFIG` with `<VARIABLE>: <problem>` for the first
  *   problem found: unknown `SENTINEL_*` keys first (a misspelt key explains the
  *   errors that would follow), then `AWS_REGION`, then the variables in the order
  *   of {@link CONFIG_KEYS}.
@@ -263,5 +263,5 @@ function parse<T>(key: string, schema: z.ZodType<T, string>, text: string): T {
 }
 
 function fail(key: string, problem: string): never {
-  throw new SentinelError('INVALID_CONFIG', `${key}: ${problem}`);
+  throw new SetupError('INVALID_CONFIG', `${key}: ${problem}`);
 }

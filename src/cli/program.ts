@@ -7,7 +7,6 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
-import { SentinelError } from '../errors.js';
 import { credentialsCommand } from './commands/credentials.js';
 import { execCommand } from './commands/exec.js';
 import { initCommand } from './commands/init.js';
@@ -17,6 +16,7 @@ import { whoamiCommand } from './commands/whoami.js';
 import { EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './exitCodes.js';
 import { OUTPUT_FORMATS, outputFormat } from './output.js';
 import { reportError } from './report.js';
+import { CodedError } from '../errors.js';
 
 /** Settings every command needs; `addCommand` does not pass them on, so apply them to the tree. */
 function configureTree(command: Command): void {
@@ -59,7 +59,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       // (exit code 0); help shown because a command is missing is a usage error.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof SentinelError) return reportError(error, { format: outputFormat(program) });
+    if (error instanceof CodedError) return reportError(error, { format: outputFormat(program) });
     // A bug: say so without dumping internals on the user.
     const message = error instanceof Error ? error.message : String(error);
     process.stderr.write(`sentinel: internal error: ${message}\n`);

@@ -4,12 +4,12 @@
  * `--output json` the structured error on stdout; and the exit code.
  */
 
-import { SentinelError } from '../errors.js';
 import { ApiError } from './api/types.js';
 import { EXIT_DENIED, EXIT_ERROR } from './exitCodes.js';
 import { renderDenialGuidance } from './guidance.js';
 import type { OutputFormat } from './output.js';
 import { writeErr, writeJson } from './output.js';
+import { CodedError } from '../errors.js';
 
 export interface ReportOptions {
   format: OutputFormat;
@@ -23,7 +23,7 @@ export interface ReportOptions {
 export function reportError(error: unknown, options: ReportOptions): number {
   const denial = error instanceof ApiError ? error.denial : undefined;
   const guidance = denial === undefined ? undefined : renderDenialGuidance(denial, options.command === undefined ? {} : { command: options.command });
-  const code = error instanceof SentinelError ? error.code : 'INTERNAL';
+  const code = error instanceof CodedError ? error.code : 'INTERNAL';
   const message = error instanceof Error ? error.message : String(error);
   if (options.format === 'json') {
     const body = {
@@ -37,7 +37,7 @@ export function reportError(error: unknown, options: ReportOptions): number {
     if (options.stdoutReserved === true) process.stderr.write(`${JSON.stringify(body)}\n`);
     else writeJson(body);
   } else {
-    writeErr([guidance ?? `sentinel: ${error instanceof SentinelError ? message : `internal error: ${message}`}`]);
+    writeErr([guidance ?? `sentinel: ${error instanceof CodedError ? message : `internal error: ${message}`}`]);
   }
   return denial === undefined ? EXIT_ERROR : EXIT_DENIED;
 }

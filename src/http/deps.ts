@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createAwsClients } from '../aws/clients.js';
-import { SentinelError } from '../errors.js';
+import { SetupError } from '../errors.js';
 import type { SentinelConfig } from '../config.js';
 import { CachedPolicySource } from '../policyStore/CachedPolicySource.js';
 import { DynamoPolicyStore } from '../policyStore/DynamoPolicyStore.js';
@@ -66,7 +66,7 @@ export function createDeps(config: SentinelConfig, overrides: DepsOverrides = {}
   const issuer = overrides.issuer ?? new StsCredentialIssuer(clients.sts);
   if (issuer.kind === 'dev' && config.issuer !== 'dev') {
     // Development credentials must never be minted by a deployed configuration.
-    throw new SentinelError('INVALID_CONFIG', 'the dev issuer is only for the local stack');
+    throw new SetupError('INVALID_CONFIG', 'the dev issuer is only for the local stack');
   }
   return {
     config,

@@ -18,11 +18,10 @@ import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructured
 import type { z } from 'zod';
 import type { ErrorBody, ErrorCode } from '../api/contract.js';
 import { describeValidationError } from '../api/schemas.js';
-import { RetryableError, SentinelError } from '../errors.js';
+import { SentinelError } from '../errors.js';
 import { resolveCaller } from '../identity/resolve.js';
 import type { IdentityRules } from '../identity/types.js';
 import type { Clock } from '../vending/ports.js';
-import { DenialError } from '../vending/errors.js';
 import type { Route, RouteInput, RouteResult } from './route.js';
 
 /** DESIGN.md, HTTP API: every stable code and its status. */
@@ -148,8 +147,9 @@ function errorResponses(logger: Logger, routeName: string): StackMiddleware {
     onError: function sentinelErrorResponses(request: StackRequest): HttpResponse {
       const error = request.error;
       const requestId = request.internal.requestId ?? (request.event as HttpEvent).requestContext?.requestId ?? request.context.awsRequestId;
+      // A SentinelError's code is an ErrorCode by type; the own-property check also refuses a code forced past the compiler.
       const known = error instanceof SentinelError && Object.hasOwn(STATUS, error.code);
-      const code: ErrorCode = known ? (error.code as ErrorCode) : 'INTERNAL';
+      const code: ErrorCode = known ? error.code : 'INTERNAL';
       const status = STATUS[code];
       if (status >= 500) {
         // The detail (AWS error text, stack) stays in the log; the caller gets a stable code.
@@ -159,9 +159,11 @@ function errorResponses(logger: Logger, routeName: string): StackMiddleware {
       }
       // Sentinel's own messages are written for callers; anything else is a bug.
       const message = known && code !== 'INTERNAL' ? error.message : 'internal error: the request id identifies it in the logs';
-      const body: ErrorBody = { error: { code, message, requestId, ...(error instanceof DenialError ? { denial: error.denial } : {}) } };
+      const denial = known ? error.denial : undefined;
+      const body: ErrorBody = { error: { code, message, requestId, ...(denial === undefined ? {} : { denial }) } };
       const headers: Record<string, string> = { ...RESPONSE_HEADERS };
-      if (error instanceof RetryableError) headers['retry-after'] = String(Math.max(1, Math.ceil(error.retryAfterSeconds)));
+      // DESIGN.md: every 429 and 503 says when to come back, whichever error raised it.
+      if (status === 429 || status === 503) headers['retry-after'] = String(Math.max(1, Math.ceil((known ? error.retryAfterSeconds : undefined) ?? 1)));
       request.response = { statusCode: status, headers, body: JSON.stringify(body) };
       return request.response;
     },

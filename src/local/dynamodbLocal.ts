@@ -31,7 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { SentinelError } from '../errors.js';
+import { SetupError } from '../errors.js';
 
 /** The npm package that carries the DynamoDB Local release. */
 export const DYNAMODB_LOCAL_PACKAGE = 'amplify-dynamodb-simulator';
@@ -150,7 +150,7 @@ export function defaultCacheDir(env: Record<string, string | undefined> = proces
  *
  * @returns the install folder (holding `DynamoDBLocal.jar` and `DynamoDBLocal_lib/`) and
  *   whether this call downloaded it.
- * @throws SentinelError `DYNAMODB_LOCAL_DOWNLOAD_FAILED` (npm could not fetch the package),
+ * @throws SetupError `DYNAMODB_LOCAL_DOWNLOAD_FAILED` (npm could not fetch the package),
  *   `DYNAMODB_LOCAL_CHECKSUM_MISMATCH` (the tarball or the jar does not match the pins;
  *   nothing is installed) or `DYNAMODB_LOCAL_INSTALL_FAILED` (extraction failed).
  */
@@ -181,7 +181,7 @@ export async function ensureDynamoDbLocal(options: EnsureDynamoDbLocalOptions = 
     const tarball = await (options.fetchTarball ?? npmPack)(spec, downloadDir);
     const actualIntegrity = await fileIntegrity(tarball, distribution.integrity);
     if (actualIntegrity !== distribution.integrity) {
-      throw new SentinelError(
+      throw new SetupError(
         'DYNAMODB_LOCAL_CHECKSUM_MISMATCH',
         `Refusing to install DynamoDB Local: the downloaded ${spec} tarball does not match the pinned checksum ` +
           `(expected ${distribution.integrity}, got ${actualIntegrity}). Check which registry npm uses (npm config get registry).`,
@@ -193,7 +193,7 @@ export async function ensureDynamoDbLocal(options: EnsureDynamoDbLocalOptions = 
     await extract(tarball, extractDir, spec);
     const actualJar = await sha256(path.join(extractDir, JAR));
     if (actualJar !== distribution.jarSha256) {
-      throw new SentinelError(
+      throw new SetupError(
         'DYNAMODB_LOCAL_CHECKSUM_MISMATCH',
         `Refusing to install DynamoDB Local: ${JAR} in ${spec} does not match the pinned SHA-256 ` +
           `(expected ${distribution.jarSha256}, got ${actualJar}).`,
@@ -216,7 +216,7 @@ export async function ensureDynamoDbLocal(options: EnsureDynamoDbLocalOptions = 
 /**
  * Finds the `java` executable: `$JAVA_HOME/bin/java` first, then `java` on `PATH`.
  *
- * @throws SentinelError `JAVA_NOT_FOUND`, with how to install a Java runtime.
+ * @throws SetupError `JAVA_NOT_FOUND`, with how to install a Java runtime.
  */
 export async function findJava(env: Record<string, string | undefined> = process.env): Promise<string> {
   const javaHome = env.JAVA_HOME;
@@ -231,7 +231,7 @@ export async function findJava(env: Record<string, string | undefined> = process
   }
   const javaHomeNote =
     javaHome !== undefined && javaHome !== '' ? ` JAVA_HOME is set to ${javaHome}, but ${path.join(javaHome, 'bin', 'java')} is not an executable file.` : '';
-  throw new SentinelError(
+  throw new SetupError(
     'JAVA_NOT_FOUND',
     [
       `DynamoDB Local (the database of the local stack and of the integration tests) needs a Java 17+ runtime, and no java was found in $JAVA_HOME/bin or on PATH.${javaHomeNote}`,
@@ -249,7 +249,7 @@ export async function findJava(env: Record<string, string | undefined> = process
  * credentials they sign with. The Java process exits by itself when this Node process
  * goes away, even if it is killed.
  *
- * @throws SentinelError `JAVA_NOT_FOUND` (checked before anything is downloaded), the errors
+ * @throws SetupError `JAVA_NOT_FOUND` (checked before anything is downloaded), the errors
  *   of {@link ensureDynamoDbLocal}, or `DYNAMODB_LOCAL_START_FAILED` with the last lines
  *   Java printed.
  */
@@ -260,7 +260,7 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
   const java = await findJava(env);
   const { dir } = await ensureDynamoDbLocal(options);
   if (!(await isFile(LAUNCHER_SOURCE))) {
-    throw new SentinelError('DYNAMODB_LOCAL_START_FAILED', `The DynamoDB Local launcher ${LAUNCHER_SOURCE} is missing; run Sentinel from its source tree.`);
+    throw new SetupError('DYNAMODB_LOCAL_START_FAILED', `The DynamoDB Local launcher ${LAUNCHER_SOURCE} is missing; run Sentinel from its source tree.`);
   }
 
   const lib = path.join(dir, LIB);
@@ -333,7 +333,7 @@ export async function startDynamoDbLocal(options: StartDynamoDbLocalOptions = {}
       exit !== undefined && !stoppedByUs
         ? ` It needs a Java 17+ runtime that includes the jdk.compiler module (any JDK, or Debian/Ubuntu's openjdk-17-jre-headless) to run its launcher.`
         : '';
-    throw new SentinelError('DYNAMODB_LOCAL_START_FAILED', `DynamoDB Local did not start: ${problem} (java: ${java}).${hint}${output}`, {
+    throw new SetupError('DYNAMODB_LOCAL_START_FAILED', `DynamoDB Local did not start: ${problem} (java: ${java}).${hint}${output}`, {
       cause: cause ?? exit?.error,
     });
   };
@@ -436,7 +436,7 @@ async function npmPack(spec: string, destinationDir: string): Promise<string> {
       maxBuffer: 16 * 1024 * 1024,
     });
   } catch (error) {
-    throw new SentinelError(
+    throw new SetupError(
       'DYNAMODB_LOCAL_DOWNLOAD_FAILED',
       `Could not download DynamoDB Local: "npm pack ${spec}" failed. Check that npm can reach its registry (npm config get registry).`,
       { cause: error },
@@ -444,7 +444,7 @@ async function npmPack(spec: string, destinationDir: string): Promise<string> {
   }
   const tarballs = (await readdir(destinationDir)).filter((name) => name.endsWith('.tgz'));
   if (tarballs.length !== 1 || tarballs[0] === undefined) {
-    throw new SentinelError('DYNAMODB_LOCAL_DOWNLOAD_FAILED', `Could not download DynamoDB Local: "npm pack ${spec}" wrote no tarball.`);
+    throw new SetupError('DYNAMODB_LOCAL_DOWNLOAD_FAILED', `Could not download DynamoDB Local: "npm pack ${spec}" wrote no tarball.`);
   }
   return path.join(destinationDir, tarballs[0]);
 }
@@ -458,14 +458,14 @@ async function extract(tarball: string, destinationDir: string, spec: string): P
       { maxBuffer: 16 * 1024 * 1024 },
     );
   } catch (error) {
-    throw new SentinelError('DYNAMODB_LOCAL_INSTALL_FAILED', `Could not unpack DynamoDB Local from ${spec} with tar.`, { cause: error });
+    throw new SetupError('DYNAMODB_LOCAL_INSTALL_FAILED', `Could not unpack DynamoDB Local from ${spec} with tar.`, { cause: error });
   }
 }
 
 /** The file's integrity in the form of `expected` (`<algorithm>-<base64>`). */
 async function fileIntegrity(file: string, expected: string): Promise<string> {
   const algorithm = /^(sha256|sha384|sha512)-/.exec(expected)?.[1];
-  if (algorithm === undefined) throw new SentinelError('DYNAMODB_LOCAL_INSTALL_FAILED', `Unsupported integrity pin ${expected}.`);
+  if (algorithm === undefined) throw new SetupError('DYNAMODB_LOCAL_INSTALL_FAILED', `Unsupported integrity pin ${expected}.`);
   return `${algorithm}-${await digest(file, algorithm, 'base64')}`;
 }
 

@@ -7,7 +7,7 @@
  * unknown key, effect, mode, weekday, timezone or duration is an error.
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Scalar } from 'yaml';
-import { SentinelError } from '../errors.js';
+import { CodedError } from '../errors.js';
 import { didYouMean } from './suggest.js';
 import { isValidTimeZone } from './time.js';
 import {
@@ -27,7 +27,7 @@ import {
 } from './types.js';
 
 /** Raised by {@link parsePolicy}; `issues` holds every error found, in document order. */
-export class PolicyValidationError extends SentinelError {
+export class PolicyValidationError extends CodedError<'INVALID_POLICY'> {
   readonly issues: readonly PolicyIssue[];
 
   constructor(issues: readonly PolicyIssue[]) {

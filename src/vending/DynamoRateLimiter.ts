@@ -8,7 +8,7 @@
  */
 
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { RetryableError, SentinelError, UnavailableError } from '../errors.js';
+import { SentinelError, UnavailableError } from '../errors.js';
 import type { RateLimiter } from './ports.js';
 
 /** Counters outlive their window by an hour, so a late look at the table still shows the burst. */
@@ -65,10 +65,10 @@ export class DynamoRateLimiter implements RateLimiter {
     if (typeof hits !== 'number') throw new UnavailableError('the rate limiter returned no count');
     if (hits <= requests) return;
     const retryAfter = Math.max(1, Math.ceil((windowEnd * 1000 - nowMs) / 1000));
-    throw new RetryableError(
+    throw new SentinelError(
       'RATE_LIMITED',
       `too many credential requests: at most ${requests} per ${windowSeconds} s; retry in ${retryAfter} s`,
-      retryAfter,
+      { retryAfterSeconds: retryAfter },
     );
   }
 }

@@ -3,19 +3,7 @@
  */
 
 import type { ErrorCode } from '../api/contract.js';
-import type { Denial } from '../api/denial.js';
-import { SentinelError } from '../errors.js';
 import type { Decision } from '../policy/types.js';
-
-/** A policy refusal: the HTTP error body carries `denial` so the CLI can say what would work. */
-export class DenialError extends SentinelError {
-  readonly denial: Denial;
-
-  constructor(code: ErrorCode, message: string, denial: Denial) {
-    super(code, message);
-    this.denial = denial;
-  }
-}
 
 /**
  * The stable code of a refusing decision: the server-mode requirements get their own

@@ -18,7 +18,7 @@ import { denialFacts } from '../policy/denial.js';
 import { didYouMean } from '../policy/suggest.js';
 import type { Decision, Profile } from '../policy/types.js';
 import type { SessionRecord, SessionStore } from '../sessions/types.js';
-import { DenialError, denialCode, denialMessage } from './errors.js';
+import { denialCode, denialMessage } from './errors.js';
 import type { Clock, CredentialIssuer, IssuedCredentials, PolicySource, RateLimiter, SessionTableDirectory } from './ports.js';
 import { visibleProfiles } from './profiles.js';
 import { checkClientSessionTable, checkSessionTable } from './tables.js';
@@ -162,7 +162,7 @@ async function issue(request: CredentialsRequest, context: VendingContext, deps:
   if (decision.effect !== 'allow') {
     const denial = denialFacts(loaded.policy, evaluation, decision);
     if (denial === undefined) throw new SentinelError('INTERNAL', 'a refusing decision produced no denial facts');
-    throw new DenialError(denialCode(decision), denialMessage(request.profile, decision), denial);
+    throw new SentinelError(denialCode(decision), denialMessage(request.profile, decision), { denial });
   }
   line.roleArn = profile.roleArn;
 
@@ -279,7 +279,7 @@ function grantedDuration(
   if (request.mode === 'server') {
     const serverCap = decision.maxServerDurationSeconds ?? DEFAULT_MAX_SERVER_DURATION_SECONDS;
     if (serverCap < STS_MIN_SECONDS) {
-      throw new DenialError('POLICY_DENY', `rule "${decision.rule}" caps server-mode credentials at ${serverCap} s, below the 900 s STS minimum: an admin must raise its max_server_duration`, {
+      throw new SentinelError('POLICY_DENY', `rule "${decision.rule}" caps server-mode credentials at ${serverCap} s, below the 900 s STS minimum: an admin must raise its max_server_duration`, { denial: {
         effect: 'deny',
         rule: decision.rule,
         reason: `max_server_duration ${serverCap}s is below STS's 900 s minimum`,
@@ -289,7 +289,7 @@ function grantedDuration(
         mode: request.mode,
         profile: request.profile,
         alternatives: [],
-      });
+      } });
     }
     cap = Math.min(cap, serverCap);
   }

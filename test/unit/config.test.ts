@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_KEYS, loadConfig } from '../../src/config.js';
-import { SentinelError } from '../../src/errors.js';
+import { SetupError } from '../../src/errors.js';
 
 const BASE = { AWS_REGION: 'eu-west-1', SENTINEL_ACCOUNT_ID: '111122223333' };
 
@@ -10,9 +10,9 @@ function problem(env: Record<string, string | undefined>): string {
   try {
     loadConfig(env);
   } catch (error) {
-    expect(error).toBeInstanceOf(SentinelError);
-    expect((error as SentinelError).code).toBe('INVALID_CONFIG');
-    return (error as SentinelError).message;
+    expect(error).toBeInstanceOf(SetupError);
+    expect((error as SetupError).code).toBe('INVALID_CONFIG');
+    return (error as SetupError).message;
   }
   throw new Error('loadConfig accepted the configuration');
 }

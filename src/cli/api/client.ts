@@ -34,6 +34,8 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { ERROR_CODES } from '../../api/contract.js';
+import type { ErrorCode } from '../../api/contract.js';
 import type { Denial } from '../../api/denial.js';
 import type { ApiSettings, SentinelApi } from './types.js';
 import { ApiError } from './types.js';
@@ -180,7 +182,7 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
     const sentinelError = isObject(json) && isObject(json['error']) ? json['error'] : undefined;
     let error: ApiError;
-    if (sentinelError !== undefined && typeof sentinelError['code'] === 'string' && typeof sentinelError['message'] === 'string') {
+    if (sentinelError !== undefined && isErrorCode(sentinelError['code']) && typeof sentinelError['message'] === 'string') {
       const requestId = typeof sentinelError['requestId'] === 'string' ? sentinelError['requestId'] : headerRequestId;
       const denial = isObject(sentinelError['denial']) ? (sentinelError['denial'] as unknown as Denial) : undefined;
       error = new ApiError(sentinelError['code'], sentinelError['message'], { status, ...(requestId === undefined ? {} : { requestId }), ...(denial === undefined ? {} : { denial }) });
@@ -323,6 +325,11 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/** One of the API's stable codes (an unknown one means a body this client cannot trust). */
+function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

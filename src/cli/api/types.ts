@@ -19,8 +19,6 @@ import type {
   PutPolicyResponse,
   WhoamiResponse,
 } from '../../api/contract.js';
-import type { Denial } from '../../api/denial.js';
-import { SentinelError } from '../../errors.js';
 
 /** Where the API is and how to sign for it. */
 export interface ApiSettings {
@@ -48,21 +46,4 @@ export interface SentinelApi {
   iamPolicy(kind: string, table: string): Promise<IamPolicyDocument>;
 }
 
-/**
- * A failed API call. `code` is the API's stable code (DESIGN.md error table) or one of
- * the client's own: `NO_API_URL`, `NO_AWS_CREDENTIALS`, `API_UNREACHABLE`,
- * `API_TIMEOUT`, `API_FORBIDDEN` (API Gateway refused the signature before Sentinel
- * saw the request), `API_BAD_RESPONSE`. `denial` carries the policy facts of a denial.
- */
-export class ApiError extends SentinelError {
-  readonly status: number | undefined;
-  readonly requestId: string | undefined;
-  readonly denial: Denial | undefined;
-
-  constructor(code: string, message: string, details: { status?: number; requestId?: string; denial?: Denial; cause?: unknown } = {}) {
-    super(code, message, details.cause === undefined ? undefined : { cause: details.cause });
-    this.status = details.status;
-    this.requestId = details.requestId;
-    this.denial = details.denial;
-  }
-}
+export { ApiError } from '../errors.js';

@@ -12,10 +12,10 @@
  */
 
 import { Command, InvalidArgumentError } from 'commander';
-import { SentinelError } from '../../errors.js';
 import { EXIT_OK, EXIT_USAGE } from '../exitCodes.js';
 import { outputFormat } from '../output.js';
 import { reportError } from '../report.js';
+import { CliError } from '../errors.js';
 
 /** Profile names as the policy and the API accept them. */
 const PROFILE_NAME = /^[A-Za-z0-9_.-]+$/;
@@ -59,7 +59,7 @@ export function credentialsCommand(): Command {
       }
       try {
         if (process.env[RUNNING] === '1') {
-          throw new SentinelError(
+          throw new CliError(
             'CREDENTIAL_PROCESS_LOOP',
             'the AWS profile that signs Sentinel API calls gets its credentials from "sentinel credentials" itself: add --aws-profile <a profile with your own credentials> to the credential_process command',
           );

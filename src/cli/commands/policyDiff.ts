@@ -8,10 +8,11 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { SentinelApi } from '../api/types.js';
-import { SentinelError } from '../../errors.js';
 import { EXIT_ERROR, EXIT_OK } from '../exitCodes.js';
 import { outputFormat, writeJson, writeOut } from '../output.js';
 import { describeReadError } from '../readError.js';
+import { CliError } from '../errors.js';
+import { CodedError } from '../../errors.js';
 
 /** The stored policy; `version` 0 and empty text when none has been stored yet. */
 export interface StoredPolicy {
@@ -23,13 +24,13 @@ export interface StoredPolicy {
 /**
  * A local file's text.
  *
- * @throws SentinelError `CANNOT_READ_FILE` as `FILE: cannot read file: reason` (the words `policy validate` uses).
+ * @throws CliError `CANNOT_READ_FILE` as `FILE: cannot read file: reason` (the words `policy validate` uses).
  */
 export async function readLocalFile(file: string): Promise<string> {
   try {
     return await readFile(file, 'utf8');
   } catch (error) {
-    throw new SentinelError('CANNOT_READ_FILE', `${file}: cannot read file: ${describeReadError(error)}`, { cause: error });
+    throw new CliError('CANNOT_READ_FILE', `${file}: cannot read file: ${describeReadError(error)}`, { cause: error });
   }
 }
 
@@ -39,7 +40,7 @@ export async function fetchStoredPolicy(api: SentinelApi): Promise<StoredPolicy>
     const { text, version } = await api.getPolicy();
     return { text, version };
   } catch (error) {
-    if (error instanceof SentinelError && error.code === 'NOT_FOUND') return { text: '', version: 0 };
+    if (error instanceof CodedError && error.code === 'NOT_FOUND') return { text: '', version: 0 };
     throw error;
   }
 }

@@ -4,8 +4,8 @@
 
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { SentinelError } from '../../errors.js';
 import { outputFormat, writeErr, writeJson } from '../output.js';
+import { CliError } from '../errors.js';
 
 const WRITE_ERRORS: Record<string, string> = {
   ENOENT: 'no such directory',
@@ -31,7 +31,7 @@ export function policyPullCommand(): Command {
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
           const reason = (code === undefined ? undefined : WRITE_ERRORS[code]) ?? code ?? 'unknown error';
-          throw new SentinelError('CANNOT_WRITE_FILE', `${options.file}: cannot write file: ${reason}`, { cause: error });
+          throw new CliError('CANNOT_WRITE_FILE', `${options.file}: cannot write file: ${reason}`, { cause: error });
         }
       }
       if (outputFormat(command) === 'json') {

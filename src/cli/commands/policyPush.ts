@@ -10,10 +10,10 @@
 import { Command } from 'commander';
 import { ApiError } from '../api/types.js';
 import type { SentinelApi } from '../api/types.js';
-import { SentinelError } from '../../errors.js';
 import { outputFormat, writeJson, writeOut } from '../output.js';
 import { canPrompt, confirm } from '../prompt.js';
 import { fetchStoredPolicy, policyPatch, readLocalFile } from './policyDiff.js';
+import { CliError } from '../errors.js';
 
 /** The API's `CONFLICT`, reworded with the version now stored (when it can still be read). */
 async function conflict(api: SentinelApi, file: string, error: ApiError): Promise<ApiError> {
@@ -43,7 +43,7 @@ export function policyPushCommand(): Command {
       // Everything that can be checked here is, before the API is asked anything.
       const text = await readLocalFile(file);
       const errors = loadPolicy(text, file).issues.filter((issue) => issue.severity === 'error');
-      if (errors.length > 0) throw new SentinelError('INVALID_POLICY', [`${file} is invalid, nothing pushed:`, ...errors.map(formatIssue)].join('\n'));
+      if (errors.length > 0) throw new CliError('INVALID_POLICY', [`${file} is invalid, nothing pushed:`, ...errors.map(formatIssue)].join('\n'));
 
       const api = await apiFor(command);
       const stored = await fetchStoredPolicy(api);
@@ -60,9 +60,9 @@ export function policyPushCommand(): Command {
       const next = stored.version + 1;
       if (options.yes !== true) {
         if (!canPrompt()) {
-          throw new SentinelError('CONFIRMATION_REQUIRED', `nothing pushed: stdin is not a terminal, so no one can confirm; check the diff and run again with --yes to push it as version ${next}`);
+          throw new CliError('CONFIRMATION_REQUIRED', `nothing pushed: stdin is not a terminal, so no one can confirm; check the diff and run again with --yes to push it as version ${next}`);
         }
-        if (!(await confirm(`Push this policy as version ${next}? [y/N] `))) throw new SentinelError('NOT_CONFIRMED', 'nothing pushed');
+        if (!(await confirm(`Push this policy as version ${next}? [y/N] `))) throw new CliError('NOT_CONFIRMED', 'nothing pushed');
       }
 
       let pushed;

@@ -5,7 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { SentinelError } from '../../errors.js';
+import { CliError } from '../errors.js';
 
 /** Signals a user or a supervisor sends to stop a command; the child must get them. */
 export const FORWARDED_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
@@ -23,13 +23,13 @@ export type ChildOutcome = { code: number; signal?: undefined } | { code?: undef
  * Runs `argv` with `env`, stdio inherited, arguments passed as they are (no shell).
  * While it runs, SIGINT, SIGTERM and SIGHUP sent to sentinel go to the child instead
  * of killing sentinel, so it can still clean up after the child. A command that cannot
- * be started is a `SentinelError` (`COMMAND_NOT_FOUND`, `COMMAND_NOT_EXECUTABLE`,
+ * be started is a `CliError` (`COMMAND_NOT_FOUND`, `COMMAND_NOT_EXECUTABLE`,
  * `COMMAND_FAILED_TO_START`).
  */
 export function runChild(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<ChildOutcome> {
   const [file, ...args] = argv;
   if (file === undefined || file === '') {
-    return Promise.reject(new SentinelError('COMMAND_NOT_FOUND', 'no command to run'));
+    return Promise.reject(new CliError('COMMAND_NOT_FOUND', 'no command to run'));
   }
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, { env, stdio: 'inherit' });
@@ -52,15 +52,15 @@ export function runChild(argv: readonly string[], env: NodeJS.ProcessEnv): Promi
   });
 }
 
-function startError(file: string, error: NodeJS.ErrnoException): SentinelError {
+function startError(file: string, error: NodeJS.ErrnoException): CliError {
   const name = JSON.stringify(file);
-  if (error.code === 'ENOENT') return new SentinelError('COMMAND_NOT_FOUND', `cannot run ${name}: command not found`, { cause: error });
-  if (error.code === 'EACCES') return new SentinelError('COMMAND_NOT_EXECUTABLE', `cannot run ${name}: permission denied`, { cause: error });
-  return new SentinelError('COMMAND_FAILED_TO_START', `cannot run ${name}: ${error.code ?? error.message}`, { cause: error });
+  if (error.code === 'ENOENT') return new CliError('COMMAND_NOT_FOUND', `cannot run ${name}: command not found`, { cause: error });
+  if (error.code === 'EACCES') return new CliError('COMMAND_NOT_EXECUTABLE', `cannot run ${name}: permission denied`, { cause: error });
+  return new CliError('COMMAND_FAILED_TO_START', `cannot run ${name}: ${error.code ?? error.message}`, { cause: error });
 }
 
 /** The exit code a shell reports for a command that could not be started: 127 not found, 126 otherwise. */
-export function startFailureExitCode(error: SentinelError): number {
+export function startFailureExitCode(error: CliError): number {
   return error.code === 'COMMAND_NOT_FOUND' ? 127 : 126;
 }
 

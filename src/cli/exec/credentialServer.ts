@@ -16,8 +16,9 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { VendedCredentials } from '../../api/contract.js';
-import { SentinelError } from '../../errors.js';
 import { ApiError } from '../api/types.js';
+import { CliError } from '../errors.js';
+import { CodedError } from '../../errors.js';
 
 /** The one path that serves credentials; everything else is 404. */
 export const CREDENTIALS_PATH = '/credentials';
@@ -78,7 +79,7 @@ function refusal(error: unknown): { status: number; code: string; message: strin
     return { status: error.status, code: error.code, message: error.message };
   }
   // The API could not be reached or answered nonsense: a gateway failure, not the child's fault.
-  if (error instanceof SentinelError) return { status: 502, code: error.code, message: error.message };
+  if (error instanceof CodedError) return { status: 502, code: error.code, message: error.message };
   return { status: 500, code: 'INTERNAL', message: 'sentinel could not get credentials (internal error)' };
 }
 
@@ -131,8 +132,8 @@ export async function startCredentialServer(options: CredentialServerOptions): P
     const failed = (error: NodeJS.ErrnoException): void => {
       reject(
         error.code === 'EADDRINUSE'
-          ? new SentinelError('SERVER_PORT_IN_USE', `port ${options.port ?? 0} on 127.0.0.1 is already in use: choose another --server-port, or leave it out for a free one`)
-          : new SentinelError('SERVER_START_FAILED', `cannot start the credential server on 127.0.0.1: ${error.message}`, { cause: error }),
+          ? new CliError('SERVER_PORT_IN_USE', `port ${options.port ?? 0} on 127.0.0.1 is already in use: choose another --server-port, or leave it out for a free one`)
+          : new CliError('SERVER_START_FAILED', `cannot start the credential server on 127.0.0.1: ${error.message}`, { cause: error }),
       );
     };
     server.once('error', failed);

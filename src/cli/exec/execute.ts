@@ -9,7 +9,6 @@
 
 import type { Command } from 'commander';
 import type { CredentialsResponse } from '../../api/contract.js';
-import { SentinelError } from '../../errors.js';
 import { EXIT_USAGE } from '../exitCodes.js';
 import { outputFormat } from '../output.js';
 import type { OutputFormat } from '../output.js';
@@ -20,6 +19,8 @@ import type { ChildOutcome } from './child.js';
 import { startCredentialServer } from './credentialServer.js';
 import { childEnvironment } from './environment.js';
 import { ServerSession } from './serverSession.js';
+import { CliError } from '../errors.js';
+import { CodedError } from '../../errors.js';
 
 /** Codes that say the session is over already. */
 const SESSION_OVER: ReadonlySet<string> = new Set(['SESSION_REVOKED', 'SESSION_ENDED', 'SESSION_EXPIRED']);
@@ -80,7 +81,7 @@ export async function executeCommand(
   }
   const nested = process.env['SENTINEL_PROFILE'];
   if (nested !== undefined && nested !== '') {
-    throw new SentinelError(
+    throw new CliError(
       'NESTED_EXEC',
       `already running under "sentinel exec" for profile ${JSON.stringify(nested)} (SENTINEL_PROFILE is set): exit that command or shell first`,
     );
@@ -183,7 +184,7 @@ async function runReported(context: RunContext, env: NodeJS.ProcessEnv): Promise
   try {
     return await runChild(context.argv, env);
   } catch (error) {
-    if (!(error instanceof SentinelError)) throw error;
+    if (!(error instanceof CodedError)) throw error;
     reportError(error, { format: context.format, stdoutReserved: true });
     return startFailureExitCode(error);
   }
@@ -199,9 +200,9 @@ async function endQuietly(session: ServerSession, format: OutputFormat): Promise
     await session.end();
   } catch (error) {
     // Revoked, ended or expired already: no longer active, which is all ending was for.
-    if (error instanceof SentinelError && SESSION_OVER.has(error.code)) return;
+    if (error instanceof CodedError && SESSION_OVER.has(error.code)) return;
     const reason = error instanceof Error ? error.message : String(error);
     const message = `could not end session ${tracked?.id ?? ''} (it stays active until it expires): ${reason}`;
-    reportError(new SentinelError(error instanceof SentinelError ? error.code : 'INTERNAL', message), { format, stdoutReserved: true });
+    reportError(new CliError(error instanceof CodedError ? error.code : 'INTERNAL', message), { format, stdoutReserved: true });
   }
 }

@@ -10,7 +10,6 @@
  */
 
 import type { IamPolicyDocument, ProvisionResponse } from '../../api/contract.js';
-import { SentinelError } from '../../errors.js';
 import type { SentinelApi } from '../api/types.js';
 import { fetchStoredPolicy } from '../commands/policyDiff.js';
 import { EXIT_ERROR, EXIT_OK } from '../exitCodes.js';
@@ -20,6 +19,7 @@ import { confirmOrRefuse, waitUntilReady } from './initTable.js';
 import { driftMessage, PLAN_MODE_NOTICE, renderPlan } from './render.js';
 import { starterPolicy } from './starterPolicy.js';
 import { INIT_TARGETS } from './targets.js';
+import { CodedError } from '../../errors.js';
 
 export interface BootstrapOptions {
   plan?: boolean;
@@ -64,12 +64,12 @@ async function pushStarter(api: SentinelApi, user: string, accountId: string): P
     return { status: 'pushed', version: pushed.version, admin: user };
   } catch (error) {
     // Someone stored a policy between our read and our push: theirs stays.
-    if (error instanceof SentinelError && error.code === 'CONFLICT') return { status: 'exists', version: (await fetchStoredPolicy(api)).version, admin: user };
+    if (error instanceof CodedError && error.code === 'CONFLICT') return { status: 'exists', version: (await fetchStoredPolicy(api)).version, admin: user };
     throw error;
   }
 }
 
-/** Runs `sentinel init bootstrap` and returns the exit code; failures are thrown as SentinelError. */
+/** Runs `sentinel init bootstrap` and returns the exit code; failures are thrown as CliError. */
 export async function bootstrap(options: BootstrapOptions, context: InitContext): Promise<number> {
   const { api } = context;
   if (options.generateIam === true) {

@@ -9,7 +9,6 @@
  */
 
 import type { ProvisionResponse } from '../../api/contract.js';
-import { SentinelError } from '../../errors.js';
 import { EXIT_ERROR, EXIT_OK } from '../exitCodes.js';
 import { canPrompt, confirm } from '../prompt.js';
 import type { InitContext } from './context.js';
@@ -18,6 +17,7 @@ import { startProgress } from './progress.js';
 import { driftMessage, formatElapsed, PLAN_MODE_NOTICE, renderPlan, renderReady } from './render.js';
 import type { TableKind } from './targets.js';
 import { targetOfKind } from './targets.js';
+import { CliError } from '../errors.js';
 
 export interface InitTableOptions {
   kind: TableKind;
@@ -34,21 +34,21 @@ export interface InitTableOptions {
 /**
  * Asks `question` on the terminal, or refuses when nobody can answer.
  *
- * @throws SentinelError `CONFIRMATION_REQUIRED` when stdin is not a terminal (with the
+ * @throws CliError `CONFIRMATION_REQUIRED` when stdin is not a terminal (with the
  *   hint to use `--yes`), `NOT_CONFIRMED` when the answer is not yes.
  */
 export async function confirmOrRefuse(context: InitContext, question: string, rerun: string): Promise<void> {
   if (!canPrompt(context.stdin)) {
-    throw new SentinelError('CONFIRMATION_REQUIRED', `nothing created: stdin is not a terminal, so no one can confirm; check the plan and run again with --yes: ${rerun}`);
+    throw new CliError('CONFIRMATION_REQUIRED', `nothing created: stdin is not a terminal, so no one can confirm; check the plan and run again with --yes: ${rerun}`);
   }
-  if (!(await confirm(question, { input: context.stdin, output: context.stderr }))) throw new SentinelError('NOT_CONFIRMED', 'nothing created');
+  if (!(await confirm(question, { input: context.stdin, output: context.stderr }))) throw new CliError('NOT_CONFIRMED', 'nothing created');
 }
 
 /**
  * Polls the table's status until it is no longer CREATING, with a progress line on
  * stderr, and returns the last answer (READY or DRIFT).
  *
- * @throws SentinelError `PROVISION_TIMEOUT` after `context.timeoutMs` (the table keeps
+ * @throws CliError `PROVISION_TIMEOUT` after `context.timeoutMs` (the table keeps
  *   being created; running the command again picks up where this left off), or
  *   `API_BAD_RESPONSE` for a status that cannot follow a create.
  */
@@ -64,7 +64,7 @@ export async function waitUntilReady(context: InitContext, first: ProvisionRespo
     try {
       while (response.status === 'CREATING') {
         if (context.now() - started >= context.timeoutMs) {
-          throw new SentinelError(
+          throw new CliError(
             'PROVISION_TIMEOUT',
             `${response.table} is still being created after ${formatElapsed(context.timeoutMs)}; stopped waiting (the table is not affected): run the same command again to wait for it and finish it`,
           );
@@ -80,7 +80,7 @@ export async function waitUntilReady(context: InitContext, first: ProvisionRespo
     progress.done(`created table ${response.table} in ${formatElapsed(context.now() - started)}`);
   }
   if (response.status !== 'READY' && response.status !== 'DRIFT') {
-    throw new SentinelError('API_BAD_RESPONSE', `the API answered status ${JSON.stringify(response.status)} for ${response.table} where READY, CREATING or DRIFT was expected`);
+    throw new CliError('API_BAD_RESPONSE', `the API answered status ${JSON.stringify(response.status)} for ${response.table} where READY, CREATING or DRIFT was expected`);
   }
   return response;
 }
@@ -96,7 +96,7 @@ export function reportDrift(context: InitContext, response: ProvisionResponse): 
   return EXIT_ERROR;
 }
 
-/** Runs `sentinel init <table>` and returns the exit code; failures are thrown as SentinelError. */
+/** Runs `sentinel init <table>` and returns the exit code; failures are thrown as CliError. */
 export async function initTable(options: InitTableOptions, context: InitContext): Promise<number> {
   const { api } = context;
   const target = targetOfKind(options.kind);

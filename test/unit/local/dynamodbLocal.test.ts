@@ -78,7 +78,7 @@ describe('ensureDynamoDbLocal', () => {
 
     const failure = ensureDynamoDbLocal({ cacheDir, fetchTarball });
 
-    await expect(failure).rejects.toMatchObject({ name: 'SentinelError', code: 'DYNAMODB_LOCAL_CHECKSUM_MISMATCH' });
+    await expect(failure).rejects.toMatchObject({ name: 'SetupError', code: 'DYNAMODB_LOCAL_CHECKSUM_MISMATCH' });
     await expect(failure).rejects.toThrow(`amplify-dynamodb-simulator@2.9.30 tarball does not match the pinned checksum (expected ${DYNAMODB_LOCAL_PACKAGE_INTEGRITY}`);
     expect(fetchTarball).toHaveBeenCalledWith('amplify-dynamodb-simulator@2.9.30', expect.any(String));
     expect(filesUnder(cacheDir)).toEqual([]);
@@ -174,7 +174,7 @@ describe('findJava', () => {
 
     const failure = findJava({ PATH: emptyDir, JAVA_HOME: path.join(scratch, 'no-jdk') });
 
-    await expect(failure).rejects.toMatchObject({ name: 'SentinelError', code: 'JAVA_NOT_FOUND' });
+    await expect(failure).rejects.toMatchObject({ name: 'SetupError', code: 'JAVA_NOT_FOUND' });
     await expect(failure).rejects.toThrow(/needs a Java 17\+ runtime/);
     await expect(failure).rejects.toThrow('sudo apt-get install openjdk-17-jre-headless');
     await expect(failure).rejects.toThrow('brew install openjdk@17');

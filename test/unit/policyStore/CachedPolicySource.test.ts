@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SentinelError } from '../../../src/errors.js';
+import { PolicyValidationError } from '../../../src/policy/parse.js';
 import { CachedPolicySource, NO_POLICY_REASON } from '../../../src/policyStore/CachedPolicySource.js';
 import type { PolicyStore, StoredPolicy } from '../../../src/policyStore/types.js';
 
@@ -147,7 +148,7 @@ describe('CachedPolicySource', () => {
     expect(error).toBeInstanceOf(SentinelError);
     expect((error as SentinelError).code).toBe('UNAVAILABLE');
     expect((error as SentinelError).message).toBe('the stored policy (version 4) no longer parses');
-    expect((error as SentinelError).cause).toBeInstanceOf(SentinelError);
+    expect((error as SentinelError).cause).toBeInstanceOf(PolicyValidationError);
   });
 
   it('does not keep serving the previous version when the newer one does not parse', async () => {

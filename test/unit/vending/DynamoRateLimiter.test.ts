@@ -3,7 +3,7 @@ import { DynamoDBClient, ProvisionedThroughputExceededException, ResourceNotFoun
 import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { RetryableError, SentinelError } from '../../../src/errors.js';
+import { SentinelError } from '../../../src/errors.js';
 import { DynamoRateLimiter } from '../../../src/vending/DynamoRateLimiter.js';
 import { caught } from '../../support/caught.js';
 
@@ -47,16 +47,16 @@ describe('DynamoRateLimiter', () => {
   it('refuses the request past the limit with the seconds left in the window', async () => {
     dynamo.on(UpdateCommand).resolves({ Attributes: { hits: 61 } });
     const error = await caught(limiter.consume('alice', new Date('2025-03-04T10:00:42.500Z')));
-    expect(error).toBeInstanceOf(RetryableError);
+    expect(error).toBeInstanceOf(SentinelError);
     expect(error.code).toBe('RATE_LIMITED');
     expect(error.message).toBe('too many credential requests: at most 60 per 60 s; retry in 18 s');
-    expect((error as RetryableError).retryAfterSeconds).toBe(18);
+    expect(error.retryAfterSeconds).toBe(18);
   });
 
   it('never says retry in 0 s at the very end of a window', async () => {
     dynamo.on(UpdateCommand).resolves({ Attributes: { hits: 99 } });
     const error = await caught(limiter.consume('alice', new Date('2025-03-04T10:00:59.999Z')));
-    expect((error as RetryableError).retryAfterSeconds).toBe(1);
+    expect(error.retryAfterSeconds).toBe(1);
   });
 
   it.each([

@@ -142,8 +142,8 @@ export function harness(options: { defaultSessionTable?: string | null; now?: Da
     rateLimiter: {
       consume: async () => {
         if (rateLimited.value) {
-          const { RetryableError } = await import('../../../src/errors.js');
-          throw new RetryableError('RATE_LIMITED', 'too many', 7);
+          const { SentinelError } = await import('../../../src/errors.js');
+          throw new SentinelError('RATE_LIMITED', 'too many', { retryAfterSeconds: 7 });
         }
       },
     },

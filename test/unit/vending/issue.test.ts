@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { CredentialsRequest } from '../../../src/api/contract.js';
 import { UnavailableError } from '../../../src/errors.js';
 import type { Caller } from '../../../src/identity/types.js';
-import type { DenialError } from '../../../src/vending/errors.js';
 import { vendCredentials } from '../../../src/vending/issue.js';
 import { caught } from '../../support/caught.js';
 import { harness } from './fakes.js';
@@ -120,7 +119,7 @@ describe('vendCredentials: refusals carry the facts the CLI renders', () => {
     const h = harness();
     const error = await caught(vend(h, { profile: 'prod', mode: 'cli' }));
     expect(error.code).toBe('SERVER_SESSION_REQUIRED');
-    expect((error as DenialError).denial).toEqual({
+    expect(error.denial).toEqual({
       effect: 'deny',
       rule: 'prod-tracked',
       reason: 'Production needs tracked server sessions',
@@ -139,7 +138,7 @@ describe('vendCredentials: refusals carry the facts the CLI renders', () => {
     const h = harness({ defaultSessionTable: null });
     const error = await caught(vend(h, { profile: 'prod', mode: 'server' }));
     expect(error.code).toBe('SESSION_TRACKING_REQUIRED');
-    expect((error as DenialError).denial).toMatchObject({ requiresServerMode: false, requiresSessionTracking: true, sessionTable: null, mode: 'server' });
+    expect(error.denial).toMatchObject({ requiresServerMode: false, requiresSessionTracking: true, sessionTable: null, mode: 'server' });
   });
 
   it('require_server through plain exec: server mode only', async () => {
@@ -147,14 +146,14 @@ describe('vendCredentials: refusals carry the facts the CLI renders', () => {
     const error = await caught(vend(h, { profile: 'staging', mode: 'cli' }));
     expect(error.code).toBe('SERVER_MODE_REQUIRED');
     expect(error.message).toBe('access to profile "staging" is denied: Staging credentials are only served through sentinel exec --server');
-    expect((error as DenialError).denial).toMatchObject({ rule: 'staging-server-only', requiresServerMode: true, requiresSessionTracking: false, alternatives: [] });
+    expect(error.denial).toMatchObject({ rule: 'staging-server-only', requiresServerMode: true, requiresSessionTracking: false, alternatives: [] });
   });
 
   it('require_approval never issues, and offers a request and break-glass', async () => {
     const h = harness();
     const error = await caught(vend(h, { profile: 'prod-admin', mode: 'server' }));
     expect(error.code).toBe('APPROVAL_REQUIRED');
-    expect((error as DenialError).denial).toMatchObject({ effect: 'require_approval', alternatives: ['request', 'breakglass'] });
+    expect(error.denial).toMatchObject({ effect: 'require_approval', alternatives: ['request', 'breakglass'] });
     expect(h.issuer.calls).toEqual([]);
   });
 
@@ -162,7 +161,7 @@ describe('vendCredentials: refusals carry the facts the CLI renders', () => {
     const h = harness();
     const error = await caught(vend(h, { profile: 'dev', mode: 'cli' }, carol));
     expect(error.code).toBe('POLICY_DENY');
-    expect((error as DenialError).denial).toMatchObject({ effect: 'deny', rule: '', alternatives: ['request'] });
+    expect(error.denial).toMatchObject({ effect: 'deny', rule: '', alternatives: ['request'] });
     expect(h.lines[0]).toMatchObject({ outcome: 'POLICY_DENY', effect: 'deny', rule: '', ruleIndex: -1 });
   });
 

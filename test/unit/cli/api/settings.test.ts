@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { resolveApiSettings } from '../../../../src/cli/api/settings.js';
 import type { ApiSettingsOptions } from '../../../../src/cli/api/settings.js';
-import { caught } from '../../../support/caught.js';
+import { caughtCoded as caught } from '../../../support/caught.js';
 
 const EXECUTE_API = 'https://abc123def4.execute-api.eu-west-1.amazonaws.com';
 

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SentinelError } from '../../../../src/errors.js';
 import { runChild, signalExitCode, startFailureExitCode } from '../../../../src/cli/exec/child.js';
+import { CliError } from '../../../../src/cli/errors.js';
 
 const NODE = process.execPath;
 
@@ -30,9 +30,9 @@ describe('runChild', () => {
 
   it('says plainly when the command does not exist', async () => {
     const failure = runChild(['sentinel-no-such-command-x'], process.env);
-    await expect(failure).rejects.toThrow(new SentinelError('COMMAND_NOT_FOUND', 'cannot run "sentinel-no-such-command-x": command not found'));
+    await expect(failure).rejects.toThrow(new CliError('COMMAND_NOT_FOUND', 'cannot run "sentinel-no-such-command-x": command not found'));
     const error = await failure.catch((caught: unknown) => caught);
-    expect(startFailureExitCode(error as SentinelError)).toBe(127);
+    expect(startFailureExitCode(error as CliError)).toBe(127);
   });
 
   it('forwards SIGTERM sent to sentinel while the child runs, and stops listening after', async () => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CredentialsRequest, CredentialsResponse } from '../../../../src/api/contract.js';
+import type { ErrorCode } from '../../../../src/api/contract.js';
 import type { Denial } from '../../../../src/api/denial.js';
 import { ApiError } from '../../../../src/cli/api/types.js';
 import type { SentinelApi } from '../../../../src/cli/api/types.js';
@@ -47,7 +48,7 @@ function granted(n: number, session: typeof SESSION | null = SESSION): Credentia
   };
 }
 
-function denied(code: string, denial: Partial<Denial>): ApiError {
+function denied(code: ErrorCode, denial: Partial<Denial>): ApiError {
   return new ApiError(code, 'access to profile "prod" is denied', {
     status: 403,
     denial: {

@@ -5,21 +5,22 @@
 import { describe, expect, it } from 'vitest';
 import type { IamPolicyDocument } from '../../../../src/api/contract.js';
 import { bootstrap } from '../../../../src/cli/init/bootstrap.js';
-import { SentinelError } from '../../../../src/errors.js';
 import { loadPolicy } from '../../../../src/policy/parse.js';
 import { ACCOUNT, FakeApi, harness, input, REGION } from './fakes.js';
+import type { CliError } from '../../../../src/cli/errors.js';
+import { CodedError } from '../../../../src/errors.js';
 
 const TABLES = ['sentinel-config', 'sentinel-sessions', 'sentinel-requests', 'sentinel-breakglass'];
 const PLANS = ['provision config sentinel-config plan', 'provision sessions sentinel-sessions plan', 'provision requests sentinel-requests plan', 'provision breakglass sentinel-breakglass plan'];
 
-async function failure(promise: Promise<unknown>): Promise<SentinelError> {
+async function failure(promise: Promise<unknown>): Promise<CliError> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof SentinelError) return error;
+    if (error instanceof CodedError) return error;
     throw error;
   }
-  throw new Error('expected a SentinelError');
+  throw new Error('expected a CliError');
 }
 
 function allExisting(api: FakeApi): FakeApi {

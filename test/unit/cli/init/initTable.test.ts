@@ -5,20 +5,21 @@
 import { describe, expect, it } from 'vitest';
 import type { IamPolicyDocument, ProvisionResponse } from '../../../../src/api/contract.js';
 import { initTable } from '../../../../src/cli/init/initTable.js';
-import { SentinelError } from '../../../../src/errors.js';
 import { ACCOUNT, FakeApi, harness, input, REGION } from './fakes.js';
 import { expectedSessionTablePolicy } from '../../../support/iamPolicy.js';
+import type { CliError } from '../../../../src/cli/errors.js';
+import { CodedError } from '../../../../src/errors.js';
 
 const TABLE = 'sentinel-team-sessions';
 
-async function failure(promise: Promise<unknown>): Promise<SentinelError> {
+async function failure(promise: Promise<unknown>): Promise<CliError> {
   try {
     await promise;
   } catch (error) {
-    if (error instanceof SentinelError) return error;
+    if (error instanceof CodedError) return error;
     throw error;
   }
-  throw new Error('expected a SentinelError');
+  throw new Error('expected a CliError');
 }
 
 describe('init sessions --plan', () => {
