@@ -7,6 +7,7 @@
  * `dev` issuer: no environment variable selects it).
  */
 
+import { DEFAULT_TABLE_PREFIX, isDeploymentTableName, REGION_NAME, TABLE_NAME, TABLE_NAME_RULE, TABLE_PREFIX, USER_NAME } from './api/constants.js';
 import { z } from 'zod';
 import { SetupError } from './errors.js';
 import type { IdentityRules } from './identity/types.js';
@@ -83,15 +84,9 @@ const MIN_LIFETIME_SECONDS = 15 * 60;
 const MAX_LIFETIME_SECONDS = 7 * 24 * 3600;
 const DAY_SECONDS = 86_400;
 
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 const ACCOUNT = /^\d{12}$/;
-/** DynamoDB table names: 3–255 of these characters. */
-const TABLE = /^[A-Za-z0-9_.-]{3,255}$/;
-const PREFIX = /^[A-Za-z0-9_.-]{1,64}$/;
 /** IAM role-name characters plus `*` wildcards (no comma: it separates the list). */
 const ROLE_PATTERN = /^[\w+=.@*-]{1,64}$/;
-/** A policy user name (DESIGN.md, Identity), comma excluded for the same reason. */
-const USER = /^[\w+=.@-]{1,64}(?:\/[\w+=.@-]{1,64})?$/;
 const WHOLE_NUMBER = /^\d+$/;
 
 /** A whole number in [min, max]; `what` names the unit in messages. */
@@ -123,8 +118,8 @@ function list(entry: z.ZodType<string, string>) {
 function tableName(prefix: string) {
   return z
     .string()
-    .regex(TABLE, { error: (issue) => `${JSON.stringify(issue.input)} is not a DynamoDB table name (3 to 255 of A-Z a-z 0-9 _ . -)` })
-    .refine((name) => name.startsWith(prefix) && name.length > prefix.length, {
+    .regex(TABLE_NAME, { error: (issue) => `${JSON.stringify(issue.input)} is not a DynamoDB table name (${TABLE_NAME_RULE})` })
+    .refine((name) => isDeploymentTableName(name, prefix), {
       error: (issue) => `${JSON.stringify(issue.input)} does not carry the table prefix "${prefix}" (SENTINEL_TABLE_PREFIX): Sentinel's IAM statements cover only prefixed tables`,
     });
 }
@@ -132,16 +127,16 @@ function tableName(prefix: string) {
 const accountId = z.string().regex(ACCOUNT, { error: (issue) => `${JSON.stringify(issue.input)} is not a 12-digit AWS account id` });
 
 const SCHEMAS = {
-  region: z.string().regex(REGION, { error: (issue) => `${JSON.stringify(issue.input)} is not an AWS region name such as "eu-west-1"` }),
+  region: z.string().regex(REGION_NAME, { error: (issue) => `${JSON.stringify(issue.input)} is not an AWS region name such as "eu-west-1"` }),
   accountId,
-  tablePrefix: z.string().regex(PREFIX, {
+  tablePrefix: z.string().regex(TABLE_PREFIX, {
     error: (issue) => `${JSON.stringify(issue.input)} is not a table-name prefix (1 to 64 of A-Z a-z 0-9 _ . -)`,
   }),
   rolePatterns: list(
     z.string().regex(ROLE_PATTERN, { error: (issue) => `${JSON.stringify(issue.input)} is not a role-name pattern (IAM role-name characters and * wildcards)` }),
   ),
   accounts: list(accountId),
-  admins: list(z.string().regex(USER, { error: (issue) => `${JSON.stringify(issue.input)} is not a user name` })),
+  admins: list(z.string().regex(USER_NAME, { error: (issue) => `${JSON.stringify(issue.input)} is not a user name` })),
   policyTtl: wholeNumber(0, 300, 'seconds'),
   rateLimitRequests: wholeNumber(1, Number.MAX_SAFE_INTEGER, 'requests'),
   rateLimitWindow: wholeNumber(1, DAY_SECONDS, 'seconds'),
@@ -219,7 +214,7 @@ export function loadConfig(env: Record<string, string | undefined>): SentinelCon
 
   const region = required('AWS_REGION', SCHEMAS.region, 'the region Sentinel runs in (Lambda sets it)');
   const ownAccount = required('SENTINEL_ACCOUNT_ID', SCHEMAS.accountId, "the deployment's own 12-digit AWS account id");
-  const tablePrefix = read('SENTINEL_TABLE_PREFIX', SCHEMAS.tablePrefix, 'sentinel-');
+  const tablePrefix = read('SENTINEL_TABLE_PREFIX', SCHEMAS.tablePrefix, DEFAULT_TABLE_PREFIX);
   // The default follows the prefix, so a deployment that only changes the prefix stays consistent.
   const configTable = read('SENTINEL_CONFIG_TABLE', tableName(tablePrefix), `${tablePrefix}config`);
   const sessionTableText = value('SENTINEL_DEFAULT_SESSION_TABLE');

@@ -6,26 +6,22 @@
 
 import { z } from 'zod';
 import { MODES } from '../policy/types.js';
-import { TABLE_KINDS } from '../provisioning/schemas.js';
+import { PROFILE_NAME, PROFILE_NAME_RULE, SESSION_ID, STS_MAX_DURATION_SECONDS, STS_MIN_DURATION_SECONDS, TABLE_KINDS, TABLE_NAME, TABLE_NAME_RULE, USER_NAME } from './constants.js';
 import type { CredentialsRequest, EndSessionRequest, EvaluateRequest, ProvisionRequest, PutPolicyRequest } from './contract.js';
 
 /** Profile names as the policy document allows them. */
-const profileName = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1–64 of A-Z a-z 0-9 _ . -');
+const profileName = z.string().regex(PROFILE_NAME, `must be ${PROFILE_NAME_RULE}`);
 /** DynamoDB table names; the deployment prefix is checked where the configuration is known. */
-const tableName = z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, 'must be a DynamoDB table name (3–255 of A-Z a-z 0-9 _ . -)');
+const tableName = z.string().regex(TABLE_NAME, `must be a DynamoDB table name (${TABLE_NAME_RULE})`);
 /** Session ids are 32 lowercase hex digits (128 random bits). */
-export const sessionId = z.string().regex(/^[0-9a-f]{32}$/, 'must be a session id (32 hex digits)');
+export const sessionId = z.string().regex(SESSION_ID, 'must be a session id (32 hex digits)');
 const mode = z.enum(MODES);
-
-/** STS accepts 900 s to 43,200 s; the policy may cap it further. */
-export const MIN_DURATION_SECONDS = 900;
-export const MAX_DURATION_SECONDS = 43_200;
 
 export const credentialsRequestSchema: z.ZodType<CredentialsRequest> = z.strictObject({
   profile: profileName,
   mode,
   sessionTable: tableName.optional(),
-  durationSeconds: z.number().int().min(MIN_DURATION_SECONDS).max(MAX_DURATION_SECONDS).optional(),
+  durationSeconds: z.number().int().min(STS_MIN_DURATION_SECONDS).max(STS_MAX_DURATION_SECONDS).optional(),
   sessionId: sessionId.optional(),
 });
 
@@ -37,7 +33,7 @@ export const putPolicyRequestSchema: z.ZodType<PutPolicyRequest> = z.strictObjec
 export const evaluateRequestSchema: z.ZodType<EvaluateRequest> = z.strictObject({
   profile: profileName,
   mode,
-  user: z.string().regex(/^[A-Za-z0-9_+=,.@-]{1,64}(?:\/[A-Za-z0-9_+=,.@-]{1,64})?$/, 'must be a user name').optional(),
+  user: z.string().regex(USER_NAME, 'must be a user name').optional(),
   time: z.iso.datetime({ offset: true }).optional(),
   sessionTable: tableName.optional(),
 });
@@ -46,7 +42,6 @@ export const endSessionRequestSchema: z.ZodType<EndSessionRequest> = z.strictObj
   sessionTable: tableName.optional(),
 });
 
-/** The four table kinds of DESIGN.md (Tables); `requests` is what `sentinel init approvals` creates. */
 const tableKind = z.enum(TABLE_KINDS);
 
 /** `POST /v1/provision`; the table's prefix is checked by the provisioning service, which knows it. */

@@ -14,6 +14,7 @@
  * deployment (see `loadConfig`).
  */
 
+import { STS_MAX_DURATION_SECONDS, STS_MIN_DURATION_SECONDS } from '../api/constants.js';
 import { randomBytes, randomInt } from 'node:crypto';
 import { UnavailableError } from '../errors.js';
 import type { Clock, CredentialIssuer, IssueInput, IssuedCredentials } from '../vending/ports.js';
@@ -30,9 +31,6 @@ const ACCESS_KEY_LENGTH = 20;
 const SECRET_LENGTH = 40;
 const UPPERCASE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-/** The range STS AssumeRole accepts; the dev issuer refuses the same requests STS would. */
-const STS_MIN_SECONDS = 900;
-const STS_MAX_SECONDS = 43_200;
 
 /** What a dev session token says about the credentials it belongs to. */
 export interface DevTokenClaims {
@@ -63,9 +61,9 @@ export class DevCredentialIssuer implements CredentialIssuer {
    */
   async issue(input: IssueInput): Promise<IssuedCredentials> {
     const { durationSeconds } = input;
-    if (!Number.isInteger(durationSeconds) || durationSeconds < STS_MIN_SECONDS || durationSeconds > STS_MAX_SECONDS) {
+    if (!Number.isInteger(durationSeconds) || durationSeconds < STS_MIN_DURATION_SECONDS || durationSeconds > STS_MAX_DURATION_SECONDS) {
       throw new UnavailableError(
-        `the dev issuer, like AWS STS, refuses ${durationSeconds}-second credentials: use ${STS_MIN_SECONDS} to ${STS_MAX_SECONDS} seconds`,
+        `the dev issuer, like AWS STS, refuses ${durationSeconds}-second credentials: use ${STS_MIN_DURATION_SECONDS} to ${STS_MAX_DURATION_SECONDS} seconds`,
       );
     }
     const expiration = new Date(this.clock.now().getTime() + durationSeconds * 1000);

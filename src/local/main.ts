@@ -5,6 +5,7 @@
  *                [--default-session-table NAME|none] [--policy FILE] [--issuer dev|sts] [--state-dir DIR]
  */
 
+import { DEFAULT_TABLE_PREFIX, isDeploymentTableName, REGION_NAME } from '../api/constants.js';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SentinelError } from '../errors.js';
@@ -17,7 +18,7 @@ function port(value: string): number {
 
 function sessionTable(value: string): string | null {
   if (value === 'none') return null;
-  if (!/^sentinel-[A-Za-z0-9_.-]{1,246}$/.test(value)) throw new InvalidArgumentError('a table name starting with "sentinel-", or "none"');
+  if (!isDeploymentTableName(value, DEFAULT_TABLE_PREFIX)) throw new InvalidArgumentError(`a table name starting with "${DEFAULT_TABLE_PREFIX}", or "none"`);
   return value;
 }
 
@@ -27,7 +28,7 @@ function account(value: string): string {
 }
 
 function region(value: string): string {
-  if (!/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/.test(value)) throw new InvalidArgumentError('an AWS region such as us-east-1');
+  if (!REGION_NAME.test(value)) throw new InvalidArgumentError('an AWS region such as us-east-1');
   return value;
 }
 

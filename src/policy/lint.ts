@@ -11,6 +11,7 @@
  * also matched by A. When it cannot be sure (different timezones, for instance) it
  * stays silent.
  */
+import { STS_MIN_DURATION_SECONDS } from '../api/constants.js';
 import { closest, didYouMean } from './suggest.js';
 import { MODES, WEEKDAYS } from './types.js';
 import type { Effect, Policy, PolicyIssue, Rule, SourcePosition, TimeWindow } from './types.js';
@@ -27,8 +28,6 @@ export interface LintOptions {
   defaultSessionTable?: string;
 }
 
-/** STS refuses AssumeRole durations below 15 minutes. */
-const STS_MIN_SECONDS = 900;
 const MINUTES_PER_DAY = 1440;
 const MINUTES_PER_WEEK = 7 * MINUTES_PER_DAY;
 /** Overlap descriptions list at most this many pieces before "and more". */
@@ -368,7 +367,7 @@ class Linter {
 
   private serverDuration(rule: Rule, index: number): void {
     const seconds = rule.maxServerDurationSeconds;
-    if (seconds === undefined || seconds >= STS_MIN_SECONDS) return;
+    if (seconds === undefined || seconds >= STS_MIN_DURATION_SECONDS) return;
     this.warn(
       rule.position,
       `rules[${index}].max_server_duration`,

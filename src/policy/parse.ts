@@ -7,6 +7,7 @@
  * unknown key, effect, mode, weekday, timezone or duration is an error.
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Scalar } from 'yaml';
+import { PROFILE_NAME, REGION_NAME, STS_MAX_DURATION_SECONDS, STS_MIN_DURATION_SECONDS, TABLE_NAME, USER_NAME } from '../api/constants.js';
 import { CodedError } from '../errors.js';
 import { didYouMean } from './suggest.js';
 import { isValidTimeZone } from './time.js';
@@ -51,18 +52,8 @@ export const MAX_POLICY_BYTES = 1024 * 1024;
 /** Alias expansions allowed per document, so a "billion laughs" document cannot blow up. */
 const MAX_ALIAS_RESOLUTIONS = 1000;
 
-/** STS AssumeRole accepts 900 s to 43,200 s; a profile may not promise more. */
-const STS_MIN_SECONDS = 900;
-const STS_MAX_SECONDS = 43_200;
-
-const NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-/** IAM user names, or `role-name/session-name` for assumed roles (DESIGN.md, Identity). */
-const USER = /^[A-Za-z0-9_+=,.@-]{1,64}(?:\/[A-Za-z0-9_+=,.@-]{1,64})?$/;
 const ROLE_ARN =
   /^arn:aws(?:-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?:iam::\d{12}:role\/(?:[\x21-\x7e]*\/)?[\w+=,.@-]{1,64}$/;
-const REGION = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
-/** DynamoDB table names. */
-const TABLE = /^[A-Za-z0-9_.-]{3,255}$/;
 const REASON_CODE = /^[a-z0-9_-]{1,32}$/;
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
@@ -205,13 +196,13 @@ class Reader {
       const profile: Profile = { roleArn: roleArn ?? '' };
       if (fields.max_duration !== undefined) {
         const seconds = this.duration(fields.max_duration.value, `${at}.max_duration`);
-        if (seconds !== undefined && (seconds < STS_MIN_SECONDS || seconds > STS_MAX_SECONDS)) {
+        if (seconds !== undefined && (seconds < STS_MIN_DURATION_SECONDS || seconds > STS_MAX_DURATION_SECONDS)) {
           this.error(fields.max_duration.value, `${at}.max_duration`, `max_duration of profile "${key}" must be between 15m and 12h (STS accepts 900 s to 43,200 s)`);
         }
         if (seconds !== undefined) profile.maxDurationSeconds = seconds;
       }
       if (fields.region !== undefined) {
-        const region = this.pattern(fields.region.value, `${at}.region`, REGION, 'AWS region', 'eu-west-1');
+        const region = this.pattern(fields.region.value, `${at}.region`, REGION_NAME, 'AWS region', 'eu-west-1');
         if (region !== undefined) profile.region = region;
       }
       result[key] = profile;
@@ -248,7 +239,7 @@ class Reader {
       if (seconds !== undefined) rule.maxServerDurationSeconds = seconds;
     }
     if (fields.session_table !== undefined) {
-      const table = this.pattern(fields.session_table.value, `${path}.session_table`, TABLE, 'DynamoDB table name', 'sentinel-sessions');
+      const table = this.pattern(fields.session_table.value, `${path}.session_table`, TABLE_NAME, 'DynamoDB table name', 'sentinel-sessions');
       if (effect === 'deny') this.error(fields.session_table.key, `${path}.session_table`, 'session_table has no meaning on a deny rule: it issues nothing');
       if (table !== undefined) rule.sessionTable = table;
     }
@@ -376,7 +367,7 @@ class Reader {
   /** Profile names; when the document has a `profiles` section, each must be defined there. */
   private profileRefs(node: Node | null, path: string, refs: References): string[] {
     return this.list(node, path, (item, at) => {
-      const name = this.pattern(item, at, NAME, 'profile name', 'prod');
+      const name = this.pattern(item, at, PROFILE_NAME, 'profile name', 'prod');
       if (name !== undefined && refs.profiles !== undefined && !Object.hasOwn(refs.profiles, name)) {
         this.error(item, at, `unknown profile "${name}"${didYouMean(name, Object.keys(refs.profiles))}: define it under \`profiles\``);
         return undefined;
@@ -398,7 +389,7 @@ class Reader {
 
   private users(node: Node | null, path: string): string[] {
     return this.list(node, path, (item, at) =>
-      this.pattern(item, at, USER, 'user name', 'alice, or role-name/session-name for an assumed role'),
+      this.pattern(item, at, USER_NAME, 'user name', 'alice, or role-name/session-name for an assumed role'),
     );
   }
 
@@ -464,7 +455,7 @@ class Reader {
     const out: NamedEntry[] = [];
     for (const pair of node.items) {
       const key = pair.key as Node | null;
-      if (!isScalar(key) || typeof key.value !== 'string' || !NAME.test(key.value)) {
+      if (!isScalar(key) || typeof key.value !== 'string' || !PROFILE_NAME.test(key.value)) {
         const shown = isScalar(key) ? JSON.stringify(key.value) : 'this key';
         this.error(key, path, `invalid ${what} name ${shown}: use 1–64 letters, digits, '.', '_' or '-'`);
         continue;

@@ -14,6 +14,7 @@
  * table that differs only in those is finished like one just created.
  */
 
+import { isDeploymentTableName, TABLE_NAME, TABLE_NAME_RULE } from '../api/constants.js';
 import type { ProvisionRequest, ProvisionResponse } from '../api/contract.js';
 import { SentinelError, UnavailableError } from '../errors.js';
 import { afterFinish, planTable } from './plan.js';
@@ -30,8 +31,6 @@ export interface ProvisioningDeps {
   clock: { now(): Date };
 }
 
-/** DynamoDB's rule for table names. */
-const TABLE_NAME = /^[A-Za-z0-9_.-]{3,255}$/;
 
 /**
  * `POST /v1/provision`: with `plan`, the plan alone; otherwise starts creating a missing
@@ -109,9 +108,9 @@ function respond(status: ProvisionResponse['status'], plan: TablePlan): Provisio
  */
 export function checkTableName(table: string, prefix: string): string {
   if (!TABLE_NAME.test(table)) {
-    throw new SentinelError('INVALID_REQUEST', `"${table}" is not a DynamoDB table name (3–255 of A-Z a-z 0-9 _ . -)`);
+    throw new SentinelError('INVALID_REQUEST', `"${table}" is not a DynamoDB table name (${TABLE_NAME_RULE})`);
   }
-  if (!table.startsWith(prefix) || table.length <= prefix.length) {
+  if (!isDeploymentTableName(table, prefix)) {
     throw new SentinelError(
       'INVALID_REQUEST',
       `table "${table}" does not carry this deployment's table prefix "${prefix}": Sentinel's IAM permissions cover only tables whose names start with it (for example "${prefix}sessions")`,

@@ -10,16 +10,10 @@
 
 import type { CreateTableCommandInput, GlobalSecondaryIndex } from '@aws-sdk/client-dynamodb';
 
-export const TABLE_KINDS = ['sessions', 'requests', 'breakglass', 'config'] as const;
-export type TableKind = (typeof TABLE_KINDS)[number];
-
-/** Default table name of each kind (all carry the deployment prefix `sentinel-`). */
-export const DEFAULT_TABLE_NAMES: Record<TableKind, string> = {
-  sessions: 'sentinel-sessions',
-  requests: 'sentinel-requests',
-  breakglass: 'sentinel-breakglass',
-  config: 'sentinel-config',
-};
+// Defined with the contract's other constants; re-exported for the provisioning modules.
+export { DEFAULT_TABLE_NAMES, TABLE_KINDS } from '../api/constants.js';
+export type { TableKind } from '../api/constants.js';
+import type { TableKind } from '../api/constants.js';
 
 /** The attribute every table's TTL is set on (end of life plus the audit retention). */
 export const TTL_ATTRIBUTE = 'ttl';

@@ -5,6 +5,7 @@
  * Loaded at start-up by every API command, so it imports nothing heavy.
  */
 
+import { REGION_NAME } from '../../api/constants.js';
 import type { ApiSettings } from './types.js';
 import { ApiError } from './types.js';
 
@@ -25,8 +26,6 @@ const LOCAL_STACK_REGION = 'us-east-1';
  */
 const EXECUTE_API_HOST = /^[a-z0-9]+\.execute-api\.([a-z]{2}(?:-[a-z]+)+-\d+)\.amazonaws\.com(?:\.cn)?$/;
 
-/** Something a region name could be; anything else is a typo, caught before it becomes a confusing 403. */
-const REGION_NAME = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
 
 const URL_EXAMPLE = 'https://abc123.execute-api.eu-west-1.amazonaws.com';
 

@@ -6,14 +6,12 @@
  * YAML library, which start-up should not pay for.
  */
 
+import { STS_MAX_DURATION_SECONDS, STS_MIN_DURATION_SECONDS } from '../../api/constants.js';
 import { parseDuration } from '../../policy/parse.js';
 
-/** What the API accepts for `durationSeconds` (STS AssumeRole's own range). */
-export const MIN_DURATION_SECONDS = 900;
-export const MAX_DURATION_SECONDS = 43_200;
 
 /** Why `text` is not a usable duration, for the usage error. */
-export const DURATION_HINT = `Expected a duration such as 15m, 1h or 3600s, from ${MIN_DURATION_SECONDS}s (15m) to ${MAX_DURATION_SECONDS}s (12h).`;
+export const DURATION_HINT = `Expected a duration such as 15m, 1h or 3600s, from ${STS_MIN_DURATION_SECONDS}s (15m) to ${STS_MAX_DURATION_SECONDS}s (12h).`;
 
 /**
  * `"15m"`, `"1h"`, `"3600s"`, `"1h30m"` → seconds; undefined for anything else,
@@ -21,6 +19,6 @@ export const DURATION_HINT = `Expected a duration such as 15m, 1h or 3600s, from
  */
 export function parseRequestDuration(text: string): number | undefined {
   const seconds = parseDuration(text.trim());
-  if (seconds === undefined || seconds < MIN_DURATION_SECONDS || seconds > MAX_DURATION_SECONDS) return undefined;
+  if (seconds === undefined || seconds < STS_MIN_DURATION_SECONDS || seconds > STS_MAX_DURATION_SECONDS) return undefined;
   return seconds;
 }
