@@ -8,11 +8,18 @@
  */
 
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoFailure } from '../aws/dynamoErrors.js';
 import { SentinelError, UnavailableError } from '../errors.js';
 import type { PolicyStore, StoredPolicy } from './types.js';
 
 const PARTITION = 'policy';
 const CURRENT = 'current';
+
+/**
+ * How dependency failures name this store (src/aws/dynamoErrors.ts). A missing config
+ * table is one of them: a broken deployment, not something the caller did.
+ */
+const STORE = 'the policy store';
 
 function versionKey(version: number): string {
   return `v${version}`;
@@ -79,8 +86,9 @@ export class DynamoPolicyStore implements PolicyStore {
         }),
       );
     } catch (error) {
-      if (isNamed(error, 'TransactionCanceledException')) throw await this.#conflict(expectedVersion, error);
-      throw translate(error);
+      // Any cancellation (a failed condition, or a collision with a push in flight) is explained from the pointer.
+      if (error instanceof Error && error.name === 'TransactionCanceledException') throw await this.#conflict(expectedVersion, error);
+      throw dynamoFailure(error, STORE);
     }
     return stored;
   }
@@ -88,8 +96,9 @@ export class DynamoPolicyStore implements PolicyStore {
   /**
    * A cancelled push: when the pointer has moved past `expected`, someone else pushed
    * first (whether DynamoDB reported it as a failed condition or as a conflicting
-   * transaction in flight) and the pusher must merge. Otherwise the cancellation had
-   * another cause and is worth a plain retry.
+   * transaction in flight) and the pusher must merge. Otherwise a failed condition is
+   * worth a plain retry, and any other cause (contention, throttling, a rejected
+   * request) is the translator's.
    */
   async #conflict(expected: number, cause: unknown): Promise<SentinelError> {
     const stored = (await this.#currentVersion()) ?? 0;
@@ -104,7 +113,8 @@ export class DynamoPolicyStore implements PolicyStore {
         cause,
       });
     }
-    return new UnavailableError('the policy store could not save the policy: push again', { cause });
+    // The pointer's condition failed, yet the pointer is where the pusher expected by the time it is read: a race that is over.
+    return dynamoFailure(cause, STORE, (failure) => new UnavailableError('the policy store could not save the policy: push again', { cause: failure }));
   }
 
   async #currentVersion(): Promise<number | undefined> {
@@ -125,7 +135,7 @@ export class DynamoPolicyStore implements PolicyStore {
       );
       return output.Item;
     } catch (error) {
-      throw translate(error);
+      throw dynamoFailure(error, STORE);
     }
   }
 }
@@ -142,17 +152,4 @@ function readVersion(item: Record<string, unknown>, version: number): StoredPoli
 function cancellationCodes(error: unknown): string[] {
   const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons ?? [];
   return reasons.map((reason) => reason.Code ?? 'None');
-}
-
-function isNamed(error: unknown, name: string): boolean {
-  return error instanceof Error && error.name === name;
-}
-
-/**
- * Every SDK failure is the store being unavailable, a missing config table included:
- * that is a broken deployment, not something the caller did.
- */
-function translate(error: unknown): Error {
-  if (error instanceof SentinelError) return error;
-  return new UnavailableError('the policy store is unavailable', { cause: error });
 }

@@ -3,7 +3,10 @@
  * DescribeTimeToLive and DescribeContinuousBackups), CreateTable from the schema, and
  * the finishing step (TTL, point-in-time recovery) once the table is ACTIVE.
  *
- * Every SDK fault becomes a SentinelError here; AWS's own text stays in `cause`.
+ * The answers that mean something to provisioning (a table that does not exist or
+ * already does, DynamoDB Local's missing PITR API, the account's table limit) are
+ * handled here; every other SDK fault goes to the one translator (src/aws/dynamoErrors.ts).
+ * AWS's own text stays in `cause`.
  */
 
 import {
@@ -16,16 +19,20 @@ import {
   UpdateContinuousBackupsCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { SentinelError, UnavailableError } from '../errors.js';
+import { dynamoFailure } from '../aws/dynamoErrors.js';
+import { UnavailableError } from '../errors.js';
 import { createTableInput, TTL_ATTRIBUTE } from './schemas.js';
 import type { TableKind } from './schemas.js';
 import type { LiveTable, TableProvisioner } from './types.js';
 
-/** How long to wait before asking again when AWS cannot do something yet or is throttling. */
+/**
+ * How long to wait before asking again when AWS cannot do something yet (backups on a
+ * table minutes old) or refuses another table: table operations take seconds to minutes.
+ */
 const RETRY_AFTER_SECONDS = 5;
 
-/** Throttling as the control plane and the SDK report it. */
-const THROTTLING = new Set(['ThrottlingException', 'RequestLimitExceeded', 'TooManyRequestsException', 'ProvisionedThroughputExceededException']);
+/** How dependency failures name DynamoDB's table operations (src/aws/dynamoErrors.ts). */
+const STORE = 'the DynamoDB control plane';
 
 type KeyElement = LiveTable['keySchema'][number];
 
@@ -42,7 +49,7 @@ export class DynamoProvisioner implements TableProvisioner {
       description = (await this.#dynamodb.send(new DescribeTableCommand({ TableName: table }))).Table;
     } catch (error) {
       if (isNamed(error, 'ResourceNotFoundException')) return undefined;
-      throw translate(error, 'DescribeTable', table);
+      throw dynamoFailure(error, STORE);
     }
     if (description === undefined) throw new UnavailableError(`DynamoDB described table "${table}" without its details`);
     const status = description.TableStatus ?? 'UNKNOWN';
@@ -54,7 +61,7 @@ export class DynamoProvisioner implements TableProvisioner {
     } catch (error) {
       // Deleted between the calls: it does not exist.
       if (isNamed(error, 'ResourceNotFoundException')) return undefined;
-      throw error;
+      throw dynamoFailure(error, STORE);
     }
   }
 
@@ -65,7 +72,14 @@ export class DynamoProvisioner implements TableProvisioner {
     } catch (error) {
       // The table exists or is being created (by a concurrent request, or by hand): not ours to create.
       if (isNamed(error, 'ResourceInUseException')) return false;
-      throw translate(error, 'CreateTable', table);
+      // On CreateTable this is the account's quota of tables (or of table operations at once): say so, it needs a person.
+      if (isNamed(error, 'LimitExceededException')) {
+        throw new UnavailableError(
+          `DynamoDB refused CreateTable on table "${table}": the account has reached its limit of tables (or of tables being created at once) in this region; delete unused tables or ask AWS for a higher quota, then retry`,
+          { cause: error, retryAfterSeconds: RETRY_AFTER_SECONDS },
+        );
+      }
+      throw dynamoFailure(error, STORE);
     }
   }
 
@@ -78,7 +92,7 @@ export class DynamoProvisioner implements TableProvisioner {
       // DynamoDB refuses to turn on what is already on ("TimeToLive is already enabled"), or to change TTL
       // twice within a short interval (two requests finishing the same new table): fine if it is on `ttl` now.
       if (!(isNamed(error, 'ValidationException') && (/already enabled/i.test(messageOf(error)) || (await this.#ttlIsOn(table))))) {
-        throw translate(error, 'UpdateTimeToLive', table);
+        throw dynamoFailure(error, STORE);
       }
     }
     try {
@@ -95,27 +109,29 @@ export class DynamoProvisioner implements TableProvisioner {
           retryAfterSeconds: RETRY_AFTER_SECONDS,
         });
       }
-      throw translate(error, 'UpdateContinuousBackups', table);
+      throw dynamoFailure(error, STORE);
     }
   }
 
+  /** Whether TTL is on (or turning on) on `ttl`; any failure to tell is the translator's, a table deleted meanwhile included. */
   async #ttlIsOn(table: string): Promise<boolean> {
-    const ttl = await this.#ttl(table);
-    return (ttl.status === 'ENABLED' || ttl.status === 'ENABLING') && ttl.attribute === TTL_ATTRIBUTE;
-  }
-
-  async #ttl(table: string): Promise<LiveTable['ttl']> {
     try {
-      const output = await this.#dynamodb.send(new DescribeTimeToLiveCommand({ TableName: table }));
-      const status = output.TimeToLiveDescription?.TimeToLiveStatus ?? 'DISABLED';
-      const attribute = output.TimeToLiveDescription?.AttributeName;
-      return attribute === undefined ? { status } : { status, attribute };
+      const ttl = await this.#ttl(table);
+      return (ttl.status === 'ENABLED' || ttl.status === 'ENABLING') && ttl.attribute === TTL_ATTRIBUTE;
     } catch (error) {
-      if (isNamed(error, 'ResourceNotFoundException')) throw error;
-      throw translate(error, 'DescribeTimeToLive', table);
+      throw dynamoFailure(error, STORE);
     }
   }
 
+  /** The table's TTL setting. SDK errors pass through untranslated: `describe` reads a missing table as none. */
+  async #ttl(table: string): Promise<LiveTable['ttl']> {
+    const output = await this.#dynamodb.send(new DescribeTimeToLiveCommand({ TableName: table }));
+    const status = output.TimeToLiveDescription?.TimeToLiveStatus ?? 'DISABLED';
+    const attribute = output.TimeToLiveDescription?.AttributeName;
+    return attribute === undefined ? { status } : { status, attribute };
+  }
+
+  /** The table's PITR setting. Other SDK errors pass through untranslated, as for TTL. */
   async #pointInTimeRecovery(table: string): Promise<LiveTable['pointInTimeRecovery']> {
     try {
       const output = await this.#dynamodb.send(new DescribeContinuousBackupsCommand({ TableName: table }));
@@ -123,8 +139,7 @@ export class DynamoProvisioner implements TableProvisioner {
     } catch (error) {
       // Only DynamoDB Local answers this: it has no point-in-time recovery API at all.
       if (isNamed(error, 'UnknownOperationException')) return 'unsupported';
-      if (isNamed(error, 'ResourceNotFoundException')) throw error;
-      throw translate(error, 'DescribeContinuousBackups', table);
+      throw error;
     }
   }
 }
@@ -172,34 +187,4 @@ function isNamed(error: unknown, name: string): boolean {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : '';
-}
-
-/**
- * SDK faults → Sentinel errors with messages a person can act on: the account's table
- * limit, throttling, a role missing a permission; anything else is DynamoDB unavailable.
- */
-function translate(error: unknown, operation: string, table: string): Error {
-  if (error instanceof SentinelError) return error;
-  const name = error instanceof Error ? error.name : '';
-  if (name === 'LimitExceededException') {
-    return new UnavailableError(
-      `DynamoDB refused ${operation} on table "${table}": the account has reached its limit of tables (or of tables being created at once) in this region; delete unused tables or ask AWS for a higher quota, then retry`,
-      { cause: error, retryAfterSeconds: RETRY_AFTER_SECONDS },
-    );
-  }
-  if (THROTTLING.has(name)) {
-    return new UnavailableError(`DynamoDB is throttling table operations (${operation} on table "${table}"): retry shortly`, {
-      cause: error,
-      retryAfterSeconds: RETRY_AFTER_SECONDS,
-    });
-  }
-  if (name === 'AccessDeniedException') {
-    // Not retryable: the role needs the permission first.
-    return new SentinelError(
-      'UNAVAILABLE',
-      `the provisioning role may not call dynamodb:${operation} on table "${table}" (see GET /v1/provision/iam-policy)`,
-      { cause: error },
-    );
-  }
-  return new UnavailableError(`DynamoDB did not complete ${operation} on table "${table}"`, { cause: error });
 }

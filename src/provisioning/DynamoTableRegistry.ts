@@ -6,12 +6,16 @@
  */
 
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { SentinelError, UnavailableError } from '../errors.js';
+import { dynamoFailure, isConditionFailure } from '../aws/dynamoErrors.js';
+import { UnavailableError } from '../errors.js';
 import { TABLE_KINDS } from './schemas.js';
 import type { TableKind } from './schemas.js';
 import type { RegisteredTable, TableRegistry } from './types.js';
 
 const PARTITION = 'table';
+
+/** How dependency failures name the registry (src/aws/dynamoErrors.ts); a missing config table is one of them. */
+const STORE = 'the table registry';
 
 /** A {@link TableRegistry} on the config table (`TABLE_SCHEMAS.config`: pk/sk strings). */
 export class DynamoTableRegistry implements TableRegistry {
@@ -29,7 +33,7 @@ export class DynamoTableRegistry implements TableRegistry {
       // Strongly consistent: a table registered a moment ago must be usable at once.
       item = (await this.#documents.send(new GetCommand({ TableName: this.#table, Key: { pk: PARTITION, sk: table }, ConsistentRead: true }))).Item;
     } catch (error) {
-      throw this.#translate(error, 'read');
+      throw dynamoFailure(error, STORE);
     }
     return item === undefined ? undefined : readEntry(item, table);
   }
@@ -50,27 +54,9 @@ export class DynamoTableRegistry implements TableRegistry {
       );
     } catch (error) {
       // The identical entry is there: nothing to do.
-      if (error instanceof Error && error.name === 'ConditionalCheckFailedException') return;
-      throw this.#translate(error, 'write');
+      if (isConditionFailure(error)) return;
+      throw dynamoFailure(error, STORE);
     }
-  }
-
-  #translate(error: unknown, access: 'read' | 'write'): Error {
-    if (error instanceof SentinelError) return error;
-    const name = error instanceof Error ? error.name : '';
-    if (name === 'ResourceNotFoundException') {
-      return new SentinelError('UNAVAILABLE', `the config table "${this.#table}" that holds the table registry does not exist: provision it first (sentinel init config)`, {
-        cause: error,
-      });
-    }
-    if (name === 'AccessDeniedException') {
-      return new SentinelError(
-        'UNAVAILABLE',
-        `the provisioning role may not ${access} the table registry in "${this.#table}" (see GET /v1/provision/iam-policy?kind=config)`,
-        { cause: error },
-      );
-    }
-    return new UnavailableError('the table registry is unavailable', { cause: error });
   }
 }
 

@@ -24,7 +24,7 @@ export class RegisteredSessionTables implements SessionTableDirectory {
   async isSessionsTable(table: string): Promise<boolean> {
     const seen = this.#known.get(table);
     if (seen !== undefined && this.#now() - seen < KNOWN_TTL_MS) return true;
-    // A registry failure propagates (UNAVAILABLE): fail closed, never assume.
+    // A registry failure propagates as the registry translated it (UNAVAILABLE, or INTERNAL for a bug): fail closed, never assume.
     const entry = await this.#registry.get(table);
     if (entry?.kind !== 'sessions') {
       this.#known.delete(table);

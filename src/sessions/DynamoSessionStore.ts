@@ -8,8 +8,8 @@
  */
 
 import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
-import type { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { dynamoFailure, isConditionFailure } from '../aws/dynamoErrors.js';
 import { SentinelError, UnavailableError } from '../errors.js';
 import { MODES, type Mode } from '../policy/types.js';
 import { SESSION_ACTIVE_ATTRIBUTE } from '../provisioning/schemas.js';
@@ -21,6 +21,9 @@ interface Expectation {
   profile?: string;
   now?: string;
 }
+
+/** How dependency failures name this store (src/aws/dynamoErrors.ts). */
+const STORE = 'the session store';
 
 /** A {@link SessionStore} on a DynamoDB table whose schema is `TABLE_SCHEMAS.sessions`. */
 export class DynamoSessionStore implements SessionStore {
@@ -46,8 +49,7 @@ export class DynamoSessionStore implements SessionStore {
         }),
       );
     } catch (error) {
-      if (isConditionFailure(error)) throw new SentinelError('CONFLICT', `session ${session.id} already exists`, { cause: error });
-      throw translate(error, table);
+      throw dynamoFailure(error, STORE, (failure) => new SentinelError('CONFLICT', `session ${session.id} already exists`, { cause: failure }));
     }
   }
 
@@ -87,7 +89,7 @@ export class DynamoSessionStore implements SessionStore {
     } catch (error) {
       // The session already left `active` (or never existed): it is out of use either way.
       if (isConditionFailure(error)) return;
-      throw translate(error, table);
+      throw dynamoFailure(error, STORE);
     }
   }
 
@@ -154,8 +156,11 @@ export class DynamoSessionStore implements SessionStore {
       );
       return output.Attributes;
     } catch (error) {
-      if (!isConditionFailure(error)) throw translate(error, table);
-      const old = error.Item === undefined ? await this.#read(table, id) : unmarshall(error.Item);
+      // A failed condition is a state error to explain (that takes a read); anything else is the translator's.
+      if (!isConditionFailure(error)) throw dynamoFailure(error, STORE);
+      // The item as it was (ALL_OLD); an UpdateItem's failure is never a cancelled transaction, which has none.
+      const returned = 'Item' in error ? error.Item : undefined;
+      const old = returned === undefined ? await this.#read(table, id) : unmarshall(returned);
       throw explain(id, old === undefined ? undefined : fromItem(old, table), expectation, error);
     }
   }
@@ -166,7 +171,7 @@ export class DynamoSessionStore implements SessionStore {
       const output = await this.#documents.send(new GetCommand({ TableName: table, Key: { id }, ConsistentRead: true }));
       return output.Item;
     } catch (error) {
-      throw translate(error, table);
+      throw dynamoFailure(error, STORE);
     }
   }
 }
@@ -209,20 +214,6 @@ function explain(id: string, session: SessionRecord | undefined, expect: Expecta
   }
   // Every part of the condition holds now: the item changed between the write and the read.
   return new SentinelError('CONFLICT', `session ${id} changed while it was being updated: try again`, options);
-}
-
-/** DynamoDB's answer to a failed condition; `Item` is the item as it was, when ALL_OLD was asked for. */
-function isConditionFailure(error: unknown): error is ConditionalCheckFailedException {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
-}
-
-/** SDK errors → Sentinel errors; AWS's own text stays in `cause`. */
-function translate(error: unknown, table: string): Error {
-  if (error instanceof SentinelError) return error;
-  if (error instanceof Error && error.name === 'ResourceNotFoundException') {
-    return new SentinelError('INVALID_REQUEST', `session table "${table}" does not exist`, { cause: error });
-  }
-  return new UnavailableError('the session store is unavailable', { cause: error });
 }
 
 /** camelCase record → the table's snake_case item, with `active_user` only while active. */

@@ -37,8 +37,12 @@ export interface SessionRecord {
  * Where sessions live. Every method names the table, because the effective table is
  * decided per request (rule → request → deployment default).
  *
- * Errors: a DynamoDB failure becomes `UnavailableError`; a missing table becomes
- * `SentinelError('INVALID_REQUEST')` naming the table. State errors are described per method.
+ * Errors: a DynamoDB failure is translated once for every store (src/aws/dynamoErrors.ts):
+ * throttling, DynamoDB faults, network errors, a missing table and refused permissions
+ * become `UnavailableError` (503 with Retry-After; a missing table is a deployment
+ * problem, Retry-After 30 s); a request DynamoDB rejects, or a fault nobody foresaw, is
+ * `INTERNAL`. Whether a client may name a table at all is decided before the store is
+ * asked (the registry of provisioned tables). State errors are described per method.
  */
 export interface SessionStore {
   /** Conditional put (`attribute_not_exists(id)`): status `active`, request count 1. */

@@ -8,11 +8,15 @@
  */
 
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { dynamoFailure } from '../aws/dynamoErrors.js';
 import { SentinelError, UnavailableError } from '../errors.js';
 import type { RateLimiter } from './ports.js';
 
 /** Counters outlive their window by an hour, so a late look at the table still shows the burst. */
 const COUNTER_RETENTION_SECONDS = 3600;
+
+/** How dependency failures name the limiter (src/aws/dynamoErrors.ts). */
+const STORE = 'the rate limiter';
 
 /** At most `requests` credential requests per user in each fixed window of `windowSeconds`. */
 export interface RateLimit {
@@ -60,7 +64,8 @@ export class DynamoRateLimiter implements RateLimiter {
       );
       hits = output.Attributes?.hits;
     } catch (error) {
-      throw new UnavailableError('the rate limiter is unavailable', { cause: error });
+      // The update has no condition: every failure is the translator's, and none lets the request through.
+      throw dynamoFailure(error, STORE);
     }
     if (typeof hits !== 'number') throw new UnavailableError('the rate limiter returned no count');
     if (hits <= requests) return;

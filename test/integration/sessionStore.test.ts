@@ -1,16 +1,16 @@
 import { GetCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients } from '../../src/aws/clients.js';
+import { createDynamoClients } from '../../src/aws/dynamodb.js';
 import { DynamoSessionStore } from '../../src/sessions/DynamoSessionStore.js';
 import type { SessionRecord } from '../../src/sessions/types.js';
 import { createTestTable, dynamodbEndpoint, testClients } from './dynamodb.js';
 import { caught } from '../support/caught.js';
 
-// The adapters run on the application's own clients (src/aws/clients.ts); the test inspects the table with the shared ones.
-const app = createAwsClients({
+// The adapters run on the application's own clients (src/aws/dynamodb.ts); the test inspects the table with the shared ones.
+const app = createDynamoClients({
   region: 'us-east-1',
-  dynamodbEndpoint: dynamodbEndpoint(),
+  endpoint: dynamodbEndpoint(),
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 });
 
@@ -207,10 +207,10 @@ describe('DynamoSessionStore on DynamoDB Local', () => {
     expect(await rawItem(record.id)).toMatchObject({ status: 'active' });
   });
 
-  it('names a session table that does not exist', async () => {
+  it('a session table that does not exist is a deployment fault: UNAVAILABLE, and the name stays in the log', async () => {
     const error = await caught(store.get('sentinel-missing-table', 'x'));
-    expect(error.code).toBe('INVALID_REQUEST');
-    expect(error.message).toBe('session table "sentinel-missing-table" does not exist');
+    expect([error.code, error.message, error.retryAfterSeconds]).toEqual(['UNAVAILABLE', 'the session store is unavailable', 30]);
+    expect((error.cause as Error).name).toBe('ResourceNotFoundException');
   });
 
   it('no refresh succeeds after a concurrent revoke is written', async () => {

@@ -1,5 +1,5 @@
 import 'aws-sdk-client-mock-vitest/extend';
-import { DynamoDBClient, ResourceNotFoundException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, ResourceNotFoundException, ThrottlingException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -94,8 +94,36 @@ describe('put', () => {
     expect((await caught(store.put(TEXT, 0, 'ops-erin', NOW))).code).toBe('CONFLICT');
   });
 
-  it('is UNAVAILABLE (push again) when a collision left the pointer where it was', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('TransactionConflict', 'None'));
+  it('is UNAVAILABLE (retry in 1 s) when a collision left the pointer where it was', async () => {
+    const fault = cancelled('TransactionConflict', 'None');
+    dynamo.on(TransactWriteCommand).rejects(fault);
+    pointerAt(3);
+    const error = await caught(store.put(TEXT, 3, 'ops-erin', NOW));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the policy store is unavailable');
+    expect(error.retryAfterSeconds).toBe(1);
+    expect(error.cause).toBe(fault);
+  });
+
+  it('is UNAVAILABLE (retry in 2 s) when throttling cancelled the push', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled('ThrottlingError', 'None'));
+    pointerAt(3);
+    const error = await caught(store.put(TEXT, 3, 'ops-erin', NOW));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the policy store is unavailable');
+    expect(error.retryAfterSeconds).toBe(2);
+  });
+
+  it('is INTERNAL when DynamoDB cancelled the push as invalid', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled('ValidationError', 'None'));
+    pointerAt(3);
+    const error = await caught(store.put(TEXT, 3, 'ops-erin', NOW));
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).toBe('the policy store rejected the request');
+  });
+
+  it('asks for a plain push again when the pointer condition failed but the pointer is back where expected', async () => {
+    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed'));
     pointerAt(3);
     const error = await caught(store.put(TEXT, 3, 'ops-erin', NOW));
     expect(error.code).toBe('UNAVAILABLE');
@@ -110,11 +138,12 @@ describe('put', () => {
     expect(error.message).toBe('the policy store is inconsistent: version 4 exists but the current version is 3');
   });
 
-  it('is UNAVAILABLE when the config table is missing or DynamoDB fails', async () => {
+  it('is UNAVAILABLE for 30 s when the config table is missing (a broken deployment)', async () => {
     dynamo.on(TransactWriteCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
     const error = await caught(store.put(TEXT, 0, 'ops-erin', NOW));
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.message).toBe('the policy store is unavailable');
+    expect(error.retryAfterSeconds).toBe(30);
   });
 
   it('is UNAVAILABLE when the conflict cannot be explained because the read fails too', async () => {
@@ -161,12 +190,23 @@ describe('current', () => {
     expect((await caught(store.current())).code).toBe('UNAVAILABLE');
   });
 
-  it('is UNAVAILABLE when DynamoDB fails', async () => {
-    const fault = new Error('getaddrinfo ENOTFOUND dynamodb.eu-west-1.amazonaws.com');
+  it('is UNAVAILABLE when DynamoDB cannot be reached', async () => {
+    const fault = Object.assign(new Error('getaddrinfo ENOTFOUND dynamodb.eu-west-1.amazonaws.com'), { code: 'ENOTFOUND' });
     dynamo.on(GetCommand).rejects(fault);
     const error = await caught(store.current());
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.message).not.toContain('ENOTFOUND');
+    expect(error.retryAfterSeconds).toBe(1);
+    expect(error.cause).toBe(fault);
+  });
+
+  it('is UNAVAILABLE (retry in 2 s), with a generic message, when DynamoDB throttles the read', async () => {
+    const fault = new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: {} });
+    dynamo.on(GetCommand).rejects(fault);
+    const error = await caught(store.current());
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the policy store is unavailable');
+    expect(error.retryAfterSeconds).toBe(2);
     expect(error.cause).toBe(fault);
   });
 });

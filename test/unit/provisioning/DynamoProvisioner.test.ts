@@ -141,6 +141,18 @@ describe('describe', () => {
     dynamodb.on(DescribeContinuousBackupsCommand).resolves({});
     expect(await provisioner.describe(TABLE)).toBeUndefined();
   });
+
+  it('is UNAVAILABLE (retry in 2 s), generic, when reading TTL is throttled', async () => {
+    const fault = new ThrottlingException({ message: 'Rate exceeded', $metadata: {} });
+    dynamodb.on(DescribeTableCommand).resolves({ Table: sessionsTable() });
+    dynamodb.on(DescribeTimeToLiveCommand).rejects(fault);
+    dynamodb.on(DescribeContinuousBackupsCommand).resolves({});
+    const error = await caught(provisioner.describe(TABLE));
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(error.message).toBe('the DynamoDB control plane is unavailable');
+    expect(error.retryAfterSeconds).toBe(2);
+    expect(error.cause).toBe(fault);
+  });
 });
 
 describe('create', () => {
@@ -161,6 +173,15 @@ describe('create', () => {
   it('answers false when the table exists already (ResourceInUseException)', async () => {
     dynamodb.on(CreateTableCommand).rejects(new ResourceInUseException({ message: 'Table already exists: sentinel-sessions', $metadata: {} }));
     expect(await provisioner.create('sessions', TABLE)).toBe(false);
+  });
+
+  it('is INTERNAL when DynamoDB rejects the CreateTable request itself', async () => {
+    const fault = awsError('ValidationException', 'One or more parameter values were invalid');
+    dynamodb.on(CreateTableCommand).rejects(fault);
+    const error = await caught(provisioner.create('sessions', TABLE));
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).toBe('the DynamoDB control plane rejected the request');
+    expect(error.cause).toBe(fault);
   });
 });
 
@@ -190,13 +211,33 @@ describe('finish', () => {
     await provisioner.finish(TABLE);
   });
 
-  it('fails when TTL is on another attribute', async () => {
-    dynamodb.on(UpdateTimeToLiveCommand).rejects(awsError('ValidationException', 'TimeToLive is active on a different AttributeName'));
+  it('fails (INTERNAL: DynamoDB rejected the request) when TTL is on another attribute', async () => {
+    const fault = awsError('ValidationException', 'TimeToLive is active on a different AttributeName');
+    dynamodb.on(UpdateTimeToLiveCommand).rejects(fault);
     dynamodb.on(DescribeTimeToLiveCommand).resolves({ TimeToLiveDescription: { TimeToLiveStatus: 'ENABLED', AttributeName: 'expires_at' } });
     const error = await caught(provisioner.finish(TABLE));
-    expect(error.code).toBe('UNAVAILABLE');
-    expect(error.message).toBe('DynamoDB did not complete UpdateTimeToLive on table "sentinel-sessions"');
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).toBe('the DynamoDB control plane rejected the request');
+    expect(error.cause).toBe(fault);
     expect(dynamodb).toHaveReceivedCommandTimes(UpdateContinuousBackupsCommand, 0);
+  });
+
+  it('translates a failure to read TTL back while finishing (the table deleted meanwhile): UNAVAILABLE for 30 s', async () => {
+    dynamodb.on(UpdateTimeToLiveCommand).rejects(awsError('ValidationException', 'Time to live has been modified multiple times within a fixed interval'));
+    dynamodb.on(DescribeTimeToLiveCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
+    const error = await caught(provisioner.finish(TABLE));
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(error.message).toBe('the DynamoDB control plane is unavailable');
+    expect(error.retryAfterSeconds).toBe(30);
+    expect(dynamodb).toHaveReceivedCommandTimes(UpdateContinuousBackupsCommand, 0);
+  });
+
+  it('treats LimitExceededException outside CreateTable as throttling (too many table operations at once)', async () => {
+    dynamodb.on(UpdateTimeToLiveCommand).rejects(new LimitExceededException({ message: 'Subscriber limit exceeded', $metadata: {} }));
+    const error = await caught(provisioner.finish(TABLE));
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(error.message).toBe('the DynamoDB control plane is unavailable');
+    expect(error.retryAfterSeconds).toBe(2);
   });
 
   it('skips PITR where the endpoint has none (DynamoDB Local)', async () => {
@@ -229,15 +270,19 @@ describe('faults DynamoDB Local cannot show', () => {
       'DynamoDB refused CreateTable on table "sentinel-sessions": the account has reached its limit of tables (or of tables being created at once) in this region; delete unused tables or ask AWS for a higher quota, then retry',
     );
     expect(error.message).not.toContain('Subscriber');
+    expect(error.retryAfterSeconds).toBe(5);
     expect(error.cause).toBe(fault);
     expect(documents).toHaveReceivedCommandTimes(PutCommand, 0);
   });
 
-  it('says DynamoDB is throttling, retryable, and records nothing', async () => {
-    dynamodb.on(DescribeTableCommand).rejects(new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput.', $metadata: {} }));
+  it('is UNAVAILABLE when DynamoDB throttles, retryable in 2 s, and records nothing', async () => {
+    const fault = new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput.', $metadata: {} });
+    dynamodb.on(DescribeTableCommand).rejects(fault);
     const error = await caught(provisionStatus(TABLE, 'sessions', 'ops-erin', deps));
     expect(error).toBeInstanceOf(UnavailableError);
-    expect(error.message).toBe('DynamoDB is throttling table operations (DescribeTable on table "sentinel-sessions"): retry shortly');
+    expect(error.message).toBe('the DynamoDB control plane is unavailable');
+    expect(error.retryAfterSeconds).toBe(2);
+    expect(error.cause).toBe(fault);
     expect(documents).toHaveReceivedCommandTimes(PutCommand, 0);
   });
 
@@ -253,34 +298,38 @@ describe('faults DynamoDB Local cannot show', () => {
   it.each([
     ['DescribeTable', DescribeTableCommand],
     ['CreateTable', CreateTableCommand],
-  ] as const)('names the permission the role lacks when %s is denied, and records nothing', async (action, command) => {
+  ] as const)('is UNAVAILABLE for 30 s when %s is denied (a deployment problem), AWS text in the cause only, and records nothing', async (action, command) => {
     const fault = awsError('AccessDeniedException', `User: arn:aws:sts::111122223333:assumed-role/x is not authorized to perform: dynamodb:${action}`);
     dynamodb.on(DescribeTableCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
     dynamodb.on(command).rejects(fault);
     const error = await caught(provisionTable({ kind: 'sessions' }, 'ops-erin', deps));
-    expect(error.code).toBe('UNAVAILABLE');
-    expect(error).not.toBeInstanceOf(UnavailableError);
-    expect(error.message).toBe(`the provisioning role may not call dynamodb:${action} on table "sentinel-sessions" (see GET /v1/provision/iam-policy)`);
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(error.message).toBe('the DynamoDB control plane is unavailable');
+    expect(error.retryAfterSeconds).toBe(30);
+    expect(error.cause).toBe(fault);
     expect(documents).toHaveReceivedCommandTimes(PutCommand, 0);
   });
 
-  it('names UpdateContinuousBackups when the role may not turn on PITR, and records nothing', async () => {
+  it('is UNAVAILABLE for 30 s when the role may not turn on PITR, and records nothing', async () => {
     dynamodb.on(DescribeTableCommand).resolves({ Table: sessionsTable() });
     dynamodb.on(DescribeTimeToLiveCommand).resolves({ TimeToLiveDescription: { TimeToLiveStatus: 'ENABLED', AttributeName: 'ttl' } });
     dynamodb.on(DescribeContinuousBackupsCommand).resolves({});
     dynamodb.on(UpdateTimeToLiveCommand).rejects(awsError('ValidationException', 'TimeToLive is already enabled'));
     dynamodb.on(UpdateContinuousBackupsCommand).rejects(awsError('AccessDeniedException', 'not authorized'));
     const error = await caught(provisionStatus(TABLE, 'sessions', 'ops-erin', deps));
-    expect(error.message).toBe('the provisioning role may not call dynamodb:UpdateContinuousBackups on table "sentinel-sessions" (see GET /v1/provision/iam-policy)');
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the DynamoDB control plane is unavailable');
+    expect(error.retryAfterSeconds).toBe(30);
     expect(documents).toHaveReceivedCommandTimes(PutCommand, 0);
   });
 
-  it('is UNAVAILABLE, without AWS text, for any other fault', async () => {
+  it('is UNAVAILABLE, without AWS text, when DynamoDB cannot be reached', async () => {
     const fault = Object.assign(new Error('getaddrinfo ENOTFOUND dynamodb.eu-west-1.amazonaws.com'), { code: 'ENOTFOUND' });
     dynamodb.on(DescribeTableCommand).rejects(fault);
     const error = await caught(provisioner.describe(TABLE));
     expect(error).toBeInstanceOf(UnavailableError);
-    expect(error.message).toBe('DynamoDB did not complete DescribeTable on table "sentinel-sessions"');
+    expect(error.message).toBe('the DynamoDB control plane is unavailable');
+    expect(error.retryAfterSeconds).toBe(1);
     expect(error.cause).toBe(fault);
   });
 });

@@ -49,26 +49,33 @@ describe('register', () => {
     await expect(registry.register(ENTRY)).resolves.toBeUndefined();
   });
 
-  it('says the config table must be provisioned first when it is missing', async () => {
-    documents.on(PutCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
+  it('is UNAVAILABLE for 30 s when the config table is missing (a deployment problem), AWS detail only in the cause', async () => {
+    const fault = new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} });
+    documents.on(PutCommand).rejects(fault);
     const error = await caught(registry.register(ENTRY));
-    expect(error.code).toBe('UNAVAILABLE');
-    expect(error.message).toBe('the config table "sentinel-config" that holds the table registry does not exist: provision it first (sentinel init config)');
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(error.message).toBe('the table registry is unavailable');
+    expect(error.retryAfterSeconds).toBe(30);
+    expect(error.cause).toBe(fault);
   });
 
-  it('names the registry when the role may not write it', async () => {
-    documents.on(PutCommand).rejects(Object.assign(new Error('User is not authorized to perform: dynamodb:PutItem'), { name: 'AccessDeniedException' }));
+  it('is UNAVAILABLE for 30 s when the role may not write the registry', async () => {
+    const fault = Object.assign(new Error('User is not authorized to perform: dynamodb:PutItem'), { name: 'AccessDeniedException', $metadata: { httpStatusCode: 400 }, $fault: 'client' });
+    documents.on(PutCommand).rejects(fault);
     const error = await caught(registry.register(ENTRY));
     expect(error.code).toBe('UNAVAILABLE');
-    expect(error.message).toBe('the provisioning role may not write the table registry in "sentinel-config" (see GET /v1/provision/iam-policy?kind=config)');
+    expect(error.message).toBe('the table registry is unavailable');
+    expect(error.retryAfterSeconds).toBe(30);
+    expect(error.cause).toBe(fault);
   });
 
-  it('is retryable UNAVAILABLE when DynamoDB throttles', async () => {
+  it('is retryable UNAVAILABLE (in 2 s) when DynamoDB throttles', async () => {
     const fault = new ThrottlingException({ message: 'Rate exceeded', $metadata: {} });
     documents.on(PutCommand).rejects(fault);
     const error = await caught(registry.register(ENTRY));
     expect(error).toBeInstanceOf(UnavailableError);
     expect(error.message).toBe('the table registry is unavailable');
+    expect(error.retryAfterSeconds).toBe(2);
     expect(error.cause).toBe(fault);
   });
 });
@@ -94,8 +101,20 @@ describe('get', () => {
     expect(error.message).toBe('the table registry entry of "sentinel-team-sessions" is unreadable');
   });
 
-  it('is UNAVAILABLE when DynamoDB fails', async () => {
-    documents.on(GetCommand).rejects(new Error('socket hang up'));
-    expect((await caught(registry.get(ENTRY.table))).message).toBe('the table registry is unavailable');
+  it('is UNAVAILABLE when the connection to DynamoDB drops', async () => {
+    documents.on(GetCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
+    const error = await caught(registry.get(ENTRY.table));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the table registry is unavailable');
+    expect(error.retryAfterSeconds).toBe(1);
+  });
+
+  it('is INTERNAL for a failure nobody can name (a bug, not an outage)', async () => {
+    const fault = new Error('something odd');
+    documents.on(GetCommand).rejects(fault);
+    const error = await caught(registry.get(ENTRY.table));
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).toBe('the table registry rejected the request');
+    expect(error.cause).toBe(fault);
   });
 });

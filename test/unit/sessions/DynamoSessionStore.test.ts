@@ -107,35 +107,52 @@ describe('create', () => {
   });
 
   it('refuses a session id that already exists', async () => {
-    dynamo.on(PutCommand).rejects(conditionFailed(item()));
+    const fault = conditionFailed(item());
+    dynamo.on(PutCommand).rejects(fault);
     const error = await caught(store.create(TABLE, session()));
     expect(error.code).toBe('CONFLICT');
     expect(error.message).toBe(`session ${ID} already exists`);
+    expect(error.cause).toBe(fault);
   });
 
-  it('names the table when it does not exist', async () => {
-    dynamo.on(PutCommand).rejects(missingTable());
+  it('is UNAVAILABLE for 30 s when the table does not exist (a deployment problem), without naming it', async () => {
+    const fault = missingTable();
+    dynamo.on(PutCommand).rejects(fault);
     const error = await caught(store.create('sentinel-nope', session()));
-    expect(error.code).toBe('INVALID_REQUEST');
-    expect(error.message).toBe('session table "sentinel-nope" does not exist');
+    expect(error).toBeInstanceOf(UnavailableError);
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the session store is unavailable');
+    expect(error.retryAfterSeconds).toBe(30);
+    expect(error.cause).toBe(fault);
   });
 
-  it('fails closed as UNAVAILABLE when DynamoDB throttles, keeping the AWS text out of the message', async () => {
+  it('fails closed as UNAVAILABLE (retry in 2 s) when DynamoDB throttles, keeping the AWS text out of the message', async () => {
     const fault = throttled();
     dynamo.on(PutCommand).rejects(fault);
     const error = await caught(store.create(TABLE, session()));
     expect(error).toBeInstanceOf(UnavailableError);
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.message).toBe('the session store is unavailable');
+    expect(error.retryAfterSeconds).toBe(2);
     expect(error.cause).toBe(fault);
   });
 
-  it('fails closed as UNAVAILABLE on a network error', async () => {
+  it('fails closed as UNAVAILABLE (retry in 1 s) on a network error', async () => {
     const fault = Object.assign(new Error('connect ECONNREFUSED 10.0.0.1:443'), { code: 'ECONNREFUSED' });
     dynamo.on(PutCommand).rejects(fault);
     const error = await caught(store.create(TABLE, session()));
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.message).not.toContain('ECONNREFUSED');
+    expect(error.retryAfterSeconds).toBe(1);
+  });
+
+  it('is INTERNAL when DynamoDB rejects the request itself (a bug, not an outage)', async () => {
+    const fault = Object.assign(new Error('One or more parameter values were invalid'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 }, $fault: 'client' });
+    dynamo.on(PutCommand).rejects(fault);
+    const error = await caught(store.create(TABLE, session()));
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).toBe('the session store rejected the request');
+    expect(error.cause).toBe(fault);
   });
 });
 
@@ -255,14 +272,18 @@ describe('refresh', () => {
 
   it('is UNAVAILABLE when DynamoDB throttles the update', async () => {
     dynamo.on(UpdateCommand).rejects(throttled());
-    expect((await caught(store.refresh(TABLE, request))).code).toBe('UNAVAILABLE');
+    const error = await caught(store.refresh(TABLE, request));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.retryAfterSeconds).toBe(2);
+    expect(dynamo).toHaveReceivedCommandTimes(GetCommand, 0);
   });
 
-  it('names a missing table', async () => {
+  it('is UNAVAILABLE for 30 s when the table is missing', async () => {
     dynamo.on(UpdateCommand).rejects(missingTable());
     const error = await caught(store.refresh(TABLE, request));
-    expect(error.code).toBe('INVALID_REQUEST');
-    expect(error.message).toBe(`session table "${TABLE}" does not exist`);
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the session store is unavailable');
+    expect(error.retryAfterSeconds).toBe(30);
   });
 
   it('fails closed on an item that is not a session Sentinel wrote', async () => {
@@ -376,8 +397,11 @@ describe('get', () => {
     expect(await store.get(TABLE, 'nope')).toBeUndefined();
   });
 
-  it('names a missing table', async () => {
+  it('is UNAVAILABLE for 30 s when the table is missing, without naming it', async () => {
     dynamo.on(GetCommand).rejects(missingTable());
-    expect((await caught(store.get('sentinel-gone', ID))).message).toBe('session table "sentinel-gone" does not exist');
+    const error = await caught(store.get('sentinel-gone', ID));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the session store is unavailable');
+    expect(error.retryAfterSeconds).toBe(30);
   });
 });

@@ -60,14 +60,24 @@ describe('DynamoRateLimiter', () => {
   });
 
   it.each([
-    ['throttling', new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: {} })],
-    ['a missing config table', new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} })],
-    ['a network error', Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })],
-  ])('fails closed as UNAVAILABLE on %s', async (_name, fault) => {
+    ['throttling', new ProvisionedThroughputExceededException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: {} }), 2],
+    ['a missing config table', new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }), 30],
+    ['a network error', Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' }), 1],
+  ])('fails closed as UNAVAILABLE on %s, retry in %i s', async (_name, fault, retryAfterSeconds) => {
     dynamo.on(UpdateCommand).rejects(fault);
     const error = await caught(limiter.consume('alice', new Date('2025-03-04T10:00:00.000Z')));
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.message).toBe('the rate limiter is unavailable');
+    expect(error.retryAfterSeconds).toBe(retryAfterSeconds);
+    expect(error.cause).toBe(fault);
+  });
+
+  it('fails closed as INTERNAL when DynamoDB rejects the update itself', async () => {
+    const fault = Object.assign(new Error('Invalid UpdateExpression'), { name: 'ValidationException', $metadata: { httpStatusCode: 400 }, $fault: 'client' });
+    dynamo.on(UpdateCommand).rejects(fault);
+    const error = await caught(limiter.consume('alice', new Date('2025-03-04T10:00:00.000Z')));
+    expect(error.code).toBe('INTERNAL');
+    expect(error.message).toBe('the rate limiter rejected the request');
     expect(error.cause).toBe(fault);
   });
 
