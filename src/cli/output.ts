@@ -1,9 +1,11 @@
 /**
- * How commands write results: `--output text|json`, stdout for results, stderr for
- * diagnostics.
+ * How commands write: `--output text|json`, results on the context's stdout,
+ * diagnostics on its stderr. Every helper takes the stream (or the context) it writes
+ * to, so a command writes only where its context says.
  */
 
 import type { Command } from 'commander';
+import type { CommandContext } from './context.js';
 
 /** The values of the global `--output` option. */
 export const OUTPUT_FORMATS = ['text', 'json'] as const;
@@ -15,17 +17,34 @@ export function outputFormat(command: Command): OutputFormat {
   return value === 'json' ? 'json' : 'text';
 }
 
-/** A JSON document on stdout, pretty-printed with two spaces, newline-terminated. */
-export function writeJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+/** Writes `lines` to `stream`, each newline-terminated; nothing at all for no lines. */
+export function writeLines(stream: NodeJS.WritableStream, lines: readonly string[]): void {
+  if (lines.length > 0) stream.write(`${lines.join('\n')}\n`);
 }
 
-/** Lines of text on stdout. */
-export function writeOut(lines: readonly string[]): void {
-  if (lines.length > 0) process.stdout.write(`${lines.join('\n')}\n`);
+/** A JSON document, two-space indented, newline-terminated (as `--output json` prints everywhere). */
+export function writeJson(stream: NodeJS.WritableStream, value: unknown): void {
+  stream.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-/** Lines of text on stderr. */
-export function writeErr(lines: readonly string[]): void {
-  if (lines.length > 0) process.stderr.write(`${lines.join('\n')}\n`);
+/** The streams and format the helpers below choose between. */
+export type OutputTarget = Pick<CommandContext, 'format' | 'stdout' | 'stderr'>;
+
+/**
+ * Where text for people goes that is not the result itself (a plan, a diff shown before
+ * a confirmation): stdout in text mode; stderr in JSON mode, so stdout holds the one
+ * JSON document while whoever confirms still sees it.
+ */
+export function infoStream(target: OutputTarget): NodeJS.WritableStream {
+  return target.format === 'json' ? target.stderr : target.stdout;
+}
+
+/** Lines of text for people on {@link infoStream}. */
+export function writeInfo(target: OutputTarget, lines: readonly string[]): void {
+  writeLines(infoStream(target), lines);
+}
+
+/** A `sentinel: …` diagnostic on stderr (the form reportError uses for failures). */
+export function writeDiagnostic(target: Pick<OutputTarget, 'stderr'>, message: string): void {
+  target.stderr.write(`sentinel: ${message}\n`);
 }

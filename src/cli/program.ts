@@ -2,7 +2,9 @@
  * The `sentinel` command tree and how its outcome becomes an exit code.
  *
  * Start-up is a hot path (every `credential_process` call runs it), so only commander
- * and the command definitions load eagerly; each action imports what it needs.
+ * and the command definitions load eagerly; each action imports what it needs. Each
+ * action runs its command through src/cli/context.ts, which reports what the command
+ * throws and leaves the exit code in `process.exitCode`.
  */
 
 import { Command, CommanderError, Option } from 'commander';
@@ -13,10 +15,9 @@ import { initCommand } from './commands/init.js';
 import { policyCommand } from './commands/policy.js';
 import { profilesCommand } from './commands/profiles.js';
 import { whoamiCommand } from './commands/whoami.js';
-import { EXIT_ERROR, EXIT_OK, EXIT_USAGE } from './exitCodes.js';
+import { EXIT_OK, EXIT_USAGE } from './exitCodes.js';
 import { OUTPUT_FORMATS, outputFormat } from './output.js';
 import { reportError } from './report.js';
-import { CodedError } from '../errors.js';
 
 /** Settings every command needs; `addCommand` does not pass them on, so apply them to the tree. */
 function configureTree(command: Command): void {
@@ -59,10 +60,7 @@ export async function run(argv: readonly string[]): Promise<number> {
       // (exit code 0); help shown because a command is missing is a usage error.
       return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     }
-    if (error instanceof CodedError) return reportError(error, { format: outputFormat(program) });
-    // A bug: say so without dumping internals on the user.
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`sentinel: internal error: ${message}\n`);
-    return EXIT_ERROR;
+    // Commands report their own failures; this is for anything thrown outside them.
+    return reportError(error, { format: outputFormat(program) });
   }
 }

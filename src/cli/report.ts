@@ -2,17 +2,26 @@
  * How a failed command is reported: one clear line (or, for a policy denial, the
  * guidance that names the command that would work) on stderr, or with
  * `--output json` the structured error on stdout; and the exit code.
+ *
+ * Commands do not call this themselves: what their `run…` throws is reported here once
+ * (src/cli/context.ts). The exec machinery (src/cli/exec/) also reports the refusals it
+ * meets while a child runs.
  */
 
-import { ApiError } from './api/types.js';
+import { ApiError } from './errors.js';
 import { EXIT_DENIED, EXIT_ERROR } from './exitCodes.js';
 import { renderDenialGuidance } from './guidance.js';
 import type { OutputFormat } from './output.js';
-import { writeErr, writeJson } from './output.js';
+import { writeJson, writeLines } from './output.js';
 import { CodedError } from '../errors.js';
 
+/** How to report: the format, the streams, and what the guidance should name. */
 export interface ReportOptions {
   format: OutputFormat;
+  /** Where a JSON error goes (unless {@link stdoutReserved}); the process's stdout when not given. */
+  stdout?: NodeJS.WritableStream;
+  /** Where text errors go; the process's stderr when not given. */
+  stderr?: NodeJS.WritableStream;
   /** The command the user wants to run, put in place of `<cmd>` in the guidance. */
   command?: readonly string[];
   /** Keep stdout for results only (credential_process): JSON errors go to stderr too. */
@@ -21,6 +30,8 @@ export interface ReportOptions {
 
 /** Reports `error` and returns the exit code: 3 for a policy denial, else 1. */
 export function reportError(error: unknown, options: ReportOptions): number {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
   const denial = error instanceof ApiError ? error.denial : undefined;
   const guidance = denial === undefined ? undefined : renderDenialGuidance(denial, options.command === undefined ? {} : { command: options.command });
   const code = error instanceof CodedError ? error.code : 'INTERNAL';
@@ -34,10 +45,11 @@ export function reportError(error: unknown, options: ReportOptions): number {
         ...(denial === undefined ? {} : { denial, guidance }),
       },
     };
-    if (options.stdoutReserved === true) process.stderr.write(`${JSON.stringify(body)}\n`);
-    else writeJson(body);
+    if (options.stdoutReserved === true) stderr.write(`${JSON.stringify(body)}\n`);
+    else writeJson(stdout, body);
   } else {
-    writeErr([guidance ?? `sentinel: ${error instanceof CodedError ? message : `internal error: ${message}`}`]);
+    // A bug (anything but a coded error) says so without dumping internals on the user.
+    writeLines(stderr, [guidance ?? `sentinel: ${error instanceof CodedError ? message : `internal error: ${message}`}`]);
   }
   return denial === undefined ? EXIT_ERROR : EXIT_DENIED;
 }

@@ -12,9 +12,9 @@
  */
 
 import { Command, InvalidArgumentError } from 'commander';
-import { EXIT_OK, EXIT_USAGE } from '../exitCodes.js';
-import { outputFormat } from '../output.js';
-import { reportError } from '../report.js';
+import type { CommandContext, CommandReport } from '../context.js';
+import { runCommand } from '../context.js';
+import { EXIT_OK } from '../exitCodes.js';
 import { CliError } from '../errors.js';
 
 /** Profile names as the policy and the API accept them. */
@@ -33,9 +33,51 @@ function parseProfile(value: string): string {
  */
 const RUNNING = 'SENTINEL_CREDENTIAL_PROCESS';
 
-interface CredentialsOptions {
+/** The AWS SDK reads stdout as the credentials: every error, JSON ones too, goes to stderr. */
+export const CREDENTIALS_REPORT: CommandReport = { stdoutReserved: true };
+
+/** The options of `sentinel credentials`. */
+export interface CredentialsOptions {
   profile: string;
   duration?: string;
+}
+
+/**
+ * Gets `credential_process` credentials for the profile and prints them as the AWS
+ * SDKs' process credential document (Version 1), alone on stdout.
+ *
+ * @throws CliError `CREDENTIAL_PROCESS_LOOP` when the API call would be signed by this
+ *   very command again; ApiError for a failed call or a denial.
+ */
+export async function runCredentials(options: CredentialsOptions, context: CommandContext): Promise<number> {
+  let durationSeconds: number | undefined;
+  if (options.duration !== undefined) {
+    // Loaded only when needed: the duration parser brings the YAML library along.
+    const { DURATION_HINT, parseRequestDuration } = await import('../exec/duration.js');
+    durationSeconds = parseRequestDuration(options.duration);
+    if (durationSeconds === undefined) {
+      context.usageError(`error: option '--duration <duration>' argument '${options.duration}' is invalid. ${DURATION_HINT}`);
+    }
+  }
+  if (context.env[RUNNING] === '1') {
+    throw new CliError(
+      'CREDENTIAL_PROCESS_LOOP',
+      'the AWS profile that signs Sentinel API calls gets its credentials from "sentinel credentials" itself: add --aws-profile <a profile with your own credentials> to the credential_process command',
+    );
+  }
+  context.env[RUNNING] = '1';
+  const api = await context.api();
+  const response = await api.credentials({
+    profile: options.profile,
+    mode: 'credential_process',
+    ...(durationSeconds === undefined ? {} : { durationSeconds }),
+  });
+  const { accessKeyId, secretAccessKey, sessionToken, expiration } = response.credentials;
+  // The format of the AWS SDKs' process credential provider, Version 1.
+  context.stdout.write(
+    `${JSON.stringify({ Version: 1, AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, SessionToken: sessionToken, Expiration: expiration })}\n`,
+  );
+  return EXIT_OK;
 }
 
 /** The `credentials` command. */
@@ -44,42 +86,5 @@ export function credentialsCommand(): Command {
     .description('print credentials for a profile in the credential_process format (for ~/.aws/config)')
     .requiredOption('--profile <profile>', 'the Sentinel profile to get credentials for', parseProfile)
     .option('--duration <duration>', 'how long the credentials last: 15m, 1h, 3600s (900s to 12h; the policy may cap it)')
-    .action(async (options: CredentialsOptions, command: Command) => {
-      let durationSeconds: number | undefined;
-      if (options.duration !== undefined) {
-        // Loaded only when needed: the duration parser brings the YAML library along.
-        const { DURATION_HINT, parseRequestDuration } = await import('../exec/duration.js');
-        durationSeconds = parseRequestDuration(options.duration);
-        if (durationSeconds === undefined) {
-          command.error(`error: option '--duration <duration>' argument '${options.duration}' is invalid. ${DURATION_HINT}`, {
-            exitCode: EXIT_USAGE,
-            code: 'commander.usageError',
-          });
-        }
-      }
-      try {
-        if (process.env[RUNNING] === '1') {
-          throw new CliError(
-            'CREDENTIAL_PROCESS_LOOP',
-            'the AWS profile that signs Sentinel API calls gets its credentials from "sentinel credentials" itself: add --aws-profile <a profile with your own credentials> to the credential_process command',
-          );
-        }
-        process.env[RUNNING] = '1';
-        const { apiFor } = await import('../api/fromCommand.js');
-        const api = await apiFor(command);
-        const response = await api.credentials({
-          profile: options.profile,
-          mode: 'credential_process',
-          ...(durationSeconds === undefined ? {} : { durationSeconds }),
-        });
-        const { accessKeyId, secretAccessKey, sessionToken, expiration } = response.credentials;
-        // The format of the AWS SDKs' process credential provider, Version 1.
-        process.stdout.write(
-          `${JSON.stringify({ Version: 1, AccessKeyId: accessKeyId, SecretAccessKey: secretAccessKey, SessionToken: sessionToken, Expiration: expiration })}\n`,
-        );
-        process.exitCode = EXIT_OK;
-      } catch (error) {
-        process.exitCode = reportError(error, { format: outputFormat(command), stdoutReserved: true });
-      }
-    });
+    .action((options: CredentialsOptions, command: Command) => runCommand(command, (context) => runCredentials(options, context), CREDENTIALS_REPORT));
 }

@@ -8,8 +8,11 @@
  */
 
 import { Command } from 'commander';
+import type { CommandContext } from '../context.js';
+import { runCommand } from '../context.js';
+import type { BootstrapOptions } from '../init/bootstrap.js';
 import type { InitContext } from '../init/context.js';
-import { outputFormat } from '../output.js';
+import type { InitTableOptions } from '../init/initTable.js';
 import type { InitTarget } from '../init/targets.js';
 import { INIT_TARGETS } from '../init/targets.js';
 
@@ -28,11 +31,22 @@ function withCommonOptions(command: Command): Command {
     .option('--generate-iam', 'print only the IAM policy document the table needs (JSON), and do nothing else');
 }
 
-/** Builds the API client and the process's context, runs a flow and keeps its exit code. */
-async function runInit(command: Command, run: (context: InitContext) => Promise<number>): Promise<void> {
-  const [{ apiFor }, { processContext }] = await Promise.all([import('../api/fromCommand.js'), import('../init/context.js')]);
-  const api = await apiFor(command);
-  process.exitCode = await run(processContext(api, outputFormat(command)));
+/** The init flows' context: the command's, with the API client built and real waits. */
+async function flowContext(context: CommandContext): Promise<InitContext> {
+  const { initContext } = await import('../init/context.js');
+  return initContext(context, await context.api());
+}
+
+/** Plans, confirms and creates one table (src/cli/init/initTable.ts); returns the exit code. */
+export async function runInitTable(options: InitTableOptions, context: CommandContext): Promise<number> {
+  const { initTable } = await import('../init/initTable.js');
+  return initTable(options, await flowContext(context));
+}
+
+/** Creates all four tables and, when none is stored, a starter policy (src/cli/init/bootstrap.ts); returns the exit code. */
+export async function runInitBootstrap(options: BootstrapOptions, context: CommandContext): Promise<number> {
+  const { bootstrap } = await import('../init/bootstrap.js');
+  return bootstrap(options, await flowContext(context));
 }
 
 function tableCommand(target: InitTarget): Command {
@@ -40,10 +54,9 @@ function tableCommand(target: InitTarget): Command {
     new Command(target.command)
       .description(`create the table of ${target.holds} (default ${target.defaultTable}) through the API (admins)`)
       .option('--table <name>', `table name; must carry the deployment's prefix (default ${target.defaultTable})`),
-  ).action(async (options: TableOptions, command: Command) => {
-    const { initTable } = await import('../init/initTable.js');
-    await runInit(command, (context) =>
-      initTable(
+  ).action((options: TableOptions, command: Command) =>
+    runCommand(command, (context) =>
+      runInitTable(
         {
           kind: target.kind,
           ...(options.table === undefined ? {} : { table: options.table }),
@@ -53,8 +66,8 @@ function tableCommand(target: InitTarget): Command {
         },
         context,
       ),
-    );
-  });
+    ),
+  );
 }
 
 function bootstrapCommand(): Command {
@@ -62,10 +75,9 @@ function bootstrapCommand(): Command {
     new Command('bootstrap').description(
       'create all four tables (config, sessions, approvals, breakglass) under their default names and, when no policy is stored, push a starter policy naming you as admin (admins)',
     ),
-  ).action(async (options: TableOptions, command: Command) => {
-    const { bootstrap } = await import('../init/bootstrap.js');
-    await runInit(command, (context) => bootstrap({ plan: options.plan === true, yes: options.yes === true, generateIam: options.generateIam === true }, context));
-  });
+  ).action((options: TableOptions, command: Command) =>
+    runCommand(command, (context) => runInitBootstrap({ plan: options.plan === true, yes: options.yes === true, generateIam: options.generateIam === true }, context)),
+  );
 }
 
 /** The `init` command and its subcommands. */

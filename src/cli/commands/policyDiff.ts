@@ -8,10 +8,12 @@
 import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { SentinelApi } from '../api/types.js';
-import { EXIT_ERROR, EXIT_OK } from '../exitCodes.js';
-import { outputFormat, writeJson, writeOut } from '../output.js';
-import { describeReadError } from '../readError.js';
+import type { CommandContext } from '../context.js';
+import { runCommand } from '../context.js';
 import { CliError } from '../errors.js';
+import { EXIT_ERROR, EXIT_OK } from '../exitCodes.js';
+import { writeJson, writeLines } from '../output.js';
+import { describeReadError } from '../readError.js';
 import { CodedError } from '../../errors.js';
 
 /** The stored policy; `version` 0 and empty text when none has been stored yet. */
@@ -19,7 +21,6 @@ export interface StoredPolicy {
   text: string;
   version: number;
 }
-
 
 /**
  * A local file's text.
@@ -55,24 +56,36 @@ export async function policyPatch(stored: StoredPolicy, file: string, text: stri
   return createTwoFilesPatch(from, file, stored.text, text, undefined, undefined, { headerOptions: FILE_HEADERS_ONLY, context: 3 });
 }
 
+/** The file argument and options of `sentinel policy diff`. */
+export interface PolicyDiffOptions {
+  file: string;
+  /** Exit 1 when there are differences (`--exit-code`). */
+  exitCode?: boolean;
+}
+
+/** Prints the unified diff from the stored policy to the file (or says there is none). */
+export async function runPolicyDiff(options: PolicyDiffOptions, context: CommandContext): Promise<number> {
+  const { file } = options;
+  const text = await readLocalFile(file);
+  const stored = await fetchStoredPolicy(await context.api());
+  const patch = await policyPatch(stored, file, text);
+  if (context.format === 'json') {
+    writeJson(context.stdout, { file, storedVersion: stored.version, changed: patch !== undefined, patch: patch ?? '' });
+  } else if (patch === undefined) {
+    writeLines(context.stdout, [`no changes: ${file} matches policy version ${stored.version}`]);
+  } else {
+    context.stdout.write(patch);
+  }
+  return options.exitCode === true && patch !== undefined ? EXIT_ERROR : EXIT_OK;
+}
+
 /** The `diff` subcommand of `sentinel policy`. */
 export function policyDiffCommand(): Command {
   return new Command('diff')
     .description('show a unified diff from the stored policy to FILE (what policy push would change)')
     .argument('<file>', 'policy file (YAML)')
     .option('--exit-code', 'exit 1 when there are differences, like git diff --exit-code (default: exit 0 either way)')
-    .action(async (file: string, options: { exitCode?: boolean }, command: Command) => {
-      const { apiFor } = await import('../api/fromCommand.js');
-      const text = await readLocalFile(file);
-      const stored = await fetchStoredPolicy(await apiFor(command));
-      const patch = await policyPatch(stored, file, text);
-      if (outputFormat(command) === 'json') {
-        writeJson({ file, storedVersion: stored.version, changed: patch !== undefined, patch: patch ?? '' });
-      } else if (patch === undefined) {
-        writeOut([`no changes: ${file} matches policy version ${stored.version}`]);
-      } else {
-        process.stdout.write(patch);
-      }
-      process.exitCode = options.exitCode === true && patch !== undefined ? EXIT_ERROR : EXIT_OK;
-    });
+    .action((file: string, options: { exitCode?: boolean }, command: Command) =>
+      runCommand(command, (context) => runPolicyDiff({ ...options, file }, context)),
+    );
 }

@@ -4,8 +4,11 @@
 
 import { writeFile } from 'node:fs/promises';
 import { Command } from 'commander';
-import { outputFormat, writeErr, writeJson } from '../output.js';
+import type { CommandContext } from '../context.js';
+import { runCommand } from '../context.js';
+import { EXIT_OK } from '../exitCodes.js';
 import { CliError } from '../errors.js';
+import { writeJson, writeLines } from '../output.js';
 
 const WRITE_ERRORS: Record<string, string> = {
   ENOENT: 'no such directory',
@@ -16,30 +19,44 @@ const WRITE_ERRORS: Record<string, string> = {
   EROFS: 'read-only file system',
 };
 
+/** The options of `sentinel policy pull`. */
+export interface PolicyPullOptions {
+  /** Write the policy here instead of stdout. */
+  file?: string;
+}
+
+/** Writes `text` to `file`. @throws CliError `CANNOT_WRITE_FILE` as `FILE: cannot write file: reason`. */
+async function writePolicyFile(file: string, text: string): Promise<void> {
+  try {
+    await writeFile(file, text);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = (code === undefined ? undefined : WRITE_ERRORS[code]) ?? code ?? 'unknown error';
+    throw new CliError('CANNOT_WRITE_FILE', `${file}: cannot write file: ${reason}`, { cause: error });
+  }
+}
+
+/**
+ * Fetches the stored policy (admins) and prints its text exactly as stored, or writes it
+ * to the file; the version line goes to stderr. With `--output json`, the whole answer.
+ */
+export async function runPolicyPull(options: PolicyPullOptions, context: CommandContext): Promise<number> {
+  const stored = await (await context.api()).getPolicy();
+  if (options.file !== undefined) await writePolicyFile(options.file, stored.text);
+  if (context.format === 'json') {
+    writeJson(context.stdout, stored);
+    return EXIT_OK;
+  }
+  // The text goes out exactly as stored, so `pull > f` then `push f` is a no-op.
+  if (options.file === undefined) context.stdout.write(stored.text);
+  writeLines(context.stderr, [`policy version ${stored.version} (updated ${stored.updatedAt} by ${stored.updatedBy})`]);
+  return EXIT_OK;
+}
+
 /** The `pull` subcommand of `sentinel policy`. */
 export function policyPullCommand(): Command {
   return new Command('pull')
     .description('print the stored policy (admins), or write it to a file; the version goes to stderr')
     .option('--file <file>', 'write the policy to this file instead of stdout')
-    .action(async (options: { file?: string }, command: Command) => {
-      const { apiFor } = await import('../api/fromCommand.js');
-      const api = await apiFor(command);
-      const stored = await api.getPolicy();
-      if (options.file !== undefined) {
-        try {
-          await writeFile(options.file, stored.text);
-        } catch (error) {
-          const code = (error as NodeJS.ErrnoException).code;
-          const reason = (code === undefined ? undefined : WRITE_ERRORS[code]) ?? code ?? 'unknown error';
-          throw new CliError('CANNOT_WRITE_FILE', `${options.file}: cannot write file: ${reason}`, { cause: error });
-        }
-      }
-      if (outputFormat(command) === 'json') {
-        writeJson(stored);
-        return;
-      }
-      // The text goes out exactly as stored, so `pull > f` then `push f` is a no-op.
-      if (options.file === undefined) process.stdout.write(stored.text);
-      writeErr([`policy version ${stored.version} (updated ${stored.updatedAt} by ${stored.updatedBy})`]);
-    });
+    .action((options: PolicyPullOptions, command: Command) => runCommand(command, (context) => runPolicyPull(options, context)));
 }

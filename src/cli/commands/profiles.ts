@@ -5,7 +5,10 @@
 import { Command } from 'commander';
 import type { ProfileModeOutcome, ProfilesResponse } from '../../api/contract.js';
 import type { Mode } from '../../policy/types.js';
-import { outputFormat, writeJson, writeOut } from '../output.js';
+import type { CommandContext } from '../context.js';
+import { runCommand } from '../context.js';
+import { EXIT_OK } from '../exitCodes.js';
+import { writeJson, writeLines } from '../output.js';
 
 /** Columns in the order people use the modes most. */
 const MODE_COLUMNS: ReadonlyArray<[Mode, string]> = [
@@ -47,15 +50,20 @@ function profilesTable(body: ProfilesResponse): string[] {
   return [line(header), ...rows.map(line), '', legend.join('; ')];
 }
 
+/** `profiles` takes no options of its own. */
+export type ProfilesOptions = Record<string, never>;
+
+/** Asks the API which profiles the caller could get and prints them as a table (or the answer as JSON). */
+export async function runProfiles(_options: ProfilesOptions, context: CommandContext): Promise<number> {
+  const body = await (await context.api()).profiles();
+  if (context.format === 'json') writeJson(context.stdout, body);
+  else writeLines(context.stdout, profilesTable(body));
+  return EXIT_OK;
+}
+
 /** The `profiles` command. */
 export function profilesCommand(): Command {
   return new Command('profiles')
     .description('list the profiles you could get and what each mode (cli, server, credential_process) would meet')
-    .action(async (_options: unknown, command: Command) => {
-      const { apiFor } = await import('../api/fromCommand.js');
-      const api = await apiFor(command);
-      const body = await api.profiles();
-      if (outputFormat(command) === 'json') writeJson(body);
-      else writeOut(profilesTable(body));
-    });
+    .action((_options: unknown, command: Command) => runCommand(command, (context) => runProfiles({}, context)));
 }

@@ -14,7 +14,7 @@ import type { SentinelApi } from '../api/types.js';
 import { fetchStoredPolicy } from '../commands/policyDiff.js';
 import { EXIT_ERROR, EXIT_OK } from '../exitCodes.js';
 import type { InitContext } from './context.js';
-import { writeDiagnostic, writeInfo, writeJsonTo, writeLines } from './context.js';
+import { writeDiagnostic, writeInfo, writeJson as writeJsonTo, writeLines } from '../output.js';
 import { confirmOrRefuse, waitUntilReady } from './initTable.js';
 import { driftMessage, PLAN_MODE_NOTICE, renderPlan } from './render.js';
 import { starterPolicy } from './starterPolicy.js';

@@ -12,7 +12,7 @@ import type { ProvisionResponse } from '../../api/contract.js';
 import { EXIT_ERROR, EXIT_OK } from '../exitCodes.js';
 import { canPrompt, confirm } from '../prompt.js';
 import type { InitContext } from './context.js';
-import { writeDiagnostic, writeInfo, writeJsonTo, writeLines } from './context.js';
+import { writeDiagnostic, writeInfo, writeJson as writeJsonTo, writeLines } from '../output.js';
 import { startProgress } from './progress.js';
 import { driftMessage, formatElapsed, PLAN_MODE_NOTICE, renderPlan, renderReady } from './render.js';
 import type { TableKind } from './targets.js';
