@@ -1,10 +1,6 @@
-// Lambda entry for `POST /v1/credentials`: dependencies built once per cold start, then the
-// shared HTTP stack (src/http) around the route.
-import { loadConfig } from '../src/config.js';
-import { createDeps } from '../src/http/deps.js';
-import { httpHandler } from '../src/http/handler.js';
-import { credentialsRoute } from '../src/http/routes/credentials.js';
+// Lambda entry of the credentials function (POST /v1/credentials, src/api/routes.ts): built once per
+// cold start from the environment, only what its routes use (src/compose/credentials.ts).
+import { lambdaHandler } from '../src/compose/lambda.js';
+import { credentialsFunction } from '../src/compose/credentials.js';
 
-const deps = createDeps(loadConfig(process.env));
-
-export const handler = httpHandler(deps, credentialsRoute(deps));
+export const handler = lambdaHandler('credentials', credentialsFunction);

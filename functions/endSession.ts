@@ -1,10 +1,6 @@
-// Lambda entry for `POST /v1/sessions/{id}/end`: dependencies built once per cold start, then the
-// shared HTTP stack (src/http) around the route.
-import { loadConfig } from '../src/config.js';
-import { createDeps } from '../src/http/deps.js';
-import { httpHandler } from '../src/http/handler.js';
-import { endSessionRoute } from '../src/http/routes/endSession.js';
+// Lambda entry of the endSession function (POST /v1/sessions/{id}/end, src/api/routes.ts): built once per
+// cold start from the environment, only what its routes use (src/compose/endSession.ts).
+import { lambdaHandler } from '../src/compose/lambda.js';
+import { endSessionFunction } from '../src/compose/endSession.js';
 
-const deps = createDeps(loadConfig(process.env));
-
-export const handler = httpHandler(deps, endSessionRoute(deps));
+export const handler = lambdaHandler('endSession', endSessionFunction);

@@ -1,10 +1,6 @@
-// Lambda entry for `POST /v1/policy/evaluate`: dependencies built once per cold start, then the
-// shared HTTP stack (src/http) around the route.
-import { loadConfig } from '../src/config.js';
-import { createDeps } from '../src/http/deps.js';
-import { httpHandler } from '../src/http/handler.js';
-import { evaluatePolicyRoute } from '../src/http/routes/policy.js';
+// Lambda entry of the evaluatePolicy function (POST /v1/policy/evaluate, src/api/routes.ts): built once per
+// cold start from the environment, only what its routes use (src/compose/policy.ts).
+import { lambdaHandler } from '../src/compose/lambda.js';
+import { evaluatePolicyFunction } from '../src/compose/policy.js';
 
-const deps = createDeps(loadConfig(process.env));
-
-export const handler = httpHandler(deps, evaluatePolicyRoute(deps));
+export const handler = lambdaHandler('evaluatePolicy', evaluatePolicyFunction);

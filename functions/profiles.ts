@@ -1,10 +1,6 @@
-// Lambda entry for `GET /v1/profiles`: dependencies built once per cold start, then the
-// shared HTTP stack (src/http) around the route.
-import { loadConfig } from '../src/config.js';
-import { createDeps } from '../src/http/deps.js';
-import { httpHandler } from '../src/http/handler.js';
-import { profilesRoute } from '../src/http/routes/profiles.js';
+// Lambda entry of the profiles function (GET /v1/profiles, src/api/routes.ts): built once per
+// cold start from the environment, only what its routes use (src/compose/profiles.ts).
+import { lambdaHandler } from '../src/compose/lambda.js';
+import { profilesFunction } from '../src/compose/profiles.js';
 
-const deps = createDeps(loadConfig(process.env));
-
-export const handler = httpHandler(deps, profilesRoute(deps));
+export const handler = lambdaHandler('profiles', profilesFunction);

@@ -1,10 +1,6 @@
-// Lambda entry for `PUT /v1/policy`: dependencies built once per cold start, then the
-// shared HTTP stack (src/http) around the route.
-import { loadConfig } from '../src/config.js';
-import { createDeps } from '../src/http/deps.js';
-import { httpHandler } from '../src/http/handler.js';
-import { putPolicyRoute } from '../src/http/routes/policy.js';
+// Lambda entry of the putPolicy function (PUT /v1/policy, src/api/routes.ts): built once per
+// cold start from the environment, only what its routes use (src/compose/policy.ts).
+import { lambdaHandler } from '../src/compose/lambda.js';
+import { putPolicyFunction } from '../src/compose/policy.js';
 
-const deps = createDeps(loadConfig(process.env));
-
-export const handler = httpHandler(deps, putPolicyRoute(deps));
+export const handler = lambdaHandler('putPolicy', putPolicyFunction);

@@ -1,10 +1,6 @@
-// Lambda entry for `GET /v1/whoami`: dependencies built once per cold start, then the
-// shared HTTP stack (src/http) around the route.
-import { loadConfig } from '../src/config.js';
-import { createDeps } from '../src/http/deps.js';
-import { httpHandler } from '../src/http/handler.js';
-import { whoamiRoute } from '../src/http/routes/whoami.js';
+// Lambda entry of the whoami function (GET /v1/whoami, src/api/routes.ts): built once per
+// cold start from the environment, only what its routes use (src/compose/whoami.ts).
+import { lambdaHandler } from '../src/compose/lambda.js';
+import { whoamiFunction } from '../src/compose/whoami.js';
 
-const deps = createDeps(loadConfig(process.env));
-
-export const handler = httpHandler(deps, whoamiRoute(deps));
+export const handler = lambdaHandler('whoami', whoamiFunction);

@@ -64,8 +64,6 @@ export const iamPolicyQuerySchema = z.strictObject({
 });
 export type IamPolicyQuery = z.infer<typeof iamPolicyQuerySchema>;
 
-/** An empty body for routes that take none. */
-export const emptyBodySchema: z.ZodType<Record<string, never>> = z.strictObject({});
 
 /**
  * One line a caller can act on for the first problem zod found, e.g.

@@ -1,21 +1,62 @@
 /**
- * One Lambda handler: the shared stack around one route. Every function in
- * functions/ and every route of the local stack is built by this, so both run the
- * same code.
+ * Lambda handlers: the shared stack around route handlers. Every function in
+ * functions/ and every route of the local stack is built by {@link functionHandler},
+ * so both run the same code.
  */
 
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import type { Route } from './route.js';
+import { ROUTES, routeKey, routesOf } from '../api/routes.js';
+import type { FunctionName, RouteName, RouteSpec } from '../api/routes.js';
+import { SentinelError } from '../errors.js';
+import type { FunctionRoutes, RouteHandler } from './route.js';
 import { httpStack } from './stack.js';
 import type { HttpDeps, HttpEvent, HttpResponse } from './stack.js';
 
 export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
 
-export function httpHandler<Body>(deps: HttpDeps, route: Route<Body>): HttpHandler {
+/** One route inside the shared stack. */
+export function httpHandler<Name extends RouteName>(deps: HttpDeps, name: Name, handle: RouteHandler<Name>): HttpHandler {
   // The stack turns the event into the route's plain input and its result into the response.
   const handler = middy()
-    .use(httpStack(deps, route))
-    .handler(route.handle as never);
+    .use(httpStack(deps, name, ROUTES[name] as RouteSpec))
+    .handler(handle as never);
+  return handler as unknown as HttpHandler;
+}
+
+/**
+ * The Lambda handler of function `name`: API Gateway names the matched route in
+ * `event.routeKey` (`GET /v1/provision/{table}`, the template, not the request path),
+ * and each route the table gives this function runs inside its own copy of the stack.
+ * An event for any other route (a deployment that wires a route to the wrong function)
+ * gets a 404 `NOT_FOUND` error body from the same stack, with its request id and log line.
+ */
+export function functionHandler<F extends FunctionName>(deps: HttpDeps, name: F, routes: FunctionRoutes<F>): HttpHandler {
+  const handlers = new Map<string, HttpHandler>();
+  for (const route of routesOf(name)) {
+    const handle = (routes as Record<string, RouteHandler<RouteName> | undefined>)[route];
+    if (handle === undefined) throw new SentinelError('INTERNAL', `function ${name} has no handler for route ${route}`);
+    handlers.set(routeKey(ROUTES[route]), httpHandler(deps, route, handle));
+  }
+  const notFound = unknownRoute(deps);
+  return async function sentinelFunction(event: HttpEvent, context: Context) {
+    const handler = handlers.get(event.routeKey);
+    if (handler !== undefined) return handler(event, context);
+    // No route will read the body: leave it out, so the answer is the 404, not a body complaint.
+    const { body: _ignored, ...withoutBody } = event;
+    return notFound({ ...withoutBody, isBase64Encoded: false }, context);
+  };
+}
+
+/** What the stack checks for an event no route of the function matches: the caller, nothing else. */
+const UNKNOWN_ROUTE: RouteSpec = { ...ROUTES.whoami, access: 'any', body: null, query: null, action: 'call this route' };
+
+/** The 404 of an event this function has no route for, answered through the same stack. */
+function unknownRoute(deps: HttpDeps): HttpHandler {
+  const handler = middy()
+    .use(httpStack(deps, 'unknownRoute', UNKNOWN_ROUTE))
+    .handler(async () => {
+      throw new SentinelError('NOT_FOUND', 'this function serves no such route');
+    });
   return handler as unknown as HttpHandler;
 }

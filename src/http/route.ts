@@ -1,18 +1,20 @@
 /**
- * What a route sees and returns: plain data, no Lambda event. The HTTP stack
- * (src/http/stack.ts) turns the API Gateway event into a RouteInput before the route
- * runs and its RouteResult into the HTTP response after.
+ * What a route handler sees and returns: plain data, no Lambda event. The HTTP stack
+ * (src/http/stack.ts) turns the API Gateway event into a RouteInput before the handler
+ * runs and its RouteResult into the HTTP response after. The shapes come from the
+ * route table (src/api/routes.ts).
  */
 
-import type { z } from 'zod';
+import type { BodyOf, FunctionName, QueryOf, ResponseOf, RouteName, Routes } from '../api/routes.js';
 import type { Caller } from '../identity/types.js';
 
-export interface RouteInput<Body> {
-  /** The parsed body, already checked against the route's schema. */
+export interface RouteInput<Body, Query> {
+  /** The parsed body, already checked against the route's schema (`{}` for a route without one). */
   body: Body;
+  /** The query string, already checked against the route's schema (`{}` for a route without one). */
+  query: Query;
   /** Path parameters (`{id}` → `path.id`). */
   path: Record<string, string>;
-  query: Record<string, string>;
   /** Derived only from the IAM authorizer context (DESIGN.md, Identity). */
   caller: Caller;
   /** API Gateway's request id: in every log line and every error body. */
@@ -20,15 +22,16 @@ export interface RouteInput<Body> {
   receivedAt: Date;
 }
 
-export interface RouteResult {
+export interface RouteResult<Response> {
   status: number;
-  body: unknown;
+  body: Response;
 }
 
-export interface Route<Body = Record<string, never>> {
-  /** Names the route in logs, e.g. `credentials`. */
-  name: string;
-  /** The body schema; null when the route takes no body (one sent anyway is a 400). */
-  body: z.ZodType<Body> | null;
-  handle(input: RouteInput<Body>): Promise<RouteResult>;
-}
+/** A route without a body or query schema gets an empty object there. */
+type OrEmpty<T> = unknown extends T ? Record<string, never> : T;
+
+/** The handler of route `Name`, typed by its entry in the route table. */
+export type RouteHandler<Name extends RouteName> = (input: RouteInput<OrEmpty<BodyOf<Name>>, OrEmpty<QueryOf<Name>>>) => Promise<RouteResult<ResponseOf<Name>>>;
+
+/** Exactly the routes the table gives function `F`, each with its handler. */
+export type FunctionRoutes<F extends FunctionName> = { [Name in RouteName as Routes[Name]['function'] extends F ? Name : never]: RouteHandler<Name> };

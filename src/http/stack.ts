@@ -7,8 +7,9 @@
  *   2. errors (onError): SentinelError → `{ error: { code, message, requestId, denial? } }`,
  *      anything else → 500 INTERNAL with the detail only in the log;
  *   3. responses (after): RouteResult → JSON response, never cached;
- *   4. input (before): strict JSON body parsing, schema validation, then the caller's
- *      identity from the IAM authorizer context; the route gets a plain RouteInput.
+ *   4. input (before): strict JSON body parsing and validation against the route
+ *      table's schemas (body and query), the caller's identity from the IAM authorizer
+ *      context, and for `admin` routes the admin check; the handler gets a plain RouteInput.
  */
 
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -17,12 +18,14 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import type { ErrorBody, ErrorCode } from '../api/contract.js';
+import type { RouteSpec } from '../api/routes.js';
 import { describeValidationError } from '../api/schemas.js';
+import type { Clock } from '../clock.js';
 import { SentinelError } from '../errors.js';
 import { resolveCaller } from '../identity/resolve.js';
 import type { IdentityRules } from '../identity/types.js';
-import type { Clock } from '../vending/ports.js';
-import type { Route, RouteInput, RouteResult } from './route.js';
+import type { AdminCheck } from './access.js';
+import type { RouteInput, RouteResult } from './route.js';
 
 /** DESIGN.md, HTTP API: every stable code and its status. */
 const STATUS: Record<ErrorCode, number> = {
@@ -52,6 +55,8 @@ export interface HttpDeps {
   logger: Logger;
   identity: IdentityRules;
   clock: Clock;
+  /** Required by functions that serve an `admin` route. */
+  admins?: AdminCheck;
 }
 
 export type HttpEvent = APIGatewayProxyEventV2WithIAMAuthorizer;
@@ -62,52 +67,61 @@ interface Internal extends Record<string, unknown> {
 }
 
 // The stack swaps the API Gateway event for the route's plain input before the route runs.
-type StackRequest = Request<HttpEvent | RouteInput<unknown>, HttpResponse | RouteResult, Error, Context, Internal>;
-type StackMiddleware = MiddlewareObj<HttpEvent | RouteInput<unknown>, HttpResponse | RouteResult, Error, Context, Internal>;
+type StackRequest = Request<HttpEvent | RouteInput<unknown, unknown>, HttpResponse | RouteResult<unknown>, Error, Context, Internal>;
+type StackMiddleware = MiddlewareObj<HttpEvent | RouteInput<unknown, unknown>, HttpResponse | RouteResult<unknown>, Error, Context, Internal>;
 
 /** Credentials pass through these responses: no cache may keep them. */
 const RESPONSE_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;
 
-/** The middlewares of the stack, in `use()` order, for one route. */
-export function httpStack<Body>(deps: HttpDeps, route: Route<Body>): StackMiddleware[] {
+/**
+ * The middlewares of the stack, in `use()` order, for the route `spec` (an entry of the
+ * route table); `name` labels its log lines.
+ *
+ * @throws SentinelError `INTERNAL` at composition time for an `admin` route without an
+ *   admin check: a function must never serve one unguarded.
+ */
+export function httpStack(deps: HttpDeps, name: string, spec: RouteSpec): StackMiddleware[] {
+  if (spec.access === 'admin' && deps.admins === undefined) throw new SentinelError('INTERNAL', `route ${name} is for admins, but its function has no admin check`);
   return [
     injectLambdaContext(deps.logger, { resetKeys: true, logEvent: false }) as StackMiddleware,
-    errorResponses(deps.logger, route.name),
+    errorResponses(deps.logger, name),
     jsonResponses(),
-    routeInput(deps, route),
+    routeInput(deps, spec),
   ];
 }
 
-function routeInput<Body>(deps: HttpDeps, route: Route<Body>): StackMiddleware {
+function routeInput(deps: HttpDeps, spec: RouteSpec): StackMiddleware {
   return {
     name: 'sentinelRouteInput',
-    before: function sentinelRouteInput(request: StackRequest): void {
+    before: async function sentinelRouteInput(request: StackRequest): Promise<void> {
       const event = request.event as HttpEvent;
       const requestId = event.requestContext?.requestId ?? request.context.awsRequestId;
       request.internal.requestId = requestId;
       // API Gateway's id on every line of this invocation (the logger middleware resets it after).
       deps.logger.appendKeys({ requestId });
       const receivedAt = deps.clock.now();
-      const body = parseBody(event, route.body);
+      const body = parseBody(event, spec.body);
       const caller = resolveCaller(event.requestContext?.authorizer?.iam, deps.identity);
-      const input: RouteInput<Body> = {
+      if (spec.access === 'admin') await deps.admins?.require(caller, receivedAt, spec.action);
+      const query = definedValues(event.queryStringParameters);
+      const input: RouteInput<unknown, unknown> = {
         body,
+        query: spec.query === null ? query : parseQuery(spec.query, query),
         path: definedValues(event.pathParameters),
-        query: definedValues(event.queryStringParameters),
         caller,
         requestId,
         receivedAt,
       };
-      request.event = input as RouteInput<unknown>;
+      request.event = input;
     },
   };
 }
 
-function parseBody<Body>(event: HttpEvent, schema: z.ZodType<Body> | null): Body {
+function parseBody(event: HttpEvent, schema: z.ZodType | null): unknown {
   const raw = event.body === undefined || event.body === '' ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (schema === null) {
     if (raw !== undefined) throw new SentinelError('INVALID_REQUEST', 'this route takes no request body');
-    return {} as Body;
+    return {};
   }
   let value: unknown = {};
   if (raw !== undefined) {
@@ -125,6 +139,20 @@ function parseBody<Body>(event: HttpEvent, schema: z.ZodType<Body> | null): Body
   return parsed.data;
 }
 
+/** The query string against `schema`, as strict as bodies: an unknown parameter is a 400, never ignored. */
+function parseQuery(schema: z.ZodType, query: Record<string, string>): unknown {
+  const parsed = schema.safeParse(query);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  if (issue?.code === 'unrecognized_keys') {
+    const names = issue.keys.map((key) => `"${key}"`).join(', ');
+    throw new SentinelError('INVALID_REQUEST', `unknown query parameter${issue.keys.length > 1 ? 's' : ''} ${names}`);
+  }
+  const parameter = issue?.path[0];
+  if (typeof parameter === 'string' && query[parameter] === undefined) throw new SentinelError('INVALID_REQUEST', `query parameter ${parameter}: required`);
+  throw new SentinelError('INVALID_REQUEST', `query parameter ${describeValidationError(parsed.error)}`);
+}
+
 function definedValues(record: Record<string, string | undefined> | undefined): Record<string, string> {
   const result: Record<string, string> = {};
   for (const [key, value] of Object.entries(record ?? {})) if (value !== undefined) result[key] = value;
@@ -135,7 +163,7 @@ function jsonResponses(): StackMiddleware {
   return {
     name: 'sentinelJsonResponses',
     after: function sentinelJsonResponses(request: StackRequest): void {
-      const result = request.response as RouteResult;
+      const result = request.response as RouteResult<unknown>;
       request.response = { statusCode: result.status, headers: { ...RESPONSE_HEADERS }, body: JSON.stringify(result.body) };
     },
   };

@@ -17,7 +17,9 @@
 import { STS_MAX_DURATION_SECONDS, STS_MIN_DURATION_SECONDS } from '../api/constants.js';
 import { randomBytes, randomInt } from 'node:crypto';
 import { UnavailableError } from '../errors.js';
-import type { Clock, CredentialIssuer, IssueInput, IssuedCredentials } from '../vending/ports.js';
+import { systemClock } from '../clock.js';
+import type { Clock } from '../clock.js';
+import type { CredentialIssuer, IssueInput, IssuedCredentials } from '../vending/ports.js';
 
 /** Prefix of every dev access key id (`ASIA` like any temporary AWS key, then the marker). */
 export const DEV_ACCESS_KEY_PREFIX = 'ASIASENTINELDEV';
@@ -44,7 +46,6 @@ export interface DevTokenClaims {
   nonce: string;
 }
 
-const systemClock: Clock = { now: () => new Date() };
 
 /** Mints marked development credentials locally; see the module comment. */
 export class DevCredentialIssuer implements CredentialIssuer {

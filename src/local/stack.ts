@@ -9,16 +9,23 @@ import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DEFAULT_TABLE_NAMES } from '../api/constants.js';
+import type { TableKind } from '../api/constants.js';
+import { FUNCTION_NAMES, ROUTES, routesOf } from '../api/routes.js';
+import type { FunctionName } from '../api/routes.js';
+import { FUNCTIONS } from '../compose/index.js';
+import { composeFunction } from '../compose/lambda.js';
+import { policyStore } from '../compose/dynamo.js';
+import { provisioningDeps } from '../compose/provision.js';
+import { createRuntime } from '../compose/runtime.js';
+import type { Runtime } from '../compose/runtime.js';
+import { loadConfig } from '../config.js';
 import type { SentinelConfig } from '../config.js';
 import { SentinelError } from '../errors.js';
-import { createDeps } from '../http/deps.js';
-import { httpHandler } from '../http/handler.js';
-import { ROUTES } from '../http/routes/index.js';
 import { formatIssue, loadPolicy } from '../policy/parse.js';
 import { provisionStatus, provisionTable } from '../provisioning/provision.js';
 import type { ProvisioningDeps } from '../provisioning/provision.js';
-import { DEFAULT_TABLE_NAMES } from '../provisioning/schemas.js';
-import type { TableKind } from '../provisioning/schemas.js';
+import type { LocalRoute } from './apiServer.js';
 import { createLocalApiServer } from './apiServer.js';
 import { DevCredentialIssuer } from './DevCredentialIssuer.js';
 import { startDynamoDbLocal } from './dynamodbLocal.js';
@@ -97,24 +104,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const local = reusable ? identities : createLocalIdentities(accountId, LOCAL_USERS);
     if (!reusable) await writeSharedCredentialsFile(credentialsFile, local, region);
 
-    const config: SentinelConfig = {
-      region,
-      accountId,
-      configTable: DEFAULT_TABLE_NAMES.config,
-      ...(defaultSessionTable === null ? {} : { defaultSessionTable }),
-      tablePrefix: 'sentinel-',
-      identity: { identityRolePatterns: ['AWSReservedSSO_*'], allowedAccounts: [accountId] },
-      // A pushed policy applies at once locally; deployments cache it for 10 s.
-      policyTtlSeconds: options.policyTtlSeconds ?? 0,
-      rateLimit: options.rateLimit ?? { requests: 60, windowSeconds: 60 },
-      maxSessionLifetimeSeconds: 12 * 3600,
-      auditRetentionSeconds: 90 * 86_400,
-      // The local admin identity can always provision and push, whatever the loaded policy says.
-      bootstrapAdmins: ['admin'],
-      issuer: issuerKind,
-      dynamodbEndpoint: dynamodbLocal.endpoint,
-    };
-    const deps = createDeps(config, {
+    const config = localConfig({ region, accountId, defaultSessionTable, issuerKind, dynamodbEndpoint: dynamodbLocal.endpoint, options });
+    const runtime = createRuntime(config, {
       ...(issuerKind === 'dev' ? { issuer: new DevCredentialIssuer() } : {}),
       logger: options.logger ?? new Logger({ serviceName: 'sentinel-local' }),
       dynamodbCredentials: DYNAMODB_LOCAL_CREDENTIALS,
@@ -129,15 +120,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ['sessions', DEFAULT_TABLE_NAMES.sessions],
     ];
     if (defaultSessionTable !== null && defaultSessionTable !== DEFAULT_TABLE_NAMES.sessions) tables.push(['sessions', defaultSessionTable]);
-    for (const [kind, table] of tables) await provisionUntilReady(kind, table, deps.provisioning);
+    for (const [kind, table] of tables) await provisionUntilReady(kind, table, provisioningDeps(runtime));
     log(`created tables ${tables.map(([, name]) => name).join(', ')}`);
 
-    const stored = await deps.policyStore.put(policyText, 0, 'local-stack', new Date());
+    const stored = await policyStore(runtime).put(policyText, 0, 'local-stack', new Date());
     log(`loaded ${path.relative(process.cwd(), policyFile) || policyFile} as policy version ${stored.version}`);
 
     const verifier = createSigV4Verifier({ identities: verifierIdentities(local), region });
     const server = createLocalApiServer({
-      routes: ROUTES.map((entry) => ({ method: entry.method, path: entry.path, handler: httpHandler(deps, entry.route(deps)) })),
+      routes: localRoutes(runtime),
       verifier,
       region,
       accountId,
@@ -172,6 +163,46 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     await stopAll();
     throw error;
   }
+}
+
+/**
+ * The deployment configuration of the local stack: `loadConfig` over the variables a
+ * deployment would set, so every default is src/config.ts's. Only the issuer is set
+ * afterwards: no variable can select the dev issuer.
+ */
+function localConfig(input: {
+  region: string;
+  accountId: string;
+  defaultSessionTable: string | null;
+  issuerKind: 'dev' | 'sts';
+  dynamodbEndpoint: string;
+  options: LocalStackOptions;
+}): SentinelConfig {
+  const { options } = input;
+  const config = loadConfig({
+    AWS_REGION: input.region,
+    SENTINEL_ACCOUNT_ID: input.accountId,
+    SENTINEL_DEFAULT_SESSION_TABLE: input.defaultSessionTable ?? 'none',
+    // A pushed policy applies at once locally; deployments cache it for 10 s.
+    SENTINEL_POLICY_TTL: String(options.policyTtlSeconds ?? 0),
+    ...(options.rateLimit === undefined ? {} : { SENTINEL_RATE_LIMIT_REQUESTS: String(options.rateLimit.requests), SENTINEL_RATE_LIMIT_WINDOW: String(options.rateLimit.windowSeconds) }),
+    // The local admin identity can always provision and push, whatever the loaded policy says.
+    SENTINEL_BOOTSTRAP_ADMINS: 'admin',
+    SENTINEL_DYNAMODB_ENDPOINT: input.dynamodbEndpoint,
+  });
+  return Object.freeze({ ...config, issuer: input.issuerKind });
+}
+
+/** Every route of the table, each served by its function's handler, exactly as deployed. */
+function localRoutes(runtime: Runtime): LocalRoute[] {
+  return FUNCTION_NAMES.flatMap((name) => {
+    const handler = serve(runtime, name);
+    return routesOf(name).map((route) => ({ method: ROUTES[route].method, path: ROUTES[route].path, handler, name }));
+  });
+}
+
+function serve<F extends FunctionName>(runtime: Runtime, name: F): LocalRoute['handler'] {
+  return composeFunction(runtime, name, FUNCTIONS[name]);
 }
 
 async function readPolicyFile(file: string): Promise<string> {

@@ -13,7 +13,7 @@ import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
 import { defaultDeny } from '../policy/outcome.js';
 import { parsePolicy } from '../policy/parse.js';
 import type { Decision } from '../policy/types.js';
-import type { LoadedPolicy, PolicySource } from '../vending/ports.js';
+import type { LoadedPolicy, PolicySource } from '../policy/source.js';
 import type { PolicyStore } from './types.js';
 
 /** The reason every request is denied with while the store holds no policy. */

@@ -33,7 +33,7 @@ const CONFIGURATION = new Set([
 export class StsCredentialIssuer implements CredentialIssuer {
   readonly kind = 'sts' as const;
 
-  /** @param sts built once by `createAwsClients` (src/aws/clients.ts), with its retry and timeout settings. */
+  /** @param sts built once by `createStsClient` (src/aws/sts.ts), with its retry and timeout settings. */
   constructor(private readonly sts: STSClient) {}
 
   /**

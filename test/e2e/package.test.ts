@@ -10,20 +10,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FUNCTION_NAMES, ROUTES as API_ROUTES, routeKey, routesOf } from '../../src/api/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Each function and the routes it serves (DESIGN.md, HTTP API): one route each, except `provision`. */
-const ROUTES: Record<string, string[]> = {
-  credentials: ['POST /v1/credentials'],
-  whoami: ['GET /v1/whoami'],
-  profiles: ['GET /v1/profiles'],
-  getPolicy: ['GET /v1/policy'],
-  putPolicy: ['PUT /v1/policy'],
-  evaluatePolicy: ['POST /v1/policy/evaluate'],
-  endSession: ['POST /v1/sessions/{id}/end'],
-  provision: ['POST /v1/provision', 'GET /v1/provision/{table}', 'GET /v1/provision/iam-policy'],
-};
+/** Each function and the route keys it serves, from the one route table. */
+const ROUTES: Record<string, string[]> = Object.fromEntries(FUNCTION_NAMES.map((name) => [name, routesOf(name).map((route) => routeKey(API_ROUTES[route]))]));
 
 /** The provisioning statements of serverless.yml and their actions: nothing that alters or deletes a live table. */
 const PROVISIONING: Record<string, string[]> = {
@@ -150,6 +142,17 @@ function statements(): Statement[] {
 
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
+/** The logical ids a CloudFormation value refers to (`Ref`, `Fn::GetAtt`), in order. */
+function referencedIds(value: unknown): string[] {
+  if (Array.isArray(value)) return value.flatMap(referencedIds);
+  if (value === null || typeof value !== 'object') return [];
+  const record = value as Record<string, unknown>;
+  if (typeof record.Ref === 'string') return [record.Ref];
+  const getAtt = record['Fn::GetAtt'];
+  if (Array.isArray(getAtt) && typeof getAtt[0] === 'string') return [getAtt[0]];
+  return Object.values(record).flatMap(referencedIds);
+}
+
 describe('serverless package', () => {
   it('packages offline, without AWS credentials', () => {
     // Any AWS call (an ${aws:...} variable, a CloudFormation lookup) would fail for want of credentials.
@@ -172,6 +175,15 @@ describe('serverless package', () => {
 
     const handlers = resources('AWS::Lambda::Function').map((fn) => fn.Properties.Handler);
     expect(handlers.sort()).toEqual(Object.keys(ROUTES).map((name) => `functions/${name}.handler`).sort());
+
+    // Route → integration → function: each route reaches the function the table names.
+    const served: Array<[string, unknown]> = resources('AWS::ApiGatewayV2::Route').map((route) => {
+      const integration = template.Resources[referencedIds(route.Properties.Target)[0] ?? ''];
+      const fn = template.Resources[referencedIds(integration?.Properties.IntegrationUri)[0] ?? ''];
+      return [String(route.Properties.RouteKey), fn?.Properties.Handler];
+    });
+    const expected = Object.entries(ROUTES).flatMap(([name, keys]) => keys.map((key): [string, unknown] => [key, `functions/${name}.handler`]));
+    expect(served.sort()).toEqual(expected.sort());
   });
 
   it('grants DynamoDB item and provisioning actions on prefixed tables only, never on "*"', () => {

@@ -1,15 +1,15 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createAwsClients } from '../../src/aws/clients.js';
+import { createDynamoClients } from '../../src/aws/dynamodb.js';
 import { CachedPolicySource, NO_POLICY_REASON } from '../../src/policyStore/CachedPolicySource.js';
 import { DynamoPolicyStore } from '../../src/policyStore/DynamoPolicyStore.js';
 import { createTestTable, dynamodbEndpoint, testClients } from './dynamodb.js';
 import { caught } from '../support/caught.js';
 
-// The adapters run on the application's own clients (src/aws/clients.ts); the test inspects the table with the shared ones.
-const app = createAwsClients({
+// The adapters run on the application's own clients (src/aws/dynamodb.ts); the test inspects the table with the shared ones.
+const app = createDynamoClients({
   region: 'us-east-1',
-  dynamodbEndpoint: dynamodbEndpoint(),
+  endpoint: dynamodbEndpoint(),
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 });
 

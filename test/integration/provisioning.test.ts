@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DescribeTimeToLiveCommand, paginateListTables, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ProvisionResponse } from '../../src/api/contract.js';
-import { createAwsClients } from '../../src/aws/clients.js';
+import { createDynamoClients } from '../../src/aws/dynamodb.js';
 import { DynamoProvisioner } from '../../src/provisioning/DynamoProvisioner.js';
 import { DynamoTableRegistry } from '../../src/provisioning/DynamoTableRegistry.js';
 import { provisionStatus, provisionTable } from '../../src/provisioning/provision.js';
@@ -11,10 +11,10 @@ import { createTableInput } from '../../src/provisioning/schemas.js';
 import type { TableKind } from '../../src/provisioning/schemas.js';
 import { createTestTable, dynamodbEndpoint, testClients } from './dynamodb.js';
 
-// The adapters run on the application's own clients (src/aws/clients.ts); the test inspects tables with the shared ones.
-const app = createAwsClients({
+// The adapters run on the application's own clients (src/aws/dynamodb.ts); the test inspects tables with the shared ones.
+const app = createDynamoClients({
   region: 'us-east-1',
-  dynamodbEndpoint: dynamodbEndpoint(),
+  endpoint: dynamodbEndpoint(),
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 });
 const { dynamodb } = testClients();

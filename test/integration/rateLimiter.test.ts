@@ -1,14 +1,14 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createAwsClients } from '../../src/aws/clients.js';
+import { createDynamoClients } from '../../src/aws/dynamodb.js';
 import { SentinelError } from '../../src/errors.js';
 import { DynamoRateLimiter } from '../../src/vending/DynamoRateLimiter.js';
 import { createTestTable, dynamodbEndpoint, testClients } from './dynamodb.js';
 
-// The adapters run on the application's own clients (src/aws/clients.ts); the test inspects the table with the shared ones.
-const app = createAwsClients({
+// The adapters run on the application's own clients (src/aws/dynamodb.ts); the test inspects the table with the shared ones.
+const app = createDynamoClients({
   region: 'us-east-1',
-  dynamodbEndpoint: dynamodbEndpoint(),
+  endpoint: dynamodbEndpoint(),
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
 });
 

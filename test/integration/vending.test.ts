@@ -11,8 +11,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { CredentialsRequest } from '../../src/api/contract.js';
 import type { SentinelConfig } from '../../src/config.js';
 import { SentinelError, UnavailableError } from '../../src/errors.js';
-import type { AppDeps } from '../../src/http/deps.js';
-import { createDeps } from '../../src/http/deps.js';
+import { vendingDeps } from '../../src/compose/credentials.js';
+import { policyStore } from '../../src/compose/dynamo.js';
+import { createRuntime } from '../../src/compose/runtime.js';
+import type { VendingDeps } from '../../src/vending/issue.js';
 import type { CredentialIssuer, IssueInput } from '../../src/vending/ports.js';
 import { vendCredentials } from '../../src/vending/issue.js';
 import { createTestTable, dynamodbEndpoint, testClients } from './dynamodb.js';
@@ -42,7 +44,7 @@ beforeAll(async () => {
   [sessionsTable, configTable] = await Promise.all([createTestTable('sessions'), createTestTable('config')]);
 });
 
-async function setup(): Promise<{ deps: AppDeps; issuer: ControlledIssuer }> {
+async function setup(): Promise<{ deps: VendingDeps; issuer: ControlledIssuer }> {
   const config: SentinelConfig = {
     region: 'us-east-1',
     accountId: '000000000000',
@@ -59,14 +61,14 @@ async function setup(): Promise<{ deps: AppDeps; issuer: ControlledIssuer }> {
     dynamodbEndpoint: dynamodbEndpoint(),
   };
   const issuer = new ControlledIssuer();
-  const deps = createDeps(config, { issuer, logger: new Logger({ logLevel: 'SILENT' }), dynamodbCredentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  const current = await deps.policyStore.current();
-  if (current === undefined) await deps.policyStore.put(POLICY, 0, 'test', new Date());
-  return { deps, issuer };
+  const runtime = createRuntime(config, { issuer, logger: new Logger({ logLevel: 'SILENT' }), dynamodbCredentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const store = policyStore(runtime);
+  if ((await store.current()) === undefined) await store.put(POLICY, 0, 'test', new Date());
+  return { deps: vendingDeps(runtime), issuer };
 }
 
-function vend(deps: AppDeps, request: CredentialsRequest) {
-  return vendCredentials(request, { caller: alice, requestId: 'req', receivedAt: new Date() }, deps.vending);
+function vend(deps: VendingDeps, request: CredentialsRequest) {
+  return vendCredentials(request, { caller: alice, requestId: 'req', receivedAt: new Date() }, deps);
 }
 
 async function items(): Promise<Array<Record<string, unknown>>> {

@@ -34,9 +34,10 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { ERROR_CODES } from '../../api/contract.js';
-import type { ErrorCode } from '../../api/contract.js';
-import type { Denial } from '../../api/denial.js';
+import { errorBodySchema } from '../../api/responses.js';
+import { retryClassOf, ROUTES } from '../../api/routes.js';
+import type { BodyOf, ResponseOf, RetryClass, RouteName, RouteSpec } from '../../api/routes.js';
+import { describeValidationError } from '../../api/schemas.js';
 import type { ApiSettings, SentinelApi } from './types.js';
 import { ApiError } from './types.js';
 import { loadAws } from './aws.js';
@@ -69,16 +70,12 @@ const BACKOFF_CAP_MS = 2_000;
 /** Keeps an unexpected body's text short in an error message. */
 const MAX_QUOTED_CHARS = 200;
 
-/**
- * What a repeat of a route could do, which decides what is retried (module comment):
- * `read` has no effect, `issue` mints credentials and writes a session, `write` changes state.
- */
-type RouteKind = 'read' | 'issue' | 'write';
-
+/** One call of a route of the table (src/api/routes.ts): the path with its parameters filled in. */
 interface Call {
-  method: 'GET' | 'POST' | 'PUT';
+  route: RouteSpec;
   path: string;
-  kind: RouteKind;
+  /** What a repeat could do (the route's retry class, for this body): decides what is retried. */
+  kind: RetryClass;
   body?: unknown;
   /** Query parameters: signed and sent with the same encoding. */
   query?: Record<string, string>;
@@ -133,7 +130,7 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
     const { SignatureV4, Hash } = await loadAws();
     const signer = new SignatureV4({ service: 'execute-api', region: settings.region, credentials: identity, sha256: Hash.bind(null, 'sha256') });
     const signed = await signer.sign({
-      method: call.method,
+      method: call.route.method,
       protocol: base.protocol,
       hostname: base.hostname,
       ...(base.port === '' ? {} : { port: Number(base.port) }),
@@ -150,7 +147,7 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
     let text: string;
     try {
       const signal = AbortSignal.timeout(timeoutMs);
-      response = await send(new URL(`${path}${queryString(call.query)}`, base.origin), { method: call.method, headers, ...(body === undefined ? {} : { body }), signal });
+      response = await send(new URL(`${path}${queryString(call.query)}`, base.origin), { method: call.route.method, headers, ...(body === undefined ? {} : { body }), signal });
       text = await response.text();
     } catch (error) {
       return networkFailure(error, call);
@@ -160,7 +157,7 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
 
   function networkFailure(error: unknown, call: Call): Attempt {
     if (isTimeout(error)) {
-      const message = `the Sentinel API at ${settings.apiUrl} did not answer ${call.method} ${call.path} within ${seconds(timeoutMs)}`;
+      const message = `the Sentinel API at ${settings.apiUrl} did not answer ${call.route.method} ${call.path} within ${seconds(timeoutMs)}`;
       return { ok: false, error: new ApiError('API_TIMEOUT', message, { cause: error }), retryable: call.kind === 'read' };
     }
     const code = networkCode(error);
@@ -175,24 +172,27 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
     const headerRequestId = response.headers.get('apigw-requestid') ?? undefined;
     const json = parseJson(text);
     if (status >= 200 && status < 300) {
-      if (isObject(json)) return { ok: true, value: json };
-      return { ok: false, error: badResponse(status, 'a body that is not a JSON object', text, headerRequestId), retryable: false };
+      if (!isObject(json)) return { ok: false, error: badResponse(status, 'a body that is not a JSON object', text, headerRequestId), retryable: false };
+      // The answer is what the route table says it is, or it is not used.
+      const checked = call.route.response.safeParse(json);
+      if (checked.success) return { ok: true, value: checked.data };
+      return { ok: false, error: badResponse(status, `a body that is not a ${call.route.method} ${call.route.path} answer (${describeValidationError(checked.error)})`, '', headerRequestId), retryable: false };
     }
 
     const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-    const sentinelError = isObject(json) && isObject(json['error']) ? json['error'] : undefined;
+    const body = errorBodySchema.safeParse(json);
+    const fromSentinel = body.success;
     let error: ApiError;
-    if (sentinelError !== undefined && isErrorCode(sentinelError['code']) && typeof sentinelError['message'] === 'string') {
-      const requestId = typeof sentinelError['requestId'] === 'string' ? sentinelError['requestId'] : headerRequestId;
-      const denial = isObject(sentinelError['denial']) ? (sentinelError['denial'] as unknown as Denial) : undefined;
-      error = new ApiError(sentinelError['code'], sentinelError['message'], { status, ...(requestId === undefined ? {} : { requestId }), ...(denial === undefined ? {} : { denial }) });
+    if (body.success) {
+      const { code, message, denial } = body.data.error;
+      const requestId = body.data.error.requestId === '' ? headerRequestId : body.data.error.requestId;
+      error = new ApiError(code, message, { status, ...(requestId === undefined ? {} : { requestId }), ...(denial === undefined ? {} : { denial }) });
     } else if (isObject(json) && typeof json['message'] === 'string' && Object.keys(json).length === 1) {
       error = gatewayError(status, json['message'], call, headerRequestId);
     } else {
       error = badResponse(status, text === '' ? 'an empty body' : 'an unexpected body', text, headerRequestId);
     }
 
-    const fromSentinel = sentinelError !== undefined;
     const retryable =
       status === 429 ||
       (status === 503 && (call.kind === 'read' || (call.kind === 'issue' && fromSentinel && error.code === 'UNAVAILABLE')));
@@ -213,7 +213,7 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
     if (status === 404) {
       return new ApiError(
         'API_BAD_RESPONSE',
-        `the API at ${settings.apiUrl} has no route ${call.method} ${call.path} (HTTP 404): check --api / SENTINEL_API_URL, including the stage path if the API has one`,
+        `the API at ${settings.apiUrl} has no route ${call.route.method} ${call.path} (HTTP 404): check --api / SENTINEL_API_URL, including the stage path if the API has one`,
         details,
       );
     }
@@ -228,27 +228,35 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
     });
   }
 
-  async function call<T>(spec: Call): Promise<T> {
+  async function call(spec: Call): Promise<unknown> {
     for (let number = 1; ; number += 1) {
       const outcome = await attempt(spec);
-      if (outcome.ok) return outcome.value as T;
+      if (outcome.ok) return outcome.value;
       const last = number >= maxAttempts || !outcome.retryable || (outcome.retryAfterMs !== undefined && outcome.retryAfterMs > MAX_RETRY_AFTER_MS);
       if (last) throw withAttempts(outcome.error, number);
       await sleep(outcome.retryAfterMs ?? Math.floor(random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** (number - 1))));
     }
   }
 
+  /** Calls route `name` of the table; the answer has been checked against its response schema. */
+  async function request<Name extends RouteName>(name: Name, input: { body?: BodyOf<Name>; path?: Record<string, string>; query?: Record<string, string> } = {}): Promise<ResponseOf<Name>> {
+    const route = ROUTES[name] as RouteSpec;
+    const path = route.path.replace(/\{(\w+)\}/g, (_match, parameter: string) => encodeURIComponent(input.path?.[parameter] ?? ''));
+    const spec: Call = { route, path, kind: retryClassOf(name, input.body), ...(input.body === undefined ? {} : { body: input.body }), ...(input.query === undefined ? {} : { query: input.query }) };
+    return (await call(spec)) as ResponseOf<Name>;
+  }
+
   return {
-    credentials: (body) => call({ method: 'POST', path: '/v1/credentials', kind: 'issue', body }),
-    whoami: () => call({ method: 'GET', path: '/v1/whoami', kind: 'read' }),
-    profiles: () => call({ method: 'GET', path: '/v1/profiles', kind: 'read' }),
-    getPolicy: () => call({ method: 'GET', path: '/v1/policy', kind: 'read' }),
-    putPolicy: (body) => call({ method: 'PUT', path: '/v1/policy', kind: 'write', body }),
-    evaluate: (body) => call({ method: 'POST', path: '/v1/policy/evaluate', kind: 'read', body }),
-    endSession: (id, body) => call({ method: 'POST', path: `/v1/sessions/${encodeURIComponent(id)}/end`, kind: 'write', body }),
-    provision: (body) => call({ method: 'POST', path: '/v1/provision', kind: body.plan === true ? 'read' : 'write', body }),
-    provisionStatus: (table, kind) => call({ method: 'GET', path: `/v1/provision/${encodeURIComponent(table)}`, kind: 'read', query: { kind } }),
-    iamPolicy: (kind, table) => call({ method: 'GET', path: '/v1/provision/iam-policy', kind: 'read', query: { kind, table } }),
+    credentials: (body) => request('credentials', { body }),
+    whoami: () => request('whoami'),
+    profiles: () => request('profiles'),
+    getPolicy: () => request('getPolicy'),
+    putPolicy: (body) => request('putPolicy', { body }),
+    evaluate: (body) => request('evaluatePolicy', { body }),
+    endSession: (id, body) => request('endSession', { body, path: { id } }),
+    provision: (body) => request('provision', { body }),
+    provisionStatus: (table, kind) => request('provisionStatus', { path: { table }, query: { kind } }),
+    iamPolicy: (kind, table) => request('iamPolicy', { query: { kind, table } }),
   };
 }
 
@@ -325,11 +333,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/** One of the API's stable codes (an unknown one means a body this client cannot trust). */
-function isErrorCode(value: unknown): value is ErrorCode {
-  return typeof value === 'string' && (ERROR_CODES as readonly string[]).includes(value);
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

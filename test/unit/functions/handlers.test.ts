@@ -38,9 +38,12 @@ async function loadHandler(name: string, env: Record<string, string> = {}): Prom
 
 function event(method: string, path: string, options: { body?: string; user?: string; arn?: string | null; pathParameters?: Record<string, string> } = {}): APIGatewayProxyEventV2WithIAMAuthorizer {
   const arn = options.arn === undefined ? `arn:aws:iam::${ACCOUNT}:user/${options.user ?? 'alice'}` : options.arn;
+  // API Gateway's route key is the route's template (`/v1/sessions/{id}/end`), not the request path.
+  let template = path;
+  for (const [name, value] of Object.entries(options.pathParameters ?? {})) template = template.replace(`/${value}`, `/{${name}}`);
   return {
     version: '2.0',
-    routeKey: `${method} ${path}`,
+    routeKey: `${method} ${template}`,
     rawPath: path,
     rawQueryString: '',
     headers: { 'content-type': 'application/json' },
@@ -54,7 +57,7 @@ function event(method: string, path: string, options: { body?: string; user?: st
       domainPrefix: 'api',
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
       requestId: 'req-123',
-      routeKey: `${method} ${path}`,
+      routeKey: `${method} ${template}`,
       stage: '$default',
       time: '18/Nov/2026:10:00:00 +0000',
       timeEpoch: 0,
@@ -249,7 +252,8 @@ describe('POST /v1/credentials (functions/credentials.ts)', () => {
     ddb.on(PutCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException', $metadata: {} }));
     const handler = await loadHandler('credentials');
     const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }) }));
-    expect(response).toEqual(error(503, 'UNAVAILABLE', 'the session store is unavailable', {}, { 'retry-after': '1' }));
+    // Throttling: worth a retry after a short pause (src/aws/dynamoErrors.ts).
+    expect(response).toEqual(error(503, 'UNAVAILABLE', 'the session store is unavailable', {}, { 'retry-after': '2' }));
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
   });
 
@@ -270,12 +274,13 @@ describe('POST /v1/credentials (functions/credentials.ts)', () => {
     expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
   });
 
-  it('INVALID_REQUEST when a registered session table has since disappeared', async () => {
+  it('UNAVAILABLE when a registered session table has since disappeared: a deployment fault, nothing issued', async () => {
     ddb.on(GetCommand, { Key: { pk: 'table', sk: 'sentinel-gone' } }).resolves({ Item: { pk: 'table', sk: 'sentinel-gone', kind: 'sessions', arn: 'arn:aws:dynamodb:eu-west-1:000000000000:table/sentinel-gone', registered_at: '2026-11-18T09:00:00.000Z', registered_by: 'admin' } });
     ddb.on(PutCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
     const handler = await loadHandler('credentials');
     const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli', sessionTable: 'sentinel-gone' }) }));
-    expect(response).toEqual(error(400, 'INVALID_REQUEST', 'session table "sentinel-gone" does not exist'));
+    expect(response).toEqual(error(503, 'UNAVAILABLE', 'the session store is unavailable', {}, { 'retry-after': '30' }));
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
   });
 
   describe('refresh of a server session', () => {

@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, Context } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { httpHandler } from '../../../src/http/handler.js';
-import type { Route } from '../../../src/http/route.js';
+import type { RouteHandler } from '../../../src/http/route.js';
 
 const event = {
   version: '2.0',
@@ -24,37 +24,29 @@ describe('the HTTP stack', () => {
     const logger = new Logger({ serviceName: 'test' });
     const errors: unknown[] = [];
     vi.spyOn(logger, 'error').mockImplementation((...args: unknown[]) => void errors.push(args));
-    const route: Route = {
-      name: 'boom',
-      body: null,
-      handle: async () => {
-        throw new TypeError('cannot read properties of undefined (secret detail)');
-      },
+    const route: RouteHandler<'whoami'> = async () => {
+      throw new TypeError('cannot read properties of undefined (secret detail)');
     };
-    const handler = httpHandler({ logger, identity: { identityRolePatterns: [], allowedAccounts: ['000000000000'] }, clock: { now: () => new Date() } }, route);
+    const handler = httpHandler({ logger, identity: { identityRolePatterns: [], allowedAccounts: ['000000000000'] }, clock: { now: () => new Date() } }, 'whoami', route);
     const response = await handler(event, context);
     expect(response).toEqual({
       statusCode: 500,
       headers: { 'content-type': 'application/json', 'cache-control': 'no-store' },
       body: JSON.stringify({ error: { code: 'INTERNAL', message: 'internal error: the request id identifies it in the logs', requestId: 'req-9' } }),
     });
-    expect(JSON.stringify(errors)).toContain('boom');
+    expect(errors).toEqual([['request failed', { route: 'whoami', code: 'INTERNAL', error: expect.objectContaining({ message: 'cannot read properties of undefined (secret detail)' }) }]]);
   });
 
   it('gives a route the caller from the authorizer context and its plain input', async () => {
     const seen: unknown[] = [];
-    const route: Route = {
-      name: 'echo',
-      body: null,
-      handle: async (input) => {
-        seen.push(input);
-        return { status: 201, body: { ok: true } };
-      },
+    const route: RouteHandler<'whoami'> = async (input) => {
+      seen.push(input);
+      return { status: 201, body: { user: 'alice', arn: 'x', accountId: '000000000000', admin: false } };
     };
     const now = new Date('2026-11-18T10:00:00Z');
-    const handler = httpHandler({ logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }), identity: { identityRolePatterns: [], allowedAccounts: ['000000000000'] }, clock: { now: () => now } }, route);
+    const handler = httpHandler({ logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }), identity: { identityRolePatterns: [], allowedAccounts: ['000000000000'] }, clock: { now: () => now } }, 'whoami', route);
     const response = await handler(event, context);
-    expect(response).toEqual({ statusCode: 201, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: '{"ok":true}' });
+    expect(response).toEqual({ statusCode: 201, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: '{"user":"alice","arn":"x","accountId":"000000000000","admin":false}' });
     expect(seen).toEqual([{ body: {}, path: {}, query: {}, caller: { user: 'alice', arn: 'arn:aws:iam::000000000000:user/alice', accountId: '000000000000' }, requestId: 'req-9', receivedAt: now }]);
   });
 });

@@ -9,7 +9,8 @@ import { compilePolicy } from '../../../src/policy/compile.js';
 import { parsePolicy } from '../../../src/policy/parse.js';
 import type { SessionRecord, SessionStore } from '../../../src/sessions/types.js';
 import type { DecisionLine, VendingDeps } from '../../../src/vending/issue.js';
-import type { CredentialIssuer, IssueInput, LoadedPolicy } from '../../../src/vending/ports.js';
+import type { LoadedPolicy } from '../../../src/policy/source.js';
+import type { CredentialIssuer, IssueInput } from '../../../src/vending/ports.js';
 
 export const EXAMPLE_POLICY = readFileSync(new URL('../../../examples/policy.yaml', import.meta.url), 'utf8');
 

@@ -286,6 +286,10 @@ rules:
     const error = await caught(vend(h, { profile: 'prod', mode: 'server', sessionId: session.id }));
     expect(error.code).toBe('POLICY_DENY');
     expect(error.message).toBe('access to profile "prod" is denied: change freeze');
+    // The refusal is decided before any write: the session is not bumped.
+    expect(h.sessions.table('sentinel-sessions').get(session.id)).toMatchObject({ requestCount: 1, status: 'active' });
+    expect(h.issuer.calls).toHaveLength(1);
+    expect(h.lines[1]).toMatchObject({ refresh: true, outcome: 'POLICY_DENY', effect: 'deny', rule: 'freeze', sessionId: session.id, sourceIdentity: null });
   });
 
   it('keeps the session active when STS fails during a refresh', async () => {

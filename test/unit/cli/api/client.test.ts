@@ -79,9 +79,26 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     res.writeHead(403, { 'content-type': 'application/json', 'apigw-requestid': 'gw-403' }).end('{"message":"Forbidden"}');
     return;
   }
-  const reply = replies.shift() ?? { status: 200, body: JSON.stringify({ arn: verified.identity.arn }) };
+  const reply = replies.shift() ?? { status: 200, body: JSON.stringify(answer(req.method ?? 'GET', q === -1 ? url : url.slice(0, q), verified.identity.arn)) };
   if (reply.hang === true) return;
   res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers }).end(reply.body ?? '');
+}
+
+/** A valid answer of each route (the client checks answers against the route table's schemas). */
+function answer(method: string, path: string, arn: string): unknown {
+  const expiration = '2026-11-18T11:00:00.000Z';
+  if (path.endsWith('/v1/whoami')) return { user: 'alice', arn, accountId: '000000000000', admin: false };
+  if (path.endsWith('/v1/credentials')) {
+    return { credentials: { accessKeyId: 'ASIAEXAMPLE', secretAccessKey: 'secret', sessionToken: 'token', expiration }, session: null, sourceIdentity: 'sentinel.alice.direct.a1b2c3d4', profile: 'dev', decision: { effect: 'allow', rule: 'dev' } };
+  }
+  if (path.endsWith('/v1/profiles')) return { profiles: [], policyVersion: 1 };
+  if (path.endsWith('/v1/policy') && method === 'PUT') return { version: 4, updatedAt: expiration };
+  if (path.endsWith('/end')) return { id: 'a b/c', status: 'ended', endedAt: expiration };
+  if (path.endsWith('/v1/provision/iam-policy')) return { Version: '2012-10-17', Statement: [] };
+  if (path.includes('/v1/provision')) {
+    return { status: 'READY', table: 'sentinel-sessions', kind: 'sessions', plan: { action: 'none', differences: [], schema: { billingMode: 'PAY_PER_REQUEST', keys: ['id'], indexes: [], ttlAttribute: 'ttl', pointInTimeRecovery: true, encryption: true } } };
+  }
+  return { unexpected: path };
 }
 
 beforeAll(async () => {
@@ -152,7 +169,7 @@ const DENIAL: Denial = {
 describe('signing', () => {
   it('signs GETs and bodies so that an execute-api verifier accepts them', async () => {
     const { api } = client();
-    expect(await api.whoami()).toEqual({ arn: 'arn:aws:iam::000000000000:user/alice' });
+    expect(await api.whoami()).toEqual({ user: 'alice', arn: 'arn:aws:iam::000000000000:user/alice', accountId: '000000000000', admin: false });
     await api.credentials({ profile: 'dev', mode: 'cli', durationSeconds: 900 });
     await api.putPolicy({ text: 'version: "1"\n# ünïcödé\n', expectedVersion: 3 });
     expect(received).toEqual([
@@ -221,6 +238,8 @@ describe('errors', () => {
     ['HTML from a proxy', { status: 502, headers: { 'content-type': 'text/html' }, body: '<html><body>Bad Gateway</body></html>' }, /answered HTTP 502 with an unexpected body: "<html><body>Bad Gateway<\/body><\/html>"$/],
     ['an empty error body', { status: 500, body: '' }, /answered HTTP 500 with an empty body$/],
     ['a 200 that is not JSON', { status: 200, body: 'OK' }, /answered HTTP 200 with a body that is not a JSON object: "OK"$/],
+    ["a 200 that is not the route's answer", { status: 200, body: '{"user":"alice","arn":"x","accountId":"1","admin":"yes"}' }, /answered HTTP 200 with a body that is not a GET \/v1\/whoami answer \(admin: Invalid input: expected boolean, received string\)$/],
+    ['an error body with a code the client does not know', { status: 403, body: '{"error":{"code":"NOT_A_CODE","message":"x","requestId":"r"}}' }, /answered HTTP 403 with an unexpected body/],
     ["API Gateway's own 500", { status: 500, body: '{"message":"Internal Server Error"}' }, /answered HTTP 500 "Internal Server Error"$/],
     ["API Gateway's 404 (wrong URL or stage)", { status: 404, body: '{"message":"Not Found"}' }, /has no route GET \/v1\/whoami \(HTTP 404\): check --api \/ SENTINEL_API_URL, including the stage path/],
   ])('reports %s as API_BAD_RESPONSE with the status', async (_what, reply, message) => {
@@ -251,7 +270,7 @@ describe('retries', () => {
   it('waits out Retry-After on a 503, then succeeds', async () => {
     replies = [{ ...sentinelError(503, 'UNAVAILABLE', 'the session store failed'), headers: { 'retry-after': '2' } }];
     const { api, sleeps } = client();
-    expect(await api.whoami()).toEqual({ arn: 'arn:aws:iam::000000000000:user/alice' });
+    expect(await api.whoami()).toEqual({ user: 'alice', arn: 'arn:aws:iam::000000000000:user/alice', accountId: '000000000000', admin: false });
     expect(sleeps).toEqual([2000]);
     expect(received).toHaveLength(2);
   });
@@ -365,7 +384,7 @@ describe('default credentials (the AWS SDK chain)', () => {
   it('signs with the --aws-profile named', async () => {
     useFiles();
     const api = createApiClient({ apiUrl: baseUrl, region: REGION, awsProfile: 'work' });
-    expect(await api.whoami()).toEqual({ arn: 'arn:aws:iam::000000000000:user/alice' });
+    expect(await api.whoami()).toEqual({ user: 'alice', arn: 'arn:aws:iam::000000000000:user/alice', accountId: '000000000000', admin: false });
   });
 
   it('reports a profile that does not exist as NO_AWS_CREDENTIALS', async () => {

@@ -52,7 +52,8 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     res.writeHead(403, { 'content-type': 'application/json' }).end('{"message":"Forbidden"}');
     return;
   }
-  const reply = replies.shift() ?? { status: 200, body: '{}' };
+  // By default a valid answer of the route (the client checks answers against the route table).
+  const reply = replies.shift() ?? { status: 200, body: JSON.stringify(url.startsWith('/v1/provision/iam-policy') ? { Version: '2012-10-17', Statement: [] } : CREATING) };
   res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body);
 }
 

@@ -5,9 +5,9 @@
  */
 
 import type { ProfileModeOutcome, ProfilesResponse } from '../api/contract.js';
-import { MODES } from '../policy/types.js';
-import type { EvaluationContext, Mode } from '../policy/types.js';
-import type { LoadedPolicy } from './ports.js';
+import { MODES } from './types.js';
+import type { EvaluationContext, Mode } from './types.js';
+import type { LoadedPolicy } from './source.js';
 
 /** Every profile some mode would not plainly deny, in name order, with each mode's outcome. */
 export function visibleProfiles(loaded: LoadedPolicy, user: string, now: Date, context: EvaluationContext): ProfilesResponse['profiles'] {

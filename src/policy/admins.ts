@@ -1,4 +1,4 @@
-import type { Policy } from '../policy/types.js';
+import type { Policy } from './types.js';
 
 /**
  * Admins are the policy's `admins` plus the deployment's bootstrap admins

@@ -1,5 +1,5 @@
 import { SentinelError } from '../errors.js';
-import type { SessionTableDirectory } from './ports.js';
+import type { SessionTableDirectory } from '../vending/ports.js';
 
 /**
  * Tables outside the deployment's prefix are outside its IAM permissions too: refuse

@@ -1,0 +1,129 @@
+/**
+ * Response body schemas of the HTTP API, one per route, typed against the contract
+ * (src/api/contract.ts) so the two cannot drift. The CLI checks every answer against
+ * them at the client boundary; the handler tests check what the routes send.
+ *
+ * Objects are not strict: a newer API may add fields an older CLI does not know, and
+ * they are dropped rather than refused. A missing or mistyped field is refused.
+ */
+
+import { z } from 'zod';
+import { MODES } from '../policy/types.js';
+import type { Mode } from '../policy/types.js';
+import { TABLE_KINDS } from './constants.js';
+import type {
+  CredentialsResponse,
+  EndSessionResponse,
+  ErrorBody,
+  EvaluateResponse,
+  IamPolicyDocument,
+  PolicyDocumentResponse,
+  ProfileModeOutcome,
+  ProfilesResponse,
+  ProvisionResponse,
+  PutPolicyResponse,
+  WhoamiResponse,
+} from './contract.js';
+import { ERROR_CODES } from './contract.js';
+import type { Denial } from './denial.js';
+
+const isoTime = z.iso.datetime({ offset: true });
+const mode = z.enum(MODES);
+
+export const denialSchema: z.ZodType<Denial> = z.object({
+  effect: z.enum(['deny', 'require_approval']),
+  rule: z.string(),
+  reason: z.string(),
+  requiresServerMode: z.boolean(),
+  requiresSessionTracking: z.boolean(),
+  sessionTable: z.string().nullable(),
+  mode,
+  profile: z.string(),
+  alternatives: z.array(z.enum(['request', 'breakglass'])),
+});
+
+export const errorBodySchema: z.ZodType<ErrorBody> = z.object({
+  error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), requestId: z.string(), denial: denialSchema.optional() }),
+});
+
+export const credentialsResponseSchema: z.ZodType<CredentialsResponse> = z.object({
+  credentials: z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().min(1), expiration: isoTime }),
+  session: z.object({ id: z.string(), table: z.string(), expiresAt: isoTime }).nullable(),
+  sourceIdentity: z.string(),
+  profile: z.string(),
+  region: z.string().optional(),
+  decision: z.object({ effect: z.literal('allow'), rule: z.string() }),
+});
+
+export const whoamiResponseSchema: z.ZodType<WhoamiResponse> = z.object({ user: z.string(), arn: z.string(), accountId: z.string(), admin: z.boolean() });
+
+const modeOutcome: z.ZodType<ProfileModeOutcome> = z.object({
+  effect: z.enum(['allow', 'deny', 'require_approval']),
+  rule: z.string(),
+  requiresServerMode: z.boolean(),
+  requiresSessionTracking: z.boolean(),
+});
+
+export const profilesResponseSchema: z.ZodType<ProfilesResponse> = z.object({
+  profiles: z.array(
+    z.object({
+      name: z.string(),
+      region: z.string().optional(),
+      maxDurationSeconds: z.number().optional(),
+      modes: z.object(Object.fromEntries(MODES.map((name) => [name, modeOutcome])) as Record<Mode, typeof modeOutcome>),
+    }),
+  ),
+  policyVersion: z.number().int(),
+});
+
+export const policyDocumentResponseSchema: z.ZodType<PolicyDocumentResponse> = z.object({
+  text: z.string(),
+  version: z.number().int(),
+  updatedAt: isoTime,
+  updatedBy: z.string(),
+});
+
+export const putPolicyResponseSchema: z.ZodType<PutPolicyResponse> = z.object({ version: z.number().int(), updatedAt: isoTime });
+
+export const evaluateResponseSchema: z.ZodType<EvaluateResponse> = z.object({
+  effect: z.enum(['allow', 'deny', 'require_approval']),
+  rule: z.string(),
+  ruleIndex: z.number().int(),
+  reason: z.string(),
+  requiresServerMode: z.boolean(),
+  requiresSessionTracking: z.boolean(),
+  sessionTable: z.string().nullable(),
+  maxServerDurationSeconds: z.number().nullable(),
+  user: z.string(),
+  profile: z.string(),
+  mode,
+  time: isoTime,
+  denial: denialSchema.nullable(),
+  policyVersion: z.number().int(),
+});
+
+export const endSessionResponseSchema: z.ZodType<EndSessionResponse> = z.object({ id: z.string(), status: z.literal('ended'), endedAt: isoTime });
+
+export const provisionResponseSchema: z.ZodType<ProvisionResponse> = z.object({
+  status: z.enum(['PLAN', 'CREATING', 'READY', 'DRIFT']),
+  table: z.string(),
+  kind: z.enum(TABLE_KINDS),
+  plan: z.object({
+    action: z.enum(['create', 'none', 'drift']),
+    differences: z.array(z.object({ kind: z.string(), message: z.string() })),
+    schema: z.object({
+      billingMode: z.literal('PAY_PER_REQUEST'),
+      keys: z.array(z.string()),
+      indexes: z.array(z.string()),
+      ttlAttribute: z.string(),
+      pointInTimeRecovery: z.literal(true),
+      encryption: z.literal(true),
+    }),
+  }),
+  arn: z.string().optional(),
+});
+
+export const iamPolicyDocumentSchema: z.ZodType<IamPolicyDocument> = z.object({
+  Version: z.literal('2012-10-17'),
+  Statement: z.array(z.object({ Sid: z.string(), Effect: z.literal('Allow'), Action: z.array(z.string()), Resource: z.array(z.string()) })),
+});

@@ -1,0 +1,31 @@
+/** The credentials function: `POST /v1/credentials` (issue or refresh). DynamoDB and STS. */
+
+import { randomBytes } from 'node:crypto';
+import type { FunctionRoutes } from '../http/route.js';
+import { credentialsRoute } from '../http/routes/credentials.js';
+import type { VendingDeps } from '../vending/issue.js';
+import { policies, rateLimiter, sessions, sessionTables, tableSettings } from './dynamo.js';
+import type { Runtime } from './runtime.js';
+import { issuer } from './sts.js';
+
+export function vendingDeps(runtime: Runtime): VendingDeps {
+  const { config, logger } = runtime;
+  return {
+    settings: { ...tableSettings(runtime), maxSessionLifetimeSeconds: config.maxSessionLifetimeSeconds, auditRetentionSeconds: config.auditRetentionSeconds },
+    sessions: sessions(runtime),
+    policies: policies(runtime),
+    rateLimiter: rateLimiter(runtime),
+    sessionTables: sessionTables(runtime),
+    issuer: issuer(runtime),
+    clock: runtime.clock,
+    randomHex: (bytes) => randomBytes(bytes).toString('hex'),
+    decisions: {
+      record: (line) => logger.info('decision', { ...line }),
+      warn: (message, error) => logger.warn(message, { error }),
+    },
+  };
+}
+
+export function credentialsFunction(runtime: Runtime): FunctionRoutes<'credentials'> {
+  return { credentials: credentialsRoute(vendingDeps(runtime)) };
+}

@@ -1,0 +1,26 @@
+/**
+ * Every function's composition, by name: the local stack serves them all from one
+ * runtime. A Lambda entry imports only its own (functions/<name>.ts), so its bundle
+ * holds only that function's code.
+ */
+
+import type { FunctionName } from '../api/routes.js';
+import type { FunctionRoutes } from '../http/route.js';
+import { credentialsFunction } from './credentials.js';
+import { endSessionFunction } from './endSession.js';
+import { evaluatePolicyFunction, getPolicyFunction, putPolicyFunction } from './policy.js';
+import { profilesFunction } from './profiles.js';
+import { provisionFunction } from './provision.js';
+import type { Runtime } from './runtime.js';
+import { whoamiFunction } from './whoami.js';
+
+export const FUNCTIONS: { [F in FunctionName]: (runtime: Runtime) => FunctionRoutes<F> } = {
+  credentials: credentialsFunction,
+  whoami: whoamiFunction,
+  profiles: profilesFunction,
+  getPolicy: getPolicyFunction,
+  putPolicy: putPolicyFunction,
+  evaluatePolicy: evaluatePolicyFunction,
+  endSession: endSessionFunction,
+  provision: provisionFunction,
+};

@@ -1,0 +1,49 @@
+/**
+ * The composition root's shared state (STYLE.md 5 and 6): the validated configuration,
+ * the logger and the clock, built once per cold start (or once by the local stack).
+ * Each function's composition (src/compose/<function>.ts) builds only the adapters its
+ * routes use, from the building blocks in src/compose/dynamo.ts and src/compose/sts.ts;
+ * a block built twice for the same runtime is the same object.
+ */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Clock } from '../clock.js';
+import { systemClock } from '../clock.js';
+import type { SentinelConfig } from '../config.js';
+import type { HttpDeps } from '../http/stack.js';
+import type { AdminCheck } from '../http/access.js';
+import type { CredentialIssuer } from '../vending/ports.js';
+
+export interface RuntimeOverrides {
+  /** The local stack's dev issuer; otherwise STS. */
+  issuer?: CredentialIssuer;
+  logger?: Logger;
+  clock?: Clock;
+  /** DynamoDB Local's placeholder credentials (the local stack); STS keeps the default chain. */
+  dynamodbCredentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+export interface Runtime {
+  readonly config: SentinelConfig;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly overrides: RuntimeOverrides;
+}
+
+export function createRuntime(config: SentinelConfig, overrides: RuntimeOverrides = {}): Runtime {
+  return { config, logger: overrides.logger ?? new Logger({ serviceName: 'sentinel' }), clock: overrides.clock ?? systemClock, overrides };
+}
+
+/** A building block made at most once per runtime. */
+export function perRuntime<T>(make: (runtime: Runtime) => T): (runtime: Runtime) => T {
+  const made = new WeakMap<Runtime, T>();
+  return (runtime) => {
+    if (!made.has(runtime)) made.set(runtime, make(runtime));
+    return made.get(runtime) as T;
+  };
+}
+
+/** What the HTTP stack needs; `admins` for functions that serve an admin route. */
+export function httpDeps(runtime: Runtime, admins?: AdminCheck): HttpDeps {
+  return { logger: runtime.logger, clock: runtime.clock, identity: runtime.config.identity, ...(admins === undefined ? {} : { admins }) };
+}
