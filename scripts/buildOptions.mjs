@@ -21,6 +21,9 @@ export function functionOptions(root) {
     ...common,
     absWorkingDir: root,
     format: 'esm',
+    // The packages' ES module builds let esbuild drop what a function never reaches
+    // (the AWS SDK ships both; its CommonJS build cannot be tree-shaken).
+    mainFields: ['module', 'main'],
     // Bundled CommonJS dependencies call `require`, which an ES module lacks.
     banner: {
       js: "import { createRequire as __sentinelCreateRequire } from 'node:module'; const require = __sentinelCreateRequire(import.meta.url);",

@@ -8,10 +8,10 @@
  */
 
 import { DEFAULT_TABLE_PREFIX, isDeploymentTableName, REGION_NAME, TABLE_NAME, TABLE_NAME_RULE, TABLE_PREFIX, USER_NAME } from './api/constants.js';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SetupError } from './errors.js';
 import type { IdentityRules } from './identity/types.js';
-import { parseDuration } from './policy/parse.js';
+import { parseDuration } from './policy/duration.js';
 import { didYouMean } from './policy/suggest.js';
 
 export interface SentinelConfig {
@@ -89,83 +89,90 @@ const ACCOUNT = /^\d{12}$/;
 const ROLE_PATTERN = /^[\w+=.@*-]{1,64}$/;
 const WHOLE_NUMBER = /^\d+$/;
 
-/** A whole number in [min, max]; `what` names the unit in messages. */
-function wholeNumber(min: number, max: number, what: string) {
-  return z
-    .string()
-    .regex(WHOLE_NUMBER, { error: (issue) => `${JSON.stringify(issue.input)} is not a whole number of ${what}` })
-    .transform(Number)
-    .pipe(
-      z
-        .number()
-        .int()
-        .min(min, { error: (issue) => `${String(issue.input)} ${what} is below the minimum of ${min}` })
-        .max(max, { error: (issue) => `${String(issue.input)} ${what} is above the maximum of ${max}` }),
-    );
+/** A string schema whose only rule is `pattern`; `what` says what the value should have been. */
+function matching(pattern: RegExp, what: (input: string) => string) {
+  return z.string().check(z.regex(pattern, { error: (issue) => what(String(issue.input)) }));
 }
 
-function list(entry: z.ZodType<string, string>) {
-  return z
-    .string()
-    .transform((text) => text.split(',').map((item) => item.trim()))
-    .superRefine((items, context) => {
-      const empty = items.indexOf('');
-      if (empty >= 0) context.addIssue({ code: 'custom', message: `entry ${empty + 1} of the comma-separated list is empty` });
-    })
-    .pipe(z.array(entry));
+/** A whole number in [min, max]; `what` names the unit in messages. */
+function wholeNumber(min: number, max: number, what: string) {
+  return z.pipe(
+    z.pipe(
+      matching(WHOLE_NUMBER, (input) => `${JSON.stringify(input)} is not a whole number of ${what}`),
+      z.transform(Number),
+    ),
+    z.int().check(
+      z.minimum(min, { error: (issue) => `${String(issue.input)} ${what} is below the minimum of ${min}` }),
+      z.maximum(max, { error: (issue) => `${String(issue.input)} ${what} is above the maximum of ${max}` }),
+    ),
+  );
+}
+
+function list(entry: z.ZodMiniType<string, string>) {
+  return z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((text: string, context) => {
+        const items = text.split(',').map((item) => item.trim());
+        const empty = items.indexOf('');
+        if (empty >= 0) context.issues.push({ code: 'custom', message: `entry ${empty + 1} of the comma-separated list is empty`, input: text });
+        return items;
+      }),
+    ),
+    z.array(entry),
+  );
 }
 
 function tableName(prefix: string) {
-  return z
-    .string()
-    .regex(TABLE_NAME, { error: (issue) => `${JSON.stringify(issue.input)} is not a DynamoDB table name (${TABLE_NAME_RULE})` })
-    .refine((name) => isDeploymentTableName(name, prefix), {
+  return matching(TABLE_NAME, (input) => `${JSON.stringify(input)} is not a DynamoDB table name (${TABLE_NAME_RULE})`).check(
+    z.refine((name: string) => isDeploymentTableName(name, prefix), {
       error: (issue) => `${JSON.stringify(issue.input)} does not carry the table prefix "${prefix}" (SENTINEL_TABLE_PREFIX): Sentinel's IAM statements cover only prefixed tables`,
-    });
+    }),
+  );
 }
 
-const accountId = z.string().regex(ACCOUNT, { error: (issue) => `${JSON.stringify(issue.input)} is not a 12-digit AWS account id` });
+const accountId = matching(ACCOUNT, (input) => `${JSON.stringify(input)} is not a 12-digit AWS account id`);
 
 const SCHEMAS = {
-  region: z.string().regex(REGION_NAME, { error: (issue) => `${JSON.stringify(issue.input)} is not an AWS region name such as "eu-west-1"` }),
+  region: matching(REGION_NAME, (input) => `${JSON.stringify(input)} is not an AWS region name such as "eu-west-1"`),
   accountId,
-  tablePrefix: z.string().regex(TABLE_PREFIX, {
-    error: (issue) => `${JSON.stringify(issue.input)} is not a table-name prefix (1 to 64 of A-Z a-z 0-9 _ . -)`,
-  }),
-  rolePatterns: list(
-    z.string().regex(ROLE_PATTERN, { error: (issue) => `${JSON.stringify(issue.input)} is not a role-name pattern (IAM role-name characters and * wildcards)` }),
-  ),
+  tablePrefix: matching(TABLE_PREFIX, (input) => `${JSON.stringify(input)} is not a table-name prefix (1 to 64 of A-Z a-z 0-9 _ . -)`),
+  rolePatterns: list(matching(ROLE_PATTERN, (input) => `${JSON.stringify(input)} is not a role-name pattern (IAM role-name characters and * wildcards)`)),
   accounts: list(accountId),
-  admins: list(z.string().regex(USER_NAME, { error: (issue) => `${JSON.stringify(issue.input)} is not a user name` })),
+  admins: list(matching(USER_NAME, (input) => `${JSON.stringify(input)} is not a user name`)),
   policyTtl: wholeNumber(0, 300, 'seconds'),
   rateLimitRequests: wholeNumber(1, Number.MAX_SAFE_INTEGER, 'requests'),
   rateLimitWindow: wholeNumber(1, DAY_SECONDS, 'seconds'),
-  lifetime: z
-    .string()
-    .transform((text, context) => {
-      const seconds = parseDuration(text);
-      if (seconds === undefined) {
-        context.addIssue({ code: 'custom', message: `${JSON.stringify(text)} is not a duration such as "12h", "90m" or "1h30m" (units: h, m, s)` });
-        return z.NEVER;
-      }
-      return seconds;
-    })
-    .pipe(
-      z
-        .number()
-        .min(MIN_LIFETIME_SECONDS, { error: (issue) => `${String(issue.input)} seconds is below the minimum of 15m` })
-        .max(MAX_LIFETIME_SECONDS, { error: (issue) => `${String(issue.input)} seconds is above the maximum of 168h (7 days)` }),
+  lifetime: z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((text: string, context) => {
+        const seconds = parseDuration(text);
+        if (seconds === undefined) {
+          context.issues.push({ code: 'custom', message: `${JSON.stringify(text)} is not a duration such as "12h", "90m" or "1h30m" (units: h, m, s)`, input: text });
+          return z.NEVER;
+        }
+        return seconds;
+      }),
     ),
+    z.number().check(
+      z.minimum(MIN_LIFETIME_SECONDS, { error: (issue) => `${String(issue.input)} seconds is below the minimum of 15m` }),
+      z.maximum(MAX_LIFETIME_SECONDS, { error: (issue) => `${String(issue.input)} seconds is above the maximum of 168h (7 days)` }),
+    ),
+  ),
   retentionDays: wholeNumber(1, 3650, 'days'),
-  issuer: z.string().transform((text, context) => {
-    if (text === 'sts') return 'sts' as const;
-    const message =
-      text === 'dev'
-        ? `"dev" is only available in the local stack (npm start); a deployment issues credentials through STS ("sts")`
-        : `${JSON.stringify(text)} is not an issuer${didYouMean(text, ['sts'])}; a deployment issues credentials through STS ("sts")`;
-    context.addIssue({ code: 'custom', message });
-    return z.NEVER;
-  }),
+  issuer: z.pipe(
+    z.string(),
+    z.transform((text: string, context) => {
+      if (text === 'sts') return 'sts' as const;
+      const message =
+        text === 'dev'
+          ? `"dev" is only available in the local stack (npm start); a deployment issues credentials through STS ("sts")`
+          : `${JSON.stringify(text)} is not an issuer${didYouMean(text, ['sts'])}; a deployment issues credentials through STS ("sts")`;
+      context.issues.push({ code: 'custom', message, input: text });
+      return z.NEVER;
+    }),
+  ),
   endpoint: z.url({ protocol: /^https?$/, error: (issue) => `${JSON.stringify(issue.input)} is not an http:// or https:// URL` }),
 };
 
@@ -202,11 +209,11 @@ export function loadConfig(env: Record<string, string | undefined>): SentinelCon
     const text = env[key]?.trim();
     return text === undefined || text === '' ? undefined : text;
   };
-  const read = <T>(key: string, schema: z.ZodType<T, string>, fallback: T): T => {
+  const read = <T>(key: string, schema: z.ZodMiniType<T, string>, fallback: T): T => {
     const text = value(key);
     return text === undefined ? fallback : parse(key, schema, text);
   };
-  const required = <T>(key: string, schema: z.ZodType<T, string>, hint: string): T => {
+  const required = <T>(key: string, schema: z.ZodMiniType<T, string>, hint: string): T => {
     const text = value(key);
     if (text === undefined) fail(key, `required: ${hint}`);
     return parse(key, schema, text);
@@ -251,7 +258,7 @@ export function loadConfig(env: Record<string, string | undefined>): SentinelCon
   }) as SentinelConfig;
 }
 
-function parse<T>(key: string, schema: z.ZodType<T, string>, text: string): T {
+function parse<T>(key: string, schema: z.ZodMiniType<T, string>, text: string): T {
   const result = schema.safeParse(text);
   if (!result.success) fail(key, result.error.issues[0]?.message ?? `invalid value ${JSON.stringify(text)}`);
   return result.data;

@@ -7,7 +7,7 @@
  * they are dropped rather than refused. A missing or mistyped field is refused.
  */
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { MODES } from '../policy/types.js';
 import type { Mode } from '../policy/types.js';
 import { TABLE_KINDS } from './constants.js';
@@ -30,81 +30,81 @@ import type { Denial } from './denial.js';
 const isoTime = z.iso.datetime({ offset: true });
 const mode = z.enum(MODES);
 
-export const denialSchema: z.ZodType<Denial> = z.object({
+export const denialSchema: z.ZodMiniType<Denial> = z.object({
   effect: z.enum(['deny', 'require_approval']),
   rule: z.string(),
   reason: z.string(),
   requiresServerMode: z.boolean(),
   requiresSessionTracking: z.boolean(),
-  sessionTable: z.string().nullable(),
+  sessionTable: z.nullable(z.string()),
   mode,
   profile: z.string(),
   alternatives: z.array(z.enum(['request', 'breakglass'])),
 });
 
-export const errorBodySchema: z.ZodType<ErrorBody> = z.object({
-  error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), requestId: z.string(), denial: denialSchema.optional() }),
+export const errorBodySchema: z.ZodMiniType<ErrorBody> = z.object({
+  error: z.object({ code: z.enum(ERROR_CODES), message: z.string(), requestId: z.string(), denial: z.optional(denialSchema) }),
 });
 
-export const credentialsResponseSchema: z.ZodType<CredentialsResponse> = z.object({
-  credentials: z.object({ accessKeyId: z.string().min(1), secretAccessKey: z.string().min(1), sessionToken: z.string().min(1), expiration: isoTime }),
-  session: z.object({ id: z.string(), table: z.string(), expiresAt: isoTime }).nullable(),
+export const credentialsResponseSchema: z.ZodMiniType<CredentialsResponse> = z.object({
+  credentials: z.object({ accessKeyId: z.string().check(z.minLength(1)), secretAccessKey: z.string().check(z.minLength(1)), sessionToken: z.string().check(z.minLength(1)), expiration: isoTime }),
+  session: z.nullable(z.object({ id: z.string(), table: z.string(), expiresAt: isoTime })),
   sourceIdentity: z.string(),
   profile: z.string(),
-  region: z.string().optional(),
+  region: z.optional(z.string()),
   decision: z.object({ effect: z.literal('allow'), rule: z.string() }),
 });
 
-export const whoamiResponseSchema: z.ZodType<WhoamiResponse> = z.object({ user: z.string(), arn: z.string(), accountId: z.string(), admin: z.boolean() });
+export const whoamiResponseSchema: z.ZodMiniType<WhoamiResponse> = z.object({ user: z.string(), arn: z.string(), accountId: z.string(), admin: z.boolean() });
 
-const modeOutcome: z.ZodType<ProfileModeOutcome> = z.object({
+const modeOutcome: z.ZodMiniType<ProfileModeOutcome> = z.object({
   effect: z.enum(['allow', 'deny', 'require_approval']),
   rule: z.string(),
   requiresServerMode: z.boolean(),
   requiresSessionTracking: z.boolean(),
 });
 
-export const profilesResponseSchema: z.ZodType<ProfilesResponse> = z.object({
+export const profilesResponseSchema: z.ZodMiniType<ProfilesResponse> = z.object({
   profiles: z.array(
     z.object({
       name: z.string(),
-      region: z.string().optional(),
-      maxDurationSeconds: z.number().optional(),
+      region: z.optional(z.string()),
+      maxDurationSeconds: z.optional(z.number()),
       modes: z.object(Object.fromEntries(MODES.map((name) => [name, modeOutcome])) as Record<Mode, typeof modeOutcome>),
     }),
   ),
-  policyVersion: z.number().int(),
+  policyVersion: z.int(),
 });
 
-export const policyDocumentResponseSchema: z.ZodType<PolicyDocumentResponse> = z.object({
+export const policyDocumentResponseSchema: z.ZodMiniType<PolicyDocumentResponse> = z.object({
   text: z.string(),
-  version: z.number().int(),
+  version: z.int(),
   updatedAt: isoTime,
   updatedBy: z.string(),
 });
 
-export const putPolicyResponseSchema: z.ZodType<PutPolicyResponse> = z.object({ version: z.number().int(), updatedAt: isoTime });
+export const putPolicyResponseSchema: z.ZodMiniType<PutPolicyResponse> = z.object({ version: z.int(), updatedAt: isoTime });
 
-export const evaluateResponseSchema: z.ZodType<EvaluateResponse> = z.object({
+export const evaluateResponseSchema: z.ZodMiniType<EvaluateResponse> = z.object({
   effect: z.enum(['allow', 'deny', 'require_approval']),
   rule: z.string(),
-  ruleIndex: z.number().int(),
+  ruleIndex: z.int(),
   reason: z.string(),
   requiresServerMode: z.boolean(),
   requiresSessionTracking: z.boolean(),
-  sessionTable: z.string().nullable(),
-  maxServerDurationSeconds: z.number().nullable(),
+  sessionTable: z.nullable(z.string()),
+  maxServerDurationSeconds: z.nullable(z.number()),
   user: z.string(),
   profile: z.string(),
   mode,
   time: isoTime,
-  denial: denialSchema.nullable(),
-  policyVersion: z.number().int(),
+  denial: z.nullable(denialSchema),
+  policyVersion: z.int(),
 });
 
-export const endSessionResponseSchema: z.ZodType<EndSessionResponse> = z.object({ id: z.string(), status: z.literal('ended'), endedAt: isoTime });
+export const endSessionResponseSchema: z.ZodMiniType<EndSessionResponse> = z.object({ id: z.string(), status: z.literal('ended'), endedAt: isoTime });
 
-export const provisionResponseSchema: z.ZodType<ProvisionResponse> = z.object({
+export const provisionResponseSchema: z.ZodMiniType<ProvisionResponse> = z.object({
   status: z.enum(['PLAN', 'CREATING', 'READY', 'DRIFT']),
   table: z.string(),
   kind: z.enum(TABLE_KINDS),
@@ -120,10 +120,10 @@ export const provisionResponseSchema: z.ZodType<ProvisionResponse> = z.object({
       encryption: z.literal(true),
     }),
   }),
-  arn: z.string().optional(),
+  arn: z.optional(z.string()),
 });
 
-export const iamPolicyDocumentSchema: z.ZodType<IamPolicyDocument> = z.object({
+export const iamPolicyDocumentSchema: z.ZodMiniType<IamPolicyDocument> = z.object({
   Version: z.literal('2012-10-17'),
   Statement: z.array(z.object({ Sid: z.string(), Effect: z.literal('Allow'), Action: z.array(z.string()), Resource: z.array(z.string()) })),
 });

@@ -15,7 +15,7 @@
  * Adding a route is one entry here and one handler in its function's composition.
  */
 
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import {
   credentialsRequestSchema,
   endSessionRequestSchema,
@@ -67,10 +67,10 @@ export interface RouteSpec<Body = unknown, Query = unknown, Response = unknown> 
   /** A body that makes this call a read after all (`POST /v1/provision` with `plan: true`). */
   readsWhen?: (body: Body) => boolean;
   /** The body schema; null when the route takes no body (one sent anyway is a 400). */
-  body: z.ZodType<Body> | null;
+  body: z.ZodMiniType<Body> | null;
   /** The query-string schema; null when the route reads no query parameters. */
-  query: z.ZodType<Query> | null;
-  response: z.ZodType<Response>;
+  query: z.ZodMiniType<Query> | null;
+  response: z.ZodMiniType<Response>;
   /** What the route does, for refusals: "only admins may <action>". */
   action: string;
 }

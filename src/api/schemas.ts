@@ -4,72 +4,74 @@
  * `INVALID_REQUEST`, never silently ignored.
  */
 
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { MODES } from '../policy/types.js';
 import { PROFILE_NAME, PROFILE_NAME_RULE, SESSION_ID, STS_MAX_DURATION_SECONDS, STS_MIN_DURATION_SECONDS, TABLE_KINDS, TABLE_NAME, TABLE_NAME_RULE, USER_NAME } from './constants.js';
 import type { CredentialsRequest, EndSessionRequest, EvaluateRequest, ProvisionRequest, PutPolicyRequest } from './contract.js';
 
+// zod/mini (the contract's schemas load on the CLI's start-up path, and full zod is
+// twenty times larger) carries no messages of its own: the English ones are zod's.
+z.config(en());
+
 /** Profile names as the policy document allows them. */
-const profileName = z.string().regex(PROFILE_NAME, `must be ${PROFILE_NAME_RULE}`);
+const profileName = z.string().check(z.regex(PROFILE_NAME, `must be ${PROFILE_NAME_RULE}`));
 /** DynamoDB table names; the deployment prefix is checked where the configuration is known. */
-const tableName = z.string().regex(TABLE_NAME, `must be a DynamoDB table name (${TABLE_NAME_RULE})`);
+const tableName = z.string().check(z.regex(TABLE_NAME, `must be a DynamoDB table name (${TABLE_NAME_RULE})`));
 /** Session ids are 32 lowercase hex digits (128 random bits). */
-export const sessionId = z.string().regex(SESSION_ID, 'must be a session id (32 hex digits)');
+export const sessionId = z.string().check(z.regex(SESSION_ID, 'must be a session id (32 hex digits)'));
 const mode = z.enum(MODES);
 
-export const credentialsRequestSchema: z.ZodType<CredentialsRequest> = z.strictObject({
+export const credentialsRequestSchema: z.ZodMiniType<CredentialsRequest> = z.strictObject({
   profile: profileName,
   mode,
-  sessionTable: tableName.optional(),
-  durationSeconds: z.number().int().min(STS_MIN_DURATION_SECONDS).max(STS_MAX_DURATION_SECONDS).optional(),
-  sessionId: sessionId.optional(),
+  sessionTable: z.optional(tableName),
+  durationSeconds: z.optional(z.int().check(z.minimum(STS_MIN_DURATION_SECONDS), z.maximum(STS_MAX_DURATION_SECONDS))),
+  sessionId: z.optional(sessionId),
 });
 
-export const putPolicyRequestSchema: z.ZodType<PutPolicyRequest> = z.strictObject({
-  text: z.string().min(1),
-  expectedVersion: z.number().int().min(0),
+export const putPolicyRequestSchema: z.ZodMiniType<PutPolicyRequest> = z.strictObject({
+  text: z.string().check(z.minLength(1)),
+  expectedVersion: z.int().check(z.minimum(0)),
 });
 
-export const evaluateRequestSchema: z.ZodType<EvaluateRequest> = z.strictObject({
+export const evaluateRequestSchema: z.ZodMiniType<EvaluateRequest> = z.strictObject({
   profile: profileName,
   mode,
-  user: z.string().regex(USER_NAME, 'must be a user name').optional(),
-  time: z.iso.datetime({ offset: true }).optional(),
-  sessionTable: tableName.optional(),
+  user: z.optional(z.string().check(z.regex(USER_NAME, 'must be a user name'))),
+  time: z.optional(z.iso.datetime({ offset: true })),
+  sessionTable: z.optional(tableName),
 });
 
-export const endSessionRequestSchema: z.ZodType<EndSessionRequest> = z.strictObject({
-  sessionTable: tableName.optional(),
+export const endSessionRequestSchema: z.ZodMiniType<EndSessionRequest> = z.strictObject({
+  sessionTable: z.optional(tableName),
 });
 
 const tableKind = z.enum(TABLE_KINDS);
 
 /** `POST /v1/provision`; the table's prefix is checked by the provisioning service, which knows it. */
-export const provisionRequestSchema: z.ZodType<ProvisionRequest> = z.strictObject({
+export const provisionRequestSchema: z.ZodMiniType<ProvisionRequest> = z.strictObject({
   kind: tableKind,
-  table: tableName.optional(),
-  plan: z.boolean().optional(),
+  table: z.optional(tableName),
+  plan: z.optional(z.boolean()),
 });
 
 /** Query of `GET /v1/provision/{table}`: `kind` may be left out once the table is registered. */
 export const provisionStatusQuerySchema = z.strictObject({
-  kind: tableKind.optional(),
+  kind: z.optional(tableKind),
 });
-export type ProvisionStatusQuery = z.infer<typeof provisionStatusQuerySchema>;
 
 /** Query of `GET /v1/provision/iam-policy`: `kind` is required, `table` defaults to the kind's default name. */
 export const iamPolicyQuerySchema = z.strictObject({
   kind: tableKind,
-  table: tableName.optional(),
+  table: z.optional(tableName),
 });
-export type IamPolicyQuery = z.infer<typeof iamPolicyQuerySchema>;
-
 
 /**
  * One line a caller can act on for the first problem zod found, e.g.
  * `unknown field "foo"`, `mode: Invalid option: expected one of "server"|"cli"|"credential_process"`.
  */
-export function describeValidationError(error: z.ZodError): string {
+export function describeValidationError(error: { issues: readonly z.core.$ZodIssue[] }): string {
   const issue = error.issues[0];
   if (issue === undefined) return 'invalid request body';
   if (issue.code === 'unrecognized_keys') {

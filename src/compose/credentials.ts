@@ -1,11 +1,10 @@
 /** The credentials function: `POST /v1/credentials` (issue or refresh). DynamoDB and STS. */
 
 import { randomBytes } from 'node:crypto';
-import type { FunctionRoutes } from '../http/route.js';
 import { credentialsRoute } from '../http/routes/credentials.js';
 import type { VendingDeps } from '../vending/issue.js';
 import { policies, rateLimiter, sessions, sessionTables, tableSettings } from './dynamo.js';
-import type { Runtime } from './runtime.js';
+import type { Composed, Runtime } from './runtime.js';
 import { issuer } from './sts.js';
 
 export function vendingDeps(runtime: Runtime): VendingDeps {
@@ -26,6 +25,6 @@ export function vendingDeps(runtime: Runtime): VendingDeps {
   };
 }
 
-export function credentialsFunction(runtime: Runtime): FunctionRoutes<'credentials'> {
-  return { credentials: credentialsRoute(vendingDeps(runtime)) };
+export function credentialsFunction(runtime: Runtime): Composed<'credentials'> {
+  return { routes: { credentials: credentialsRoute(vendingDeps(runtime)) } };
 }

@@ -13,7 +13,7 @@ import { DynamoSessionStore } from '../sessions/DynamoSessionStore.js';
 import { DynamoRateLimiter } from '../vending/DynamoRateLimiter.js';
 import { perRuntime } from './runtime.js';
 
-export const dynamoClients = perRuntime((runtime) =>
+export const dynamoClients = /* @__PURE__ */ perRuntime((runtime) =>
   createDynamoClients({
     region: runtime.config.region,
     ...(runtime.config.dynamodbEndpoint === undefined ? {} : { endpoint: runtime.config.dynamodbEndpoint }),
@@ -21,22 +21,22 @@ export const dynamoClients = perRuntime((runtime) =>
   }),
 );
 
-export const policyStore = perRuntime((runtime) => new DynamoPolicyStore(dynamoClients(runtime).documents, runtime.config.configTable));
+export const policyStore = /* @__PURE__ */ perRuntime((runtime) => new DynamoPolicyStore(dynamoClients(runtime).documents, runtime.config.configTable));
 
-export const policies = perRuntime((runtime) => new CachedPolicySource(policyStore(runtime), { ttlSeconds: runtime.config.policyTtlSeconds }));
+export const policies = /* @__PURE__ */ perRuntime((runtime) => new CachedPolicySource(policyStore(runtime), { ttlSeconds: runtime.config.policyTtlSeconds }));
 
 /** The policy's admins and the bootstrap admins (src/http/access.ts). */
-export const admins = perRuntime((runtime) => policyAdmins(policies(runtime), runtime.config.bootstrapAdmins));
+export const admins = /* @__PURE__ */ perRuntime((runtime) => policyAdmins(policies(runtime), runtime.config.bootstrapAdmins));
 
-export const sessions = perRuntime((runtime) => new DynamoSessionStore(dynamoClients(runtime).documents));
+export const sessions = /* @__PURE__ */ perRuntime((runtime) => new DynamoSessionStore(dynamoClients(runtime).documents));
 
 /** The provisioned-table registry in the config table. */
-export const tableRegistry = perRuntime((runtime) => new DynamoTableRegistry(dynamoClients(runtime).documents, runtime.config.configTable));
+export const tableRegistry = /* @__PURE__ */ perRuntime((runtime) => new DynamoTableRegistry(dynamoClients(runtime).documents, runtime.config.configTable));
 
 /** Whether a client-named table is a provisioned sessions table. */
-export const sessionTables = perRuntime((runtime) => new RegisteredSessionTables(tableRegistry(runtime)));
+export const sessionTables = /* @__PURE__ */ perRuntime((runtime) => new RegisteredSessionTables(tableRegistry(runtime)));
 
-export const rateLimiter = perRuntime((runtime) => new DynamoRateLimiter(dynamoClients(runtime).documents, runtime.config.configTable, runtime.config.rateLimit));
+export const rateLimiter = /* @__PURE__ */ perRuntime((runtime) => new DynamoRateLimiter(dynamoClients(runtime).documents, runtime.config.configTable, runtime.config.rateLimit));
 
 /** The session-table settings the routes that name tables share. */
 export function tableSettings(runtime: { config: { tablePrefix: string; defaultSessionTable?: string } }): { tablePrefix: string; defaultSessionTable?: string } {

@@ -5,16 +5,15 @@
  */
 
 import type { FunctionName } from '../api/routes.js';
-import type { FunctionRoutes } from '../http/route.js';
 import { credentialsFunction } from './credentials.js';
 import { endSessionFunction } from './endSession.js';
 import { evaluatePolicyFunction, getPolicyFunction, putPolicyFunction } from './policy.js';
 import { profilesFunction } from './profiles.js';
 import { provisionFunction } from './provision.js';
-import type { Runtime } from './runtime.js';
+import type { Composed, Runtime } from './runtime.js';
 import { whoamiFunction } from './whoami.js';
 
-export const FUNCTIONS: { [F in FunctionName]: (runtime: Runtime) => FunctionRoutes<F> } = {
+export const FUNCTIONS: { [F in FunctionName]: (runtime: Runtime) => Composed<F> } = {
   credentials: credentialsFunction,
   whoami: whoamiFunction,
   profiles: profilesFunction,

@@ -1,14 +1,13 @@
 /** The provision function: the three provisioning routes (admins). The only function with the table control plane. */
 
-import type { FunctionRoutes } from '../http/route.js';
 import { iamPolicyRoute, provisionRoute, provisionStatusRoute } from '../http/routes/provision.js';
 import type { ProvisioningDeps } from '../provisioning/provision.js';
 import { DynamoProvisioner } from '../provisioning/DynamoProvisioner.js';
-import { dynamoClients, tableRegistry } from './dynamo.js';
-import type { Runtime } from './runtime.js';
+import { admins, dynamoClients, tableRegistry } from './dynamo.js';
+import type { Composed, Runtime } from './runtime.js';
 import { perRuntime } from './runtime.js';
 
-export const provisioningDeps = perRuntime(
+export const provisioningDeps = /* @__PURE__ */ perRuntime(
   (runtime): ProvisioningDeps => ({
     provisioner: new DynamoProvisioner(dynamoClients(runtime).dynamodb),
     registry: tableRegistry(runtime),
@@ -17,8 +16,11 @@ export const provisioningDeps = perRuntime(
   }),
 );
 
-export function provisionFunction(runtime: Runtime): FunctionRoutes<'provision'> {
+export function provisionFunction(runtime: Runtime): Composed<'provision'> {
   const deps = provisioningDeps(runtime);
   const { tablePrefix, accountId, region } = runtime.config;
-  return { provision: provisionRoute(deps), provisionStatus: provisionStatusRoute(deps), iamPolicy: iamPolicyRoute({ tablePrefix, accountId, region }) };
+  return {
+    routes: { provision: provisionRoute(deps), provisionStatus: provisionStatusRoute(deps), iamPolicy: iamPolicyRoute({ tablePrefix, accountId, region }) },
+    admins: admins(runtime),
+  };
 }

@@ -9,9 +9,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
+import type { FunctionName } from '../api/routes.js';
 import type { SentinelConfig } from '../config.js';
 import type { HttpDeps } from '../http/stack.js';
 import type { AdminCheck } from '../http/access.js';
+import type { FunctionRoutes } from '../http/route.js';
 import type { CredentialIssuer } from '../vending/ports.js';
 
 export interface RuntimeOverrides {
@@ -32,6 +34,16 @@ export interface Runtime {
 
 export function createRuntime(config: SentinelConfig, overrides: RuntimeOverrides = {}): Runtime {
   return { config, logger: overrides.logger ?? new Logger({ serviceName: 'sentinel' }), clock: overrides.clock ?? systemClock, overrides };
+}
+
+/**
+ * One function, composed: a handler per route the table gives it, and the admin check
+ * when one of those routes is for admins (the HTTP stack refuses to build an admin
+ * route without one).
+ */
+export interface Composed<F extends FunctionName> {
+  routes: FunctionRoutes<F>;
+  admins?: AdminCheck;
 }
 
 /** A building block made at most once per runtime. */

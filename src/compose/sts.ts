@@ -5,7 +5,7 @@ import { SetupError } from '../errors.js';
 import { StsCredentialIssuer } from '../vending/StsCredentialIssuer.js';
 import { perRuntime } from './runtime.js';
 
-export const issuer = perRuntime((runtime) => {
+export const issuer = /* @__PURE__ */ perRuntime((runtime) => {
   const chosen = runtime.overrides.issuer ?? new StsCredentialIssuer(createStsClient({ region: runtime.config.region }));
   if (chosen.kind === 'dev' && runtime.config.issuer !== 'dev') {
     // Development credentials must never be minted by a deployed configuration.

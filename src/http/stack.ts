@@ -16,7 +16,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import type { ErrorBody, ErrorCode } from '../api/contract.js';
 import type { RouteSpec } from '../api/routes.js';
 import { describeValidationError } from '../api/schemas.js';
@@ -117,7 +117,7 @@ function routeInput(deps: HttpDeps, spec: RouteSpec): StackMiddleware {
   };
 }
 
-function parseBody(event: HttpEvent, schema: z.ZodType | null): unknown {
+function parseBody(event: HttpEvent, schema: z.ZodMiniType | null): unknown {
   const raw = event.body === undefined || event.body === '' ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (schema === null) {
     if (raw !== undefined) throw new SentinelError('INVALID_REQUEST', 'this route takes no request body');
@@ -140,7 +140,7 @@ function parseBody(event: HttpEvent, schema: z.ZodType | null): unknown {
 }
 
 /** The query string against `schema`, as strict as bodies: an unknown parameter is a 400, never ignored. */
-function parseQuery(schema: z.ZodType, query: Record<string, string>): unknown {
+function parseQuery(schema: z.ZodMiniType, query: Record<string, string>): unknown {
   const parsed = schema.safeParse(query);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

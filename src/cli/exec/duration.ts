@@ -1,13 +1,10 @@
 /**
  * `--duration` of `sentinel exec` and `sentinel credentials`: how long the vended
  * credentials should last, written as the policy writes durations.
- *
- * Loaded only when `--duration` is given: the policy parser it reuses pulls in the
- * YAML library, which start-up should not pay for.
  */
 
 import { STS_MAX_DURATION_SECONDS, STS_MIN_DURATION_SECONDS } from '../../api/constants.js';
-import { parseDuration } from '../../policy/parse.js';
+import { parseDuration } from '../../policy/duration.js';
 
 
 /** Why `text` is not a usable duration, for the usage error. */

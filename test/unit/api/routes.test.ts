@@ -51,9 +51,12 @@ describe('the route table', () => {
     const runtime = createRuntime(loadConfig({ AWS_REGION: 'eu-west-1', SENTINEL_ACCOUNT_ID: '111122223333' }), { logger: new Logger({ logLevel: 'SILENT' }) });
     expect(Object.keys(FUNCTIONS).sort()).toEqual([...FUNCTION_NAMES].sort());
     for (const name of FUNCTION_NAMES) {
-      const routes = FUNCTIONS[name](runtime) as Record<string, unknown>;
+      const composed = FUNCTIONS[name](runtime);
+      const routes = composed.routes as Record<string, unknown>;
       expect(Object.keys(routes).sort(), name).toEqual(routesOf(name).sort());
       for (const handler of Object.values(routes)) expect(typeof handler, name).toBe('function');
+      // The admin check comes with exactly the functions that serve an admin route.
+      expect(composed.admins !== undefined, name).toBe(routesOf(name).some((route) => ROUTES[route].access === 'admin'));
     }
   });
 
