@@ -5,7 +5,14 @@
  * (`policy`/`current`) names the newest. A push writes both in one transaction whose
  * condition is the version the pusher started from, so two admins pushing at once
  * cannot lose either's change: one wins, the other is told to merge.
+ *
+ * The text is stored gzip-compressed (`text_gz`): the parser accepts documents up to
+ * 1 MiB, a DynamoDB item holds at most 400 KB, and policies compress well (thousands
+ * of similar rules). A document that does not fit even compressed is refused before
+ * anything is written, as a 400 naming the limit: a permanent condition is never a 503.
  */
+
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoFailure } from '../aws/dynamoErrors.js';
@@ -14,6 +21,12 @@ import type { PolicyStore, StoredPolicy } from './types.js';
 
 const PARTITION = 'policy';
 const CURRENT = 'current';
+
+/**
+ * The largest compressed text a version item may carry: DynamoDB's 400 KB item limit
+ * (409,600 bytes, names and values together) less room for the other attributes.
+ */
+export const MAX_COMPRESSED_POLICY_BYTES = 400 * 1024 - 4 * 1024;
 
 /**
  * How dependency failures name this store (src/aws/dynamoErrors.ts). A missing config
@@ -51,6 +64,13 @@ export class DynamoPolicyStore implements PolicyStore {
     }
     const version = expectedVersion + 1;
     const stored: StoredPolicy = { text, version, updatedAt: now.toISOString(), updatedBy: by };
+    const compressed = gzipSync(Buffer.from(text, 'utf8'), { level: 9 });
+    if (compressed.byteLength > MAX_COMPRESSED_POLICY_BYTES) {
+      throw new SentinelError(
+        'INVALID_REQUEST',
+        `the policy is too large to store: ${kib(compressed.byteLength)} KiB compressed, and a version holds at most ${kib(MAX_COMPRESSED_POLICY_BYTES)} KiB compressed (DynamoDB's 400 KB item limit): remove or merge rules`,
+      );
+    }
     const pointer =
       expectedVersion === 0
         ? {
@@ -70,7 +90,7 @@ export class DynamoPolicyStore implements PolicyStore {
             {
               Put: {
                 TableName: this.#table,
-                Item: { pk: PARTITION, sk: versionKey(version), text, version, updated_at: stored.updatedAt, updated_by: by },
+                Item: { pk: PARTITION, sk: versionKey(version), text_gz: compressed, version, updated_at: stored.updatedAt, updated_by: by },
                 // Versions are immutable: never overwrite an existing version's text.
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
@@ -141,11 +161,27 @@ export class DynamoPolicyStore implements PolicyStore {
 }
 
 function readVersion(item: Record<string, unknown>, version: number): StoredPolicy {
-  const { text, updated_at: updatedAt, updated_by: updatedBy } = item;
-  if (typeof text !== 'string' || typeof updatedAt !== 'string' || typeof updatedBy !== 'string' || item.version !== version) {
+  const { updated_at: updatedAt, updated_by: updatedBy } = item;
+  const text = versionText(item, version);
+  if (text === undefined || typeof updatedAt !== 'string' || typeof updatedBy !== 'string' || item.version !== version) {
     throw new UnavailableError(`the policy store is unreadable (version ${version} is incomplete)`);
   }
   return { text, version, updatedAt, updatedBy };
+}
+
+/** The version's text: compressed (`text_gz`), or plain (`text`) as versions written before compression. */
+function versionText(item: Record<string, unknown>, version: number): string | undefined {
+  if (typeof item.text === 'string') return item.text;
+  if (!(item.text_gz instanceof Uint8Array)) return undefined;
+  try {
+    return gunzipSync(item.text_gz).toString('utf8');
+  } catch (error) {
+    throw new UnavailableError(`the policy store is unreadable (version ${version} does not decompress)`, { cause: error });
+  }
+}
+
+function kib(bytes: number): string {
+  return (bytes / 1024).toFixed(1);
 }
 
 /** The per-item reasons of a cancelled transaction, in TransactItems order (`None` where that item was fine). */

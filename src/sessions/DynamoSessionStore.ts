@@ -13,7 +13,7 @@ import { dynamoFailure, isConditionFailure } from '../aws/dynamoErrors.js';
 import { SentinelError, UnavailableError } from '../errors.js';
 import { MODES, type Mode } from '../policy/types.js';
 import { SESSION_ACTIVE_ATTRIBUTE } from '../provisioning/schemas.js';
-import { SESSION_STATUSES, type SessionRecord, type SessionStatus, type SessionStore } from './types.js';
+import { effectiveStatus, SESSION_STATUSES, type SessionRecord, type SessionStatus, type SessionStore } from './types.js';
 
 /** What a failed conditional write was asking for, to tell which part of the condition failed. */
 interface Expectation {
@@ -34,11 +34,11 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   /**
-   * Writes a new session: status `active`, request count 1 and the sparse
-   * `active_user`, whatever `session` says about those three.
+   * Writes a new session: status `pending`, request count 1, not yet in the active
+   * index, whatever `session` says about those.
    */
   async create(table: string, session: SessionRecord): Promise<void> {
-    const item = toItem({ ...session, status: 'active', requestCount: 1 });
+    const item = toItem({ ...session, status: 'pending', requestCount: 1 });
     try {
       await this.#documents.send(
         new PutCommand({
@@ -53,16 +53,17 @@ export class DynamoSessionStore implements SessionStore {
     }
   }
 
-  async markIssued(table: string, id: string, update: { expiresAt: string; ttl: number }): Promise<void> {
+  async markIssued(table: string, id: string, update: { user: string; expiresAt: string; ttl: number }): Promise<void> {
     await this.#update(
       table,
       id,
       {
-        UpdateExpression: 'SET expires_at = :expiresAt, #ttl = :ttl',
-        // Only a session nobody revoked or ended in the meantime may carry the new credentials.
-        ConditionExpression: '#status = :active',
+        UpdateExpression: `SET #status = :active, ${SESSION_ACTIVE_ATTRIBUTE} = :user, expires_at = :expiresAt, #ttl = :ttl`,
+        // Only a session nobody revoked or ended in the meantime may carry the new
+        // credentials: a new one still `pending`, a refreshed one still `active`.
+        ConditionExpression: '#status IN (:pending, :active)',
         ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
-        ExpressionAttributeValues: { ':expiresAt': update.expiresAt, ':ttl': update.ttl, ':active': 'active' },
+        ExpressionAttributeValues: { ':expiresAt': update.expiresAt, ':ttl': update.ttl, ':active': 'active', ':pending': 'pending', ':user': update.user },
       },
       {},
     );
@@ -80,10 +81,10 @@ export class DynamoSessionStore implements SessionStore {
           TableName: table,
           Key: { id },
           UpdateExpression: `SET #status = :failed, expires_at = :at REMOVE ${SESSION_ACTIVE_ATTRIBUTE}`,
-          // Only an active session fails: a revoke that landed first keeps its status and reason.
-          ConditionExpression: '#status = :active',
+          // Only a session still being issued fails: a revoke that landed first keeps its status and reason.
+          ConditionExpression: '#status = :pending',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':failed': 'failed', ':at': at, ':active': 'active' },
+          ExpressionAttributeValues: { ':failed': 'failed', ':at': at, ':pending': 'pending' },
         }),
       );
     } catch (error) {
@@ -206,6 +207,12 @@ function explain(id: string, session: SessionRecord | undefined, expect: Expecta
       return new SentinelError('SESSION_EXPIRED', `session ${id} expired at ${session.expiresAt}`, options);
     case 'failed':
       return new SentinelError('SESSION_EXPIRED', `session ${id} is no longer usable: issuing its credentials failed`, options);
+    case 'pending':
+      // Left behind by an issuance that never finished, once its planned expiry passed; else still being issued.
+      if (expect.now !== undefined && effectiveStatus(session, expect.now) === 'failed') {
+        return new SentinelError('SESSION_EXPIRED', `session ${id} is no longer usable: issuing its credentials failed`, options);
+      }
+      return new SentinelError('CONFLICT', `session ${id} is still being issued: try again`, options);
     case 'active':
       break;
   }

@@ -7,7 +7,11 @@
 
 import type { Mode } from '../policy/types.js';
 
-export const SESSION_STATUSES = ['active', 'revoked', 'ended', 'expired', 'failed'] as const;
+/**
+ * `pending`: written before STS is called, not yet usable; `active`: credentials were
+ * delivered under it; the rest are final.
+ */
+export const SESSION_STATUSES = ['pending', 'active', 'revoked', 'ended', 'expired', 'failed'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 export interface SessionRecord {
@@ -45,18 +49,22 @@ export interface SessionRecord {
  * asked (the registry of provisioned tables). State errors are described per method.
  */
 export interface SessionStore {
-  /** Conditional put (`attribute_not_exists(id)`): status `active`, request count 1. */
+  /**
+   * Conditional put (`attribute_not_exists(id)`): status `pending`, request count 1.
+   * A pending session is never refreshable; {@link markIssued} makes it `active`.
+   */
   create(table: string, session: SessionRecord): Promise<void>;
 
   /**
-   * Records the credentials just issued: `expires_at` (and `ttl`) move to the
-   * credentials' expiry, only while the session is still `active`. If it is not (a
-   * revoke landed between the write and STS), throws the state error of `refresh`
-   * and the caller must discard the credentials.
+   * Records the credentials just issued: status `active` (into the active index),
+   * `expires_at` (and `ttl`) move to the credentials' expiry, only while the session
+   * is still `pending` (a new session) or `active` (a refresh). If it is neither (a
+   * revoke landed between the write and STS), throws the state error of `refresh` and
+   * the caller must discard the credentials.
    */
-  markIssued(table: string, id: string, update: { expiresAt: string; ttl: number }): Promise<void>;
+  markIssued(table: string, id: string, update: { user: string; expiresAt: string; ttl: number }): Promise<void>;
 
-  /** STS failed: status `failed`, out of the active index. Never throws on a state mismatch. */
+  /** STS failed for a new session: `pending` → `failed`. Never throws on a state mismatch. */
   markFailed(table: string, id: string, at: string): Promise<void>;
 
   /**
@@ -64,8 +72,9 @@ export interface SessionStore {
    * :caller AND profile = :profile AND expires_at > :now`) that bumps
    * `last_access_at` and `request_count`; returns the updated record. When the
    * condition fails, reads the item to say why: `NOT_FOUND`, `NOT_OWNER` (other
-   * user), `CONFLICT` (other profile), `SESSION_REVOKED`, `SESSION_ENDED`,
-   * `SESSION_EXPIRED` (also for `failed` and past `expires_at`).
+   * user), `CONFLICT` (other profile, or a session still being issued),
+   * `SESSION_REVOKED`, `SESSION_ENDED`, `SESSION_EXPIRED` (also for `failed`, a stale
+   * `pending` and past `expires_at`).
    */
   refresh(table: string, request: { id: string; user: string; profile: string; now: string }): Promise<SessionRecord>;
 
@@ -73,4 +82,17 @@ export interface SessionStore {
   end(table: string, request: { id: string; user: string; now: string }): Promise<SessionRecord>;
 
   get(table: string, id: string): Promise<SessionRecord | undefined>;
+}
+
+/**
+ * The status a reader should see at `now`: a `pending` session whose planned expiry has
+ * passed was left behind by an issuance that never finished (a crash between the
+ * session write and the update after STS) and reads as `failed`; an `active` one past
+ * `expires_at` reads as `expired` before any sweep marks it.
+ */
+export function effectiveStatus(session: Pick<SessionRecord, 'status' | 'expiresAt'>, now: string): SessionStatus {
+  if (session.expiresAt > now) return session.status;
+  if (session.status === 'pending') return 'failed';
+  if (session.status === 'active') return 'expired';
+  return session.status;
 }

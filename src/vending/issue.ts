@@ -149,7 +149,7 @@ async function issue(plan: IssuancePlan, durationSeconds: number, deps: VendingD
     // session: the credentials issued before are still valid, the next refresh may work.
     if (session?.kind === 'create' && table !== null) {
       await deps.sessions.markFailed(table, session.record.id, deps.clock.now().toISOString()).catch((markError: unknown) => {
-        // The session stays `active` until its planned expiry: nothing was issued under it.
+        // The session stays `pending`, never refreshable, and reads as `failed` after its planned expiry.
         deps.decisions.warn('could not mark the session failed after STS failed', markError);
       });
     }
@@ -160,7 +160,7 @@ async function issue(plan: IssuancePlan, durationSeconds: number, deps: VendingD
   if (sessionId !== undefined && table !== null) {
     // Conditional on the session still being active: if a revoke landed while STS was
     // answering, this throws and the credentials are dropped, never returned.
-    await deps.sessions.markIssued(table, sessionId, { expiresAt, ttl: ttlFor(credentials.expiration, deps.settings) });
+    await deps.sessions.markIssued(table, sessionId, { user: plan.user, expiresAt, ttl: ttlFor(credentials.expiration, deps.settings) });
   }
   return {
     credentials: { accessKeyId: credentials.accessKeyId, secretAccessKey: credentials.secretAccessKey, sessionToken: credentials.sessionToken, expiration: expiresAt },

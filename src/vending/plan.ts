@@ -78,6 +78,7 @@ export interface Refusal {
 export interface IssuancePlan {
   kind: 'issue';
   facts: DecisionFacts;
+  user: string;
   profile: string;
   roleArn: string;
   region: string | undefined;
@@ -180,6 +181,7 @@ export function planIssuance(input: PlanInput): IssuancePlan | Refusal {
       roleArn: profile.roleArn,
       durationSeconds: lifetime,
     },
+    user: caller.user,
     profile: request.profile,
     roleArn: profile.roleArn,
     region: profile.region,
@@ -278,7 +280,7 @@ function newSession(id: string, caller: Caller, request: CredentialsRequest, pro
     profile: request.profile,
     roleArn: profile.roleArn,
     mode: request.mode,
-    status: 'active',
+    status: 'pending',
     sourceIdentity: identity,
     createdAt,
     lastAccessAt: createdAt,

@@ -5,6 +5,8 @@ import { CachedPolicySource, NO_POLICY_REASON } from '../../src/policyStore/Cach
 import { DynamoPolicyStore } from '../../src/policyStore/DynamoPolicyStore.js';
 import { createTestTable, dynamodbEndpoint, testClients } from './dynamodb.js';
 import { caught } from '../support/caught.js';
+import { bigPolicy } from '../support/policies.js';
+import { loadPolicy } from '../../src/policy/parse.js';
 
 // The adapters run on the application's own clients (src/aws/dynamodb.ts); the test inspects the table with the shared ones.
 const app = createDynamoClients({
@@ -29,6 +31,16 @@ beforeEach(async () => {
 });
 
 describe('DynamoPolicyStore on DynamoDB Local', () => {
+  it('stores and serves a valid 750 kB policy of 5,000 rules (compressed within one item)', async () => {
+    const big = bigPolicy(5000);
+    expect(Buffer.byteLength(big)).toBeGreaterThan(700_000);
+    expect(loadPolicy(big).issues.filter((issue) => issue.severity === 'error')).toEqual([]);
+    await store.put(big, 0, 'ops-erin', NOW);
+    expect((await store.current())?.text).toBe(big);
+    const source = new CachedPolicySource(store, { ttlSeconds: 0 });
+    expect((await source.current(NOW)).policy.rules).toHaveLength(5000);
+  });
+
   it('stores successive versions, keeps every one, and serves the newest', async () => {
     expect(await store.current()).toBeUndefined();
     expect(await store.put(text('first'), 0, 'ops-erin', NOW)).toEqual({

@@ -44,7 +44,15 @@ function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
   };
 }
 
+/** A session as an issuance leaves it once STS answered: written `pending`, then made `active`. */
 async function created(overrides: Partial<SessionRecord> = {}): Promise<SessionRecord> {
+  const record = await pending(overrides);
+  await store.markIssued(table, record.id, { user: record.user, expiresAt: record.expiresAt, ttl: record.ttl });
+  return record;
+}
+
+/** A session written before STS is called. */
+async function pending(overrides: Partial<SessionRecord> = {}): Promise<SessionRecord> {
   const record = session(overrides);
   await store.create(table, record);
   return record;
@@ -61,9 +69,10 @@ async function revoke(id: string, reason: string): Promise<Record<string, unknow
       TableName: table,
       Key: { id },
       UpdateExpression: 'SET #status = :revoked, revoked_by = :by, revoked_reason = :reason, revoked_at = :at REMOVE active_user',
-      ConditionExpression: '#status = :active',
+      // DESIGN.md, Revocation: active or pending → revoked.
+      ConditionExpression: '#status IN (:active, :pending)',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':revoked': 'revoked', ':by': 'ops-erin', ':reason': reason, ':at': NOW, ':active': 'active' },
+      ExpressionAttributeValues: { ':revoked': 'revoked', ':by': 'ops-erin', ':reason': reason, ':at': NOW, ':active': 'active', ':pending': 'pending' },
       ReturnValues: 'ALL_NEW',
     }),
   );
@@ -97,8 +106,8 @@ describe('DynamoSessionStore on DynamoDB Local', () => {
         profile: 'prod',
         role_arn: 'arn:aws:iam::111122223333:role/prod-operator',
         mode: 'server',
-        status: 'active',
-        active_user: 'carol',
+        // Written before STS answers: pending, and not yet in the sparse active index.
+        status: 'pending',
         source_identity: 'sentinel:alice:direct:0a1b2c3d',
         created_at: '2025-03-04T09:00:00.000Z',
         last_access_at: '2025-03-04T09:00:00.000Z',
@@ -107,7 +116,7 @@ describe('DynamoSessionStore on DynamoDB Local', () => {
         ttl: 1_748_944_800,
       },
     ]);
-    expect(await store.get(own, record.id)).toEqual(record);
+    expect(await store.get(own, record.id)).toEqual({ ...record, status: 'pending' });
   });
 
   it('refuses a duplicate id and leaves the first session untouched', async () => {
@@ -162,30 +171,46 @@ describe('DynamoSessionStore on DynamoDB Local', () => {
 
   it('markIssued moves expires_at and ttl of an active session', async () => {
     const record = await created();
-    await store.markIssued(table, record.id, { expiresAt: '2025-03-04T11:00:00.000Z', ttl: 1_748_948_400 });
+    await store.markIssued(table, record.id, { user: record.user, expiresAt: '2025-03-04T11:00:00.000Z', ttl: 1_748_948_400 });
     expect(await rawItem(record.id)).toMatchObject({ expires_at: '2025-03-04T11:00:00.000Z', ttl: 1_748_948_400, status: 'active' });
   });
 
   it('markIssued after a revoke throws SESSION_REVOKED and leaves the expiry alone', async () => {
     const record = await created();
     await revoke(record.id, 'offboarding');
-    const error = await caught(store.markIssued(table, record.id, { expiresAt: '2025-03-04T11:00:00.000Z', ttl: 1 }));
+    const error = await caught(store.markIssued(table, record.id, { user: record.user, expiresAt: '2025-03-04T11:00:00.000Z', ttl: 1 }));
     expect(error.code).toBe('SESSION_REVOKED');
     expect(await rawItem(record.id)).toMatchObject({ expires_at: record.expiresAt, ttl: record.ttl });
   });
 
-  it('markFailed takes the session out of the active index and cannot be refreshed', async () => {
-    const user = `failing-${randomUUID()}`;
-    const record = await created({ user });
+  it('a new session is pending: outside the active index, never refreshable, failed once its planned expiry passes', async () => {
+    const user = `pending-${randomUUID()}`;
+    const record = await pending({ user });
+    expect(await rawItem(record.id)).toMatchObject({ status: 'pending', request_count: 1 });
+    expect(await activeIds(user)).toEqual([]);
+    const early = await caught(store.refresh(table, { id: record.id, user, profile: 'prod', now: NOW }));
+    expect([early.code, early.message]).toEqual(['CONFLICT', `session ${record.id} is still being issued: try again`]);
+    const late = await caught(store.refresh(table, { id: record.id, user, profile: 'prod', now: '2025-03-04T10:20:00.000Z' }));
+    expect([late.code, late.message]).toEqual(['SESSION_EXPIRED', `session ${record.id} is no longer usable: issuing its credentials failed`]);
+    expect(await rawItem(record.id)).toMatchObject({ status: 'pending', request_count: 1 });
+    await store.markIssued(table, record.id, { user, expiresAt: record.expiresAt, ttl: record.ttl });
     expect(await activeIds(user)).toEqual([record.id]);
+  });
+
+  it('markFailed fails a pending session, which stays out of the active index and cannot be refreshed', async () => {
+    const user = `failing-${randomUUID()}`;
+    const record = await pending({ user });
     await store.markFailed(table, record.id, NOW);
     expect(await activeIds(user)).toEqual([]);
     expect(await rawItem(record.id)).toMatchObject({ status: 'failed', expires_at: NOW });
     expect((await caught(store.refresh(table, { id: record.id, user, profile: 'prod', now: NOW }))).code).toBe('SESSION_EXPIRED');
   });
 
-  it('markFailed leaves a revoked session revoked', async () => {
-    const record = await created();
+  it('markFailed leaves a revoked session revoked, and an active one active', async () => {
+    const live = await created();
+    await store.markFailed(table, live.id, NOW);
+    expect(await rawItem(live.id)).toMatchObject({ status: 'active' });
+    const record = await pending();
     await revoke(record.id, 'incident');
     await store.markFailed(table, record.id, NOW);
     expect(await rawItem(record.id)).toMatchObject({ status: 'revoked', revoked_reason: 'incident' });

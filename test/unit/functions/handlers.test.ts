@@ -132,8 +132,12 @@ describe('POST /v1/credentials (functions/credentials.ts)', () => {
     });
     const put = ddb.commandCalls(PutCommand)[0]?.args[0].input;
     expect(put?.TableName).toBe('sentinel-sessions');
-    expect(put?.Item).toMatchObject({ user: 'alice', profile: 'dev', status: 'active', mode: 'cli', request_count: 1 });
+    // Written pending before STS; made active (into the active index) only once STS answered.
+    expect(put?.Item).toMatchObject({ user: 'alice', profile: 'dev', status: 'pending', mode: 'cli', request_count: 1 });
+    expect(put?.Item).not.toHaveProperty('active_user');
     expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input).toMatchObject({ RoleArn: 'arn:aws:iam::111122223333:role/sentinel-dev', DurationSeconds: 3600 });
+    const issued = ddb.commandCalls(UpdateCommand, { TableName: 'sentinel-sessions' }).map((call) => call.args[0].input.ExpressionAttributeValues);
+    expect(issued).toContainEqual(expect.objectContaining({ ':active': 'active', ':pending': 'pending', ':user': 'alice' }));
   });
 
   it('logs one decision line with the request id, and no credential anywhere in the logs', async () => {

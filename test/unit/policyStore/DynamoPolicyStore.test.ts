@@ -1,10 +1,13 @@
 import 'aws-sdk-client-mock-vitest/extend';
+import { randomBytes } from 'node:crypto';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { DynamoDBClient, ResourceNotFoundException, ThrottlingException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { DynamoPolicyStore } from '../../../src/policyStore/DynamoPolicyStore.js';
+import { DynamoPolicyStore, MAX_COMPRESSED_POLICY_BYTES } from '../../../src/policyStore/DynamoPolicyStore.js';
 import { caught } from '../../support/caught.js';
+import { bigPolicy } from '../../support/policies.js';
 
 const TABLE = 'sentinel-config';
 const TEXT = 'version: "1"\nrules: []\n';
@@ -41,7 +44,7 @@ describe('put', () => {
         {
           Put: {
             TableName: TABLE,
-            Item: { pk: 'policy', sk: 'v1', text: TEXT, version: 1, updated_at: '2025-03-04T10:00:00.000Z', updated_by: 'ops-erin' },
+            Item: { pk: 'policy', sk: 'v1', text_gz: expect.any(Uint8Array), version: 1, updated_at: '2025-03-04T10:00:00.000Z', updated_by: 'ops-erin' },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -54,6 +57,39 @@ describe('put', () => {
         },
       ],
     });
+    const written = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put?.Item?.text_gz as Uint8Array;
+    expect(gunzipSync(written).toString('utf8')).toBe(TEXT);
+  });
+
+  it('stores a 750 kB policy of 5,000 rules compressed, within one item', async () => {
+    dynamo.on(TransactWriteCommand).resolves({});
+    const text = bigPolicy(5000);
+    expect(Buffer.byteLength(text)).toBeGreaterThan(700_000);
+    await store.put(text, 0, 'ops-erin', NOW);
+    const written = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put?.Item?.text_gz as Uint8Array;
+    expect(written.byteLength).toBeLessThan(MAX_COMPRESSED_POLICY_BYTES);
+    expect(gunzipSync(written).toString('utf8')).toBe(text);
+  });
+
+  it('refuses a text that does not fit even compressed with a 400 naming the limit, before writing anything', async () => {
+    // Random bytes do not compress: 600 kB of them stay far over the limit.
+    const text = `version: "1"\nrules: []\n# ${randomBytes(450_000).toString('base64')}\n`;
+    const error = await caught(store.put(text, 0, 'ops-erin', NOW));
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.message).toMatch(/^the policy is too large to store: \d+\.\d KiB compressed, and a version holds at most 396\.0 KiB compressed \(DynamoDB's 400 KB item limit\): remove or merge rules$/);
+    expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
+  });
+
+  it('reads versions written compressed and those written before compression', async () => {
+    dynamo.on(GetCommand, { Key: { pk: 'policy', sk: 'current' } }).resolves({ Item: { pk: 'policy', sk: 'current', version: 2 } });
+    dynamo
+      .on(GetCommand, { Key: { pk: 'policy', sk: 'v2' } })
+      .resolves({ Item: { pk: 'policy', sk: 'v2', version: 2, text_gz: gzipSync(TEXT), updated_at: '2025-03-04T10:00:00.000Z', updated_by: 'ops-erin' } });
+    expect((await store.current())?.text).toBe(TEXT);
+    dynamo.on(GetCommand, { Key: { pk: 'policy', sk: 'v2' } }).resolves({ Item: { pk: 'policy', sk: 'v2', version: 2, text: TEXT, updated_at: '2025-03-04T10:00:00.000Z', updated_by: 'ops-erin' } });
+    expect((await store.current())?.text).toBe(TEXT);
+    dynamo.on(GetCommand, { Key: { pk: 'policy', sk: 'v2' } }).resolves({ Item: { pk: 'policy', sk: 'v2', version: 2, text_gz: new Uint8Array([1, 2, 3]), updated_at: 'x', updated_by: 'y' } });
+    expect((await caught(store.current())).message).toBe('the policy store is unreadable (version 2 does not decompress)');
   });
 
   it('writes a later version only while the pointer is still at the expected version', async () => {
@@ -210,3 +246,4 @@ describe('current', () => {
     expect(error.cause).toBe(fault);
   });
 });
+

@@ -88,22 +88,23 @@ beforeEach(() => {
 });
 
 describe('create', () => {
-  it('writes the whole record in table terms, active and in the active index, only if the id is new', async () => {
+  it('writes the whole record in table terms, pending and outside the active index, only if the id is new', async () => {
     dynamo.on(PutCommand).resolves({});
-    await store.create(TABLE, session({ status: 'active', requestCount: 1 }));
+    await store.create(TABLE, session({ status: 'pending', requestCount: 1 }));
+    const written = item({ status: 'pending', active_user: undefined });
     expect(dynamo).toHaveReceivedCommandExactlyOnceWith(PutCommand, {
       TableName: TABLE,
-      Item: item(),
+      Item: written,
       ConditionExpression: 'attribute_not_exists(id)',
     });
     const input = dynamo.commandCalls(PutCommand)[0]?.args[0].input;
-    expect(Object.keys(input?.Item ?? {}).sort()).toEqual(Object.keys(item()).sort());
+    expect(Object.keys(input?.Item ?? {}).sort()).toEqual(Object.keys(written).sort());
   });
 
-  it('always starts a session active with one request, whatever the record says', async () => {
+  it('always starts a session pending with one request, whatever the record says', async () => {
     dynamo.on(PutCommand).resolves({});
-    await store.create(TABLE, session({ status: 'revoked', requestCount: 7 }));
-    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { Item: item() });
+    await store.create(TABLE, session({ status: 'active', requestCount: 7 }));
+    expect(dynamo).toHaveReceivedCommandWith(PutCommand, { Item: item({ status: 'pending', active_user: undefined }) });
   });
 
   it('refuses a session id that already exists', async () => {
@@ -330,48 +331,48 @@ describe('end', () => {
 });
 
 describe('markIssued', () => {
-  it('moves expires_at and ttl only while the session is active', async () => {
+  it('makes the session active (into the active index) and moves expires_at and ttl, only while it is pending or active', async () => {
     dynamo.on(UpdateCommand).resolves({});
-    await store.markIssued(TABLE, ID, { expiresAt: '2025-03-04T11:00:00.000Z', ttl: 1_748_948_400 });
+    await store.markIssued(TABLE, ID, { user: 'alice', expiresAt: '2025-03-04T11:00:00.000Z', ttl: 1_748_948_400 });
     expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
       TableName: TABLE,
       Key: { id: ID },
-      UpdateExpression: 'SET expires_at = :expiresAt, #ttl = :ttl',
-      ConditionExpression: '#status = :active',
+      UpdateExpression: 'SET #status = :active, active_user = :user, expires_at = :expiresAt, #ttl = :ttl',
+      ConditionExpression: '#status IN (:pending, :active)',
       ExpressionAttributeNames: { '#status': 'status', '#ttl': 'ttl' },
-      ExpressionAttributeValues: { ':expiresAt': '2025-03-04T11:00:00.000Z', ':ttl': 1_748_948_400, ':active': 'active' },
+      ExpressionAttributeValues: { ':expiresAt': '2025-03-04T11:00:00.000Z', ':ttl': 1_748_948_400, ':active': 'active', ':pending': 'pending', ':user': 'alice' },
       ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
     });
   });
 
   it('throws SESSION_REVOKED when a revoke landed before the credentials came back', async () => {
     dynamo.on(UpdateCommand).rejects(conditionFailed(item({ status: 'revoked', active_user: undefined, revoked_by: 'ops-erin', revoked_reason: 'offboarding' })));
-    const error = await caught(store.markIssued(TABLE, ID, { expiresAt: NOW, ttl: 1 }));
+    const error = await caught(store.markIssued(TABLE, ID, { user: 'alice', expiresAt: NOW, ttl: 1 }));
     expect(error.code).toBe('SESSION_REVOKED');
     expect(error.message).toBe(`session ${ID} was revoked by ops-erin: offboarding`);
   });
 
   it('is UNAVAILABLE on a throttle', async () => {
     dynamo.on(UpdateCommand).rejects(throttled());
-    expect((await caught(store.markIssued(TABLE, ID, { expiresAt: NOW, ttl: 1 }))).code).toBe('UNAVAILABLE');
+    expect((await caught(store.markIssued(TABLE, ID, { user: 'alice', expiresAt: NOW, ttl: 1 }))).code).toBe('UNAVAILABLE');
   });
 });
 
 describe('markFailed', () => {
-  it('marks an active session failed and takes it out of the active index', async () => {
+  it('marks a pending session failed (and out of the active index)', async () => {
     dynamo.on(UpdateCommand).resolves({});
     await store.markFailed(TABLE, ID, NOW);
     expect(dynamo.commandCalls(UpdateCommand)[0]?.args[0].input).toEqual({
       TableName: TABLE,
       Key: { id: ID },
       UpdateExpression: 'SET #status = :failed, expires_at = :at REMOVE active_user',
-      ConditionExpression: '#status = :active',
+      ConditionExpression: '#status = :pending',
       ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':failed': 'failed', ':at': NOW, ':active': 'active' },
+      ExpressionAttributeValues: { ':failed': 'failed', ':at': NOW, ':pending': 'pending' },
     });
   });
 
-  it('leaves a session that already left active alone, without throwing', async () => {
+  it('leaves a session that is no longer pending alone, without throwing', async () => {
     dynamo.on(UpdateCommand).rejects(conditionFailed(item({ status: 'revoked', active_user: undefined })));
     await expect(store.markFailed(TABLE, ID, NOW)).resolves.toBeUndefined();
   });

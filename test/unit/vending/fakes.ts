@@ -22,7 +22,7 @@ export function loaded(text = EXAMPLE_POLICY, version = 1): LoadedPolicy {
 /** A session store keyed by table and id that applies the same conditions as the DynamoDB adapter. */
 export class MemorySessionStore implements SessionStore {
   readonly tables = new Map<string, Map<string, SessionRecord>>();
-  failNext: Partial<Record<'create' | 'markIssued', Error>> = {};
+  failNext: Partial<Record<'create' | 'markIssued' | 'markFailed', Error>> = {};
 
   table(name: string): Map<string, SessionRecord> {
     let table = this.tables.get(name);
@@ -33,19 +33,20 @@ export class MemorySessionStore implements SessionStore {
   async create(table: string, session: SessionRecord): Promise<void> {
     this.throwIfFailing('create');
     if (this.table(table).has(session.id)) throw new SentinelError('CONFLICT', 'duplicate');
-    this.table(table).set(session.id, { ...session });
+    this.table(table).set(session.id, { ...session, status: 'pending', requestCount: 1 });
   }
 
-  async markIssued(table: string, id: string, update: { expiresAt: string; ttl: number }): Promise<void> {
+  async markIssued(table: string, id: string, update: { user: string; expiresAt: string; ttl: number }): Promise<void> {
     this.throwIfFailing('markIssued');
     const session = this.table(table).get(id);
-    if (session?.status !== 'active') throw stateError(session);
-    Object.assign(session, update);
+    if (session?.status !== 'active' && session?.status !== 'pending') throw stateError(session);
+    Object.assign(session, { status: 'active', expiresAt: update.expiresAt, ttl: update.ttl });
   }
 
   async markFailed(table: string, id: string): Promise<void> {
+    this.throwIfFailing('markFailed');
     const session = this.table(table).get(id);
-    if (session !== undefined) session.status = 'failed';
+    if (session?.status === 'pending') session.status = 'failed';
   }
 
   async refresh(table: string, request: { id: string; user: string; profile: string; now: string }): Promise<SessionRecord> {
@@ -73,7 +74,7 @@ export class MemorySessionStore implements SessionStore {
     return this.table(table).get(id);
   }
 
-  private throwIfFailing(method: 'create' | 'markIssued'): void {
+  private throwIfFailing(method: 'create' | 'markIssued' | 'markFailed'): void {
     const error = this.failNext[method];
     if (error !== undefined) {
       delete this.failNext[method];

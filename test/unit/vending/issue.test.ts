@@ -233,6 +233,31 @@ describe('vendCredentials: fail closed', () => {
     expect(h.lines[0]).toMatchObject({ outcome: 'UNAVAILABLE' });
   });
 
+  it('an interrupted issuance leaves its session pending, never refreshable: STS and the failure mark both fail', async () => {
+    const h = harness();
+    h.issuer.failWith = new UnavailableError('could not assume the role');
+    h.sessions.failNext.markFailed = new UnavailableError('the session store is unavailable');
+    await caught(vend(h, { profile: 'prod', mode: 'server' }));
+    const [session] = [...h.sessions.table('sentinel-sessions').values()];
+    expect(session?.status).toBe('pending');
+    expect(h.warnings).toEqual(['could not mark the session failed after STS failed']);
+    h.issuer.failWith = undefined;
+    const refresh = await caught(vend(h, { profile: 'prod', mode: 'server', sessionId: session?.id ?? '' }));
+    expect(refresh.code).toBe('SESSION_EXPIRED');
+    expect(h.issuer.calls).toHaveLength(1);
+  });
+
+  it('an interrupted issuance leaves its session pending, never refreshable: STS answers but the mark-issued update fails', async () => {
+    const h = harness();
+    h.sessions.failNext.markIssued = new UnavailableError('the session store is unavailable');
+    expect((await caught(vend(h, { profile: 'prod', mode: 'server' }))).code).toBe('UNAVAILABLE');
+    const [session] = [...h.sessions.table('sentinel-sessions').values()];
+    expect(session?.status).toBe('pending');
+    await caught(vend(h, { profile: 'prod', mode: 'server', sessionId: session?.id ?? '' }));
+    // Only the first issuance reached STS: the refresh of a pending session never does.
+    expect(h.issuer.calls).toHaveLength(1);
+  });
+
   it('drops the credentials when the session is revoked while STS answers', async () => {
     const h = harness();
     h.issuer.during = async () => {

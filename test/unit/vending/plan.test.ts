@@ -30,7 +30,7 @@ describe('planIssuance', () => {
       sourceIdentity: 'sentinel.alice.direct.a1b2c3d4',
       roleSessionName: 'sentinel-alice-a1b2c3d4',
       durationSeconds: 900,
-      session: { kind: 'create', record: { id: '0123456789abcdef0123456789abcdef', status: 'active', user: 'alice', profile: 'prod', createdAt: NOW.toISOString(), expiresAt: '2026-11-18T10:15:00.000Z' } },
+      session: { kind: 'create', record: { id: '0123456789abcdef0123456789abcdef', status: 'pending', user: 'alice', profile: 'prod', createdAt: NOW.toISOString(), expiresAt: '2026-11-18T10:15:00.000Z' } },
     });
     expect(plan.facts).toMatchObject({ effect: 'allow', via: 'direct', sessionId: '0123456789abcdef0123456789abcdef', sessionTable: 'sentinel-sessions', durationSeconds: 900, policyVersion: 1 });
   });
