@@ -14,16 +14,14 @@ export interface AdminCheck {
 }
 
 /**
- * Admins of the current policy, plus the deployment's bootstrap admins. A bootstrap
- * admin is let through without reading the policy: the policy lives in the config
- * table, and the first thing a new deployment provisions is that table
- * (`sentinel init bootstrap`). The answer is the one a policy read would give, since
- * bootstrap admins count as admins either way.
+ * Admins of the current policy ({@link isAdmin}: bootstrap admins only while it names
+ * none). The policy is always read: on a new deployment whose config table does not
+ * exist yet the store holds no policy (src/policyStore/DynamoPolicyStore.ts), so the
+ * bootstrap admins can provision it (`sentinel init bootstrap`).
  */
 export function policyAdmins(policies: PolicySource, bootstrapAdmins: readonly string[]): AdminCheck {
   return {
     async require(caller, now, action) {
-      if (bootstrapAdmins.includes(caller.user)) return;
       const loaded = await policies.current(now);
       if (!isAdmin(caller.user, loaded.policy, bootstrapAdmins)) {
         throw new SentinelError('NOT_ADMIN', `only admins may ${action}; "${caller.user}" is not in the policy's admins`);

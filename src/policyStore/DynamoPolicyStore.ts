@@ -138,7 +138,7 @@ export class DynamoPolicyStore implements PolicyStore {
   }
 
   async #currentVersion(): Promise<number | undefined> {
-    const item = await this.#get(CURRENT);
+    const item = await this.#get(CURRENT, { missingTableIsEmpty: true });
     if (item === undefined) return undefined;
     const version = item.version;
     if (typeof version !== 'number' || !Number.isSafeInteger(version) || version < 1) {
@@ -147,7 +147,12 @@ export class DynamoPolicyStore implements PolicyStore {
     return version;
   }
 
-  async #get(sk: string): Promise<Record<string, unknown> | undefined> {
+  /**
+   * `missingTableIsEmpty`: a config table that does not exist holds no policy. That is
+   * a new deployment before `sentinel init bootstrap` has created it: every request is
+   * refused by the default deny, and the bootstrap admins may provision the table.
+   */
+  async #get(sk: string, options: { missingTableIsEmpty?: boolean } = {}): Promise<Record<string, unknown> | undefined> {
     try {
       // Strongly consistent: right after a push, everyone must see it.
       const output = await this.#documents.send(
@@ -155,6 +160,7 @@ export class DynamoPolicyStore implements PolicyStore {
       );
       return output.Item;
     } catch (error) {
+      if (options.missingTableIsEmpty === true && error instanceof Error && error.name === 'ResourceNotFoundException') return undefined;
       throw dynamoFailure(error, STORE);
     }
   }

@@ -108,8 +108,15 @@ describe('CachedPolicySource over DynamoPolicyStore', () => {
     expect(pushed.compiled.evaluate(request)).toMatchObject({ effect: 'allow', rule: 'everyone' });
   });
 
-  it('fails closed when the config table is gone', async () => {
+  it('a config table that does not exist holds no policy: everything is denied (a deployment before sentinel init bootstrap)', async () => {
     const source = new CachedPolicySource(new DynamoPolicyStore(app.documents, 'sentinel-no-such-config'), { ttlSeconds: 10 });
-    expect((await caught(source.current(NOW))).code).toBe('UNAVAILABLE');
+    const loaded = await source.current(NOW);
+    expect(loaded.version).toBe(0);
+    expect(loaded.compiled.evaluate({ user: 'alice', profile: 'prod', mode: 'cli', time: NOW })).toMatchObject({ effect: 'deny', reason: NO_POLICY_REASON });
+  });
+
+  it('a push into a config table that does not exist is UNAVAILABLE, not a silent success', async () => {
+    const missing = new DynamoPolicyStore(app.documents, 'sentinel-no-such-config');
+    expect((await caught(missing.put(text('x'), 0, 'ops-erin', NOW))).code).toBe('UNAVAILABLE');
   });
 });

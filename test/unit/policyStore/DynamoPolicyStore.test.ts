@@ -182,6 +182,13 @@ describe('put', () => {
     expect(error.retryAfterSeconds).toBe(30);
   });
 
+  it('reads a config table that does not exist as holding no policy (a new deployment), but a throttled read is UNAVAILABLE', async () => {
+    dynamo.on(GetCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
+    expect(await store.current()).toBeUndefined();
+    dynamo.on(GetCommand).rejects(new ThrottlingException({ message: 'slow down', $metadata: {} }));
+    expect((await caught(store.current())).code).toBe('UNAVAILABLE');
+  });
+
   it('is UNAVAILABLE when the conflict cannot be explained because the read fails too', async () => {
     dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed'));
     dynamo.on(GetCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
