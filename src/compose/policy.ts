@@ -13,5 +13,5 @@ export function putPolicyFunction(runtime: Runtime): Composed<'putPolicy'> {
 }
 
 export function evaluatePolicyFunction(runtime: Runtime): Composed<'evaluatePolicy'> {
-  return { routes: { evaluatePolicy: evaluatePolicyRoute({ policies: policies(runtime), admins: admins(runtime), ...tableSettings(runtime) }) } };
+  return { routes: { evaluatePolicy: evaluatePolicyRoute({ policies: policies(runtime), bootstrapAdmins: runtime.config.bootstrapAdmins, ...tableSettings(runtime) }) } };
 }

@@ -14,9 +14,8 @@ import { SentinelError } from '../errors.js';
 import { roleSessionName, sourceIdentity } from '../identity/names.js';
 import type { Caller } from '../identity/types.js';
 import { denialFacts } from '../policy/denial.js';
-import { visibleProfiles } from '../policy/profiles.js';
+import { isVisibleProfile, unknownProfile } from '../policy/profiles.js';
 import type { LoadedPolicy } from '../policy/source.js';
-import { didYouMean } from '../policy/suggest.js';
 import type { Decision, EvaluationRequest, Profile } from '../policy/types.js';
 import type { SessionRecord } from '../sessions/types.js';
 import { denialCode, denialMessage } from './errors.js';
@@ -132,10 +131,7 @@ export function planIssuance(input: PlanInput): IssuancePlan | Refusal {
   const profiles = loaded.policy.profiles ?? {};
   const profile: Profile | undefined = Object.hasOwn(profiles, request.profile) ? profiles[request.profile] : undefined;
   const context = settings.defaultSessionTable === undefined ? {} : { defaultSessionTable: settings.defaultSessionTable };
-  if (profile === undefined) {
-    const known = visibleProfiles(loaded, caller.user, now, context).map((entry) => entry.name);
-    return refuse(new SentinelError('UNKNOWN_PROFILE', `no profile "${request.profile}" in the policy${didYouMean(request.profile, known)}`), before);
-  }
+  if (profile === undefined) return refuse(unknownProfile(loaded, caller.user, request.profile, now, context), before);
 
   // A refresh is judged with the session's own table, so the rule sees what the session is.
   const refreshTable = refreshing ? (request.sessionTable ?? settings.defaultSessionTable) : undefined;
@@ -145,6 +141,8 @@ export function planIssuance(input: PlanInput): IssuancePlan | Refusal {
   const { decision, via, grantEndsAt } = applyGrants(evaluated, input.grants ?? [], now);
   const decided: DecisionFacts = { ...before, effect: decision.effect, rule: decision.rule, ruleIndex: decision.ruleIndex, reason: decision.reason, via };
   if (decision.effect !== 'allow') {
+    // A profile the caller may not see is refused as if it did not exist (the log keeps the real decision).
+    if (!isVisibleProfile(loaded, caller.user, request.profile, now, context)) return refuse(unknownProfile(loaded, caller.user, request.profile, now, context), decided);
     const denial = denialFacts(loaded.policy, evaluation, decision);
     if (denial === undefined) return refuse(new SentinelError('INTERNAL', 'a refusing decision produced no denial facts'), decided);
     return refuse(new SentinelError(denialCode(decision), denialMessage(request.profile, decision), { denial }), decided);

@@ -1,9 +1,10 @@
 import { SentinelError } from '../../errors.js';
+import { isAdmin } from '../../policy/admins.js';
 import { denialFacts } from '../../policy/denial.js';
+import { isVisibleProfile, unknownProfile } from '../../policy/profiles.js';
 import { formatIssue, loadPolicy } from '../../policy/parse.js';
 import type { PolicySource } from '../../policy/source.js';
 import type { PolicyStore } from '../../policyStore/types.js';
-import type { AdminCheck } from '../access.js';
 import type { RouteHandler } from '../route.js';
 
 /** How many validation problems a refused `PUT /v1/policy` lists (the CLI validates locally first). */
@@ -35,20 +36,28 @@ export function putPolicyRoute(deps: { policyStore: PolicyStore }): RouteHandler
 
 export interface EvaluatePolicyDeps {
   policies: PolicySource;
-  /** Evaluating another user's request is for admins. */
-  admins: AdminCheck;
+  /** Evaluating another user's request, or a profile one may not see, is for admins. */
+  bootstrapAdmins: readonly string[];
   defaultSessionTable?: string;
 }
 
-/** `POST /v1/policy/evaluate`: what the policy would decide, without issuing; other users' requests are for admins. */
+/**
+ * `POST /v1/policy/evaluate`: what the policy would decide, without issuing. Other
+ * users' requests are for admins; anyone else asking about a profile they may not see
+ * gets the answer `POST /v1/credentials` gives, UNKNOWN_PROFILE.
+ */
 export function evaluatePolicyRoute(deps: EvaluatePolicyDeps): RouteHandler<'evaluatePolicy'> {
   return async ({ body, caller, receivedAt }) => {
     const user = body.user ?? caller.user;
-    if (user !== caller.user) await deps.admins.require(caller, receivedAt, 'evaluate requests of other users');
     const loaded = await deps.policies.current(receivedAt);
+    const admin = isAdmin(caller.user, loaded.policy, deps.bootstrapAdmins);
+    if (user !== caller.user && !admin) {
+      throw new SentinelError('NOT_ADMIN', `only admins may evaluate requests of other users; "${caller.user}" is not in the policy's admins`);
+    }
     const time = body.time === undefined ? receivedAt : new Date(body.time);
     const request = { user, profile: body.profile, mode: body.mode, time, ...(body.sessionTable === undefined ? {} : { sessionTable: body.sessionTable }) };
     const context = deps.defaultSessionTable === undefined ? {} : { defaultSessionTable: deps.defaultSessionTable };
+    if (!admin && !isVisibleProfile(loaded, user, body.profile, time, context)) throw unknownProfile(loaded, user, body.profile, time, context);
     const decision = loaded.compiled.evaluate(request, context);
     return {
       status: 200,

@@ -226,14 +226,12 @@ describe('POST /v1/credentials (functions/credentials.ts)', () => {
     expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
   });
 
-  it('POLICY_DENY: nobody matched (the default deny)', async () => {
+  it('UNKNOWN_PROFILE for a profile the caller may not see (nobody matched in any mode), exactly as for one that does not exist', async () => {
     const handler = await loadHandler('credentials');
-    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }), user: 'carol' }));
-    expect(response).toEqual(
-      error(403, 'POLICY_DENY', 'access to profile "dev" is denied: no matching rule', {
-        denial: { effect: 'deny', rule: '', reason: 'no matching rule', requiresServerMode: false, requiresSessionTracking: false, sessionTable: null, mode: 'cli', profile: 'dev', alternatives: ['request'] },
-      }),
-    );
+    const hidden = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }), user: 'carol' }));
+    const missing = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'nope', mode: 'cli' }), user: 'carol' }));
+    expect(hidden).toEqual(error(404, 'UNKNOWN_PROFILE', 'no profile "dev" in the policy'));
+    expect(missing).toEqual(error(404, 'UNKNOWN_PROFILE', 'no profile "nope" in the policy'));
   });
 
   it('UNKNOWN_PROFILE with a suggestion', async () => {
@@ -385,6 +383,9 @@ describe('the other routes', () => {
     });
     const other = await call(handler, event('POST', '/v1/policy/evaluate', { body: JSON.stringify({ profile: 'prod', mode: 'server', user: 'bob' }) }));
     expect(other).toEqual(error(403, 'NOT_ADMIN', 'only admins may evaluate requests of other users; "alice" is not in the policy\'s admins'));
+    // Simulating a profile one may not see reveals no more than asking for credentials does.
+    const hidden = await call(handler, event('POST', '/v1/policy/evaluate', { body: JSON.stringify({ profile: 'dev', mode: 'cli' }), user: 'carol' }));
+    expect(hidden).toEqual(error(404, 'UNKNOWN_PROFILE', 'no profile "dev" in the policy'));
   });
 
   it('POST /v1/sessions/{id}/end: NOT_FOUND for a session that does not exist, INVALID_REQUEST for a bad id', async () => {

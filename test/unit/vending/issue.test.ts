@@ -157,12 +157,13 @@ describe('vendCredentials: refusals carry the facts the CLI renders', () => {
     expect(h.issuer.calls).toEqual([]);
   });
 
-  it('the default deny names no rule', async () => {
+  it('a profile the caller may not see is answered exactly like one that does not exist; the log keeps the real decision', async () => {
     const h = harness();
-    const error = await caught(vend(h, { profile: 'dev', mode: 'cli' }, carol));
-    expect(error.code).toBe('POLICY_DENY');
-    expect(error.denial).toMatchObject({ effect: 'deny', rule: '', alternatives: ['request'] });
-    expect(h.lines[0]).toMatchObject({ outcome: 'POLICY_DENY', effect: 'deny', rule: '', ruleIndex: -1 });
+    const hidden = await caught(vend(h, { profile: 'dev', mode: 'cli' }, carol));
+    const missing = await caught(vend(h, { profile: 'dew', mode: 'cli' }, carol));
+    expect([hidden.code, hidden.denial]).toEqual(['UNKNOWN_PROFILE', undefined]);
+    expect(hidden.message).toBe(missing.message.replace('"dew"', '"dev"'));
+    expect(h.lines[0]).toMatchObject({ outcome: 'UNKNOWN_PROFILE', effect: 'deny', rule: '', ruleIndex: -1 });
   });
 
   it('an unknown profile suggests only profiles the caller could get', async () => {
@@ -306,7 +307,11 @@ profiles:
 rules:
   - name: freeze
     effect: deny
+    conditions: { mode: [server] }
     reason: change freeze
+  - name: read-only-cli
+    effect: allow
+    conditions: { mode: [cli] }
 `);
     const error = await caught(vend(h, { profile: 'prod', mode: 'server', sessionId: session.id }));
     expect(error.code).toBe('POLICY_DENY');
