@@ -202,6 +202,12 @@ describe('sentinel exec (cli mode)', () => {
     expect(result.stderr).toContain("error: option '--duration <duration>' argument '5m' is invalid.");
   });
 
+  it('is a usage error (exit 2) for a profile name the API would refuse (over 64 characters), before any request', async () => {
+    const result = await sentinel(stack.env(), ['exec', '--profile', 'p'.repeat(65), '--', 'node', '-e', '0']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Profile names are 1 to 64 letters, digits, "_", "." and "-".');
+  });
+
   it('asks for the duration given', async () => {
     const script = 'console.log(Math.round((Date.parse(process.env.AWS_CREDENTIAL_EXPIRATION) - Date.now()) / 60000))';
     const result = await sentinel(stack.env(), ['exec', '--profile', 'dev', '--duration', '15m', '--', 'node', '-e', script]);

@@ -11,19 +11,12 @@
  * `sentinel exec --server`.
  */
 
-import { Command, InvalidArgumentError } from 'commander';
+import { Command } from 'commander';
+import { parseProfile } from '../arguments.js';
 import type { CommandContext, CommandReport } from '../context.js';
 import { runCommand } from '../context.js';
 import { EXIT_OK } from '../exitCodes.js';
 import { CliError } from '../errors.js';
-
-/** Profile names as the policy and the API accept them. */
-const PROFILE_NAME = /^[A-Za-z0-9_.-]+$/;
-
-function parseProfile(value: string): string {
-  if (!PROFILE_NAME.test(value)) throw new InvalidArgumentError('Profile names are letters, digits, "_", "." and "-".');
-  return value;
-}
 
 /**
  * Set while `sentinel credentials` runs. When the AWS profile that signs the API calls

@@ -5,18 +5,11 @@
  */
 
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseProfile } from '../arguments.js';
 import type { CommandContext } from '../context.js';
 import { runCommand } from '../context.js';
 import type { ExecOptions } from '../exec/execute.js';
 import type { OutputFormat } from '../output.js';
-
-/** Profile names as the policy and the API accept them. */
-const PROFILE_NAME = /^[A-Za-z0-9_.-]+$/;
-
-function parseProfile(value: string): string {
-  if (!PROFILE_NAME.test(value)) throw new InvalidArgumentError('Profile names are letters, digits, "_", "." and "-".');
-  return value;
-}
 
 function parsePort(value: string): number {
   const port = /^\d{1,5}$/.test(value) ? Number(value) : Number.NaN;

@@ -3,6 +3,7 @@
  */
 
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseProfile } from '../arguments.js';
 import type { Decision, Mode } from '../../policy/types.js';
 import type { CommandContext } from '../context.js';
 import { runCommand } from '../context.js';
@@ -12,9 +13,6 @@ import { parseRfc3339 } from '../timestamp.js';
 
 /** Modes in the order the help and the usage error list them. */
 const MODE_CHOICES: readonly Mode[] = ['cli', 'server', 'credential_process'];
-
-/** Profile names as the policy and the API accept them. */
-const PROFILE_NAME = /^[A-Za-z0-9_.-]+$/;
 
 /** The options of `sentinel policy eval`: the policy file and the request to simulate. */
 export interface PolicyEvalOptions {
@@ -33,13 +31,6 @@ function parseTime(value: string): Date {
     throw new InvalidArgumentError('Expected an RFC 3339 timestamp with an offset, e.g. 2025-03-14T09:30:00Z or 2025-03-14T10:30:00+01:00.');
   }
   return time;
-}
-
-function parseProfile(value: string): string {
-  if (!PROFILE_NAME.test(value)) {
-    throw new InvalidArgumentError('Profile names are letters, digits, "_", "." and "-".');
-  }
-  return value;
 }
 
 function parseUser(value: string): string {
