@@ -5,7 +5,7 @@
  * request.
  */
 
-import type { SessionTableDirectory } from '../vending/ports.js';
+import type { SessionTableDirectory } from '../sessions/tables.js';
 import type { TableRegistry } from './types.js';
 
 /** A provisioned table stays provisioned; an unknown one may be created any moment. */

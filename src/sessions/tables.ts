@@ -1,14 +1,23 @@
 import { SentinelError } from '../errors.js';
-import type { SessionTableDirectory } from '../vending/ports.js';
+
+/** Which client-named tables are provisioned sessions tables (the provisioning registry). */
+export interface SessionTableDirectory {
+  isSessionsTable(table: string): Promise<boolean>;
+}
 
 /**
  * Tables outside the deployment's prefix are outside its IAM permissions too: refuse
  * them plainly instead of letting DynamoDB answer AccessDenied.
  */
 export function checkSessionTable(table: string, prefix: string): void {
-  if (!table.startsWith(prefix)) {
-    throw new SentinelError('INVALID_REQUEST', `session table "${table}" is not one of this deployment's tables (names start with "${prefix}")`);
-  }
+  const refusal = foreignTable(table, prefix);
+  if (refusal !== undefined) throw refusal;
+}
+
+/** The refusal of a table outside the deployment's prefix, or undefined for one of its own. */
+export function foreignTable(table: string, prefix: string): SentinelError | undefined {
+  if (table.startsWith(prefix)) return undefined;
+  return new SentinelError('INVALID_REQUEST', `session table "${table}" is not one of this deployment's tables (names start with "${prefix}")`);
 }
 
 /**

@@ -17,10 +17,11 @@ import { SentinelError } from '../errors.js';
 import type { Caller } from '../identity/types.js';
 import type { PolicySource } from '../policy/source.js';
 import { checkClientSessionTable, checkSessionTable } from '../sessions/tables.js';
+import type { SessionTableDirectory } from '../sessions/tables.js';
 import type { SessionStore } from '../sessions/types.js';
 import { noFacts, planIssuance, refreshDuration, ttlFor } from './plan.js';
 import type { DecisionFacts, IssuancePlan, VendingSettings } from './plan.js';
-import type { CredentialIssuer, IssuedCredentials, RateLimiter, SessionTableDirectory } from './ports.js';
+import type { CredentialIssuer, IssuedCredentials, RateLimiter } from './ports.js';
 
 export type { VendingSettings } from './plan.js';
 

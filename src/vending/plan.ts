@@ -17,6 +17,7 @@ import { denialFacts } from '../policy/denial.js';
 import { isVisibleProfile, unknownProfile } from '../policy/profiles.js';
 import type { LoadedPolicy } from '../policy/source.js';
 import type { Decision, EvaluationRequest, Profile } from '../policy/types.js';
+import { foreignTable } from '../sessions/tables.js';
 import type { SessionRecord } from '../sessions/types.js';
 import { denialCode, denialMessage } from './errors.js';
 
@@ -153,9 +154,8 @@ export function planIssuance(input: PlanInput): IssuancePlan | Refusal {
     const message = `the policy now tracks profile "${request.profile}" in table "${table ?? 'none'}", not "${refreshTable ?? 'none'}": start a new session`;
     return refuse(new SentinelError('CONFLICT', message), decided);
   }
-  if (table !== null && !table.startsWith(settings.tablePrefix)) {
-    return refuse(new SentinelError('INVALID_REQUEST', `session table "${table}" is not one of this deployment's tables (names start with "${settings.tablePrefix}")`), decided);
-  }
+  const foreign = table === null ? undefined : foreignTable(table, settings.tablePrefix);
+  if (foreign !== undefined) return refuse(foreign, decided);
 
   const capped = durationCap(request, decision, profile, grantEndsAt, now);
   if ('refusal' in capped) return refuse(capped.refusal, decided);

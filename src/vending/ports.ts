@@ -1,7 +1,7 @@
 /**
  * The ports the issuance pipeline depends on, named after the business thing.
  * Adapters: StsCredentialIssuer (here), DevCredentialIssuer (src/local),
- * DynamoRateLimiter (here), RegisteredSessionTables (src/provisioning).
+ * DynamoRateLimiter (here). The session ports are in src/sessions.
  */
 
 export interface IssueInput {
@@ -32,9 +32,4 @@ export interface CredentialIssuer {
 /** Counts a user's credential requests; throws `RetryableError('RATE_LIMITED')` over the limit. */
 export interface RateLimiter {
   consume(user: string, now: Date): Promise<void>;
-}
-
-/** Which client-named tables are provisioned sessions tables (the provisioning registry). */
-export interface SessionTableDirectory {
-  isSessionsTable(table: string): Promise<boolean>;
 }

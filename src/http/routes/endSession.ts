@@ -2,7 +2,7 @@ import { sessionId } from '../../api/schemas.js';
 import { SentinelError } from '../../errors.js';
 import { checkClientSessionTable } from '../../sessions/tables.js';
 import type { SessionStore } from '../../sessions/types.js';
-import type { SessionTableDirectory } from '../../vending/ports.js';
+import type { SessionTableDirectory } from '../../sessions/tables.js';
 import type { RouteHandler } from '../route.js';
 
 export interface EndSessionDeps {
