@@ -17,7 +17,8 @@ import type { SentinelApi } from '../api/types.js';
 import { passOn, runChild, startFailureExitCode } from './child.js';
 import type { ChildOutcome } from './child.js';
 import { startCredentialServer } from './credentialServer.js';
-import { childEnvironment } from './environment.js';
+import { childEnvironment, createChildAwsFiles } from './environment.js';
+import type { CreatedChildAwsFiles } from './environment.js';
 import { ServerSession } from './serverSession.js';
 import { CliError } from '../errors.js';
 import { CodedError } from '../../errors.js';
@@ -139,7 +140,8 @@ async function runCliMode(api: SentinelApi, context: RunContext, request: Reques
 
 /**
  * `server` mode: the local endpoint asks the API again for every request of the
- * child; the session is ended when the child is done, before sentinel exits.
+ * child, which reads AWS files of its own (removed when it is done); the session is
+ * ended when the child is done, before sentinel exits.
  */
 async function runServerMode(
   api: SentinelApi,
@@ -148,10 +150,13 @@ async function runServerMode(
 ): Promise<number> {
   const session = new ServerSession(api, request);
   let first: CredentialsResponse | undefined;
+  let files: CreatedChildAwsFiles | undefined;
   let endpoint: Awaited<ReturnType<typeof startCredentialServer>>;
   try {
     // Ask once before anything runs, so a denial and its guidance come first.
     if (!request.lazy) first = await session.fetch();
+    // The child's own AWS files, so that nothing in the caller's comes before the endpoint.
+    files = await createChildAwsFiles(process.env);
     endpoint = await startCredentialServer({
       port: request.port,
       getCredentials: async () => (await session.fetch()).credentials,
@@ -159,13 +164,14 @@ async function runServerMode(
       onRefusal: (error) => reportError(error, { format: context.format, command: context.argv, stdoutReserved: true }),
     });
   } catch (error) {
+    await files?.remove();
     await endQuietly(session, context.format);
     return reportError(error, { format: context.format, command: context.argv });
   }
 
   const env = childEnvironment(process.env, {
     profile: context.profile,
-    credentials: { kind: 'endpoint', url: endpoint.url, token: endpoint.token },
+    credentials: { kind: 'endpoint', url: endpoint.url, token: endpoint.token, files },
     region: first?.region,
     sessionId: first?.session?.id,
   });
@@ -175,6 +181,7 @@ async function runServerMode(
   } finally {
     await endpoint.close();
     await endQuietly(session, context.format);
+    await files.remove();
   }
   return typeof outcome === 'number' ? outcome : passOn(outcome);
 }

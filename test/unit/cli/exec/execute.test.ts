@@ -2,7 +2,7 @@
  * `sentinel exec` end to end inside this process: the real command definition and
  * action, a fake API, real child processes.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
@@ -256,6 +256,47 @@ describe('sentinel exec --server', () => {
     expect(result.stderr).toBe('sentinel: session f05bac65 was revoked by admin: incident\n');
     const { fetched } = JSON.parse(await readFile(file, 'utf8')) as { fetched: unknown[] };
     expect(fetched).toEqual(Array(3).fill({ status: 403 }));
+  });
+
+  it("gives the child AWS files of its own, the caller's non-credential settings only, and removes them when it exits", async () => {
+    const file = path.join(dir, 'files.json');
+    const callerConfig = path.join(dir, 'caller-config');
+    await writeFile(callerConfig, '[profile mine]\nregion = ap-south-1\ncredential_process = /bin/false\n[default]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n');
+    vi.stubEnv('AWS_CONFIG_FILE', callerConfig);
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', path.join(dir, 'caller-credentials'));
+    vi.stubEnv('AWS_PROFILE', 'mine');
+    const temporary = path.join(dir, 'tmp-files');
+    await mkdir(temporary);
+    vi.stubEnv('TMPDIR', temporary);
+    const script = `
+      const fs = require('fs');
+      const env = process.env;
+      const read = (name) => fs.readFileSync(env[name], 'utf8');
+      fs.writeFileSync(${JSON.stringify(file)}, JSON.stringify({
+        configFile: env.AWS_CONFIG_FILE,
+        config: read('AWS_CONFIG_FILE').split('\\n').filter((line) => line !== '' && !line.startsWith('#')),
+        credentials: read('AWS_SHARED_CREDENTIALS_FILE'),
+        boto: env.BOTO_CONFIG === env.AWS_SHARED_CREDENTIALS_FILE,
+        profile: env.AWS_PROFILE ?? null,
+      }));`;
+    const { api } = fakeApi((_, n) => granted(n));
+    const result = await sentinel(api, 'exec', '--server', '--profile', 'prod', '--', NODE, '-e', script);
+    expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
+    const seen = JSON.parse(await readFile(file, 'utf8')) as { configFile: string };
+    expect(seen).toEqual({ configFile: expect.any(String), config: ['[default]', 'region = ap-south-1'], credentials: '', boto: true, profile: null });
+    expect(path.dirname(path.dirname(seen.configFile))).toBe(temporary);
+    expect(await readdir(temporary)).toEqual([]);
+  });
+
+  it('removes the files when the command cannot be started', async () => {
+    // A temporary directory of its own, so that nothing else writes there meanwhile.
+    const temporary = path.join(dir, 'tmp');
+    await mkdir(temporary);
+    vi.stubEnv('TMPDIR', temporary);
+    const { api } = fakeApi((_, n) => granted(n));
+    const result = await sentinel(api, 'exec', '--server', '--profile', 'prod', '--', path.join(dir, 'no-such-command'));
+    expect(result.code).toBe(127);
+    expect(await readdir(temporary)).toEqual([]);
   });
 
   it('keeps the child exit code when the session cannot be ended, and says so', async () => {
