@@ -143,6 +143,21 @@ export interface EndSessionResponse {
   endedAt: string;
 }
 
+/** `POST /v1/sessions/{id}/check` (owner): the server-mode re-check. */
+export interface CheckSessionRequest {
+  /** The session's profile (the check is refused for another). */
+  profile: string;
+  /** The table the session lives in; default the deployment's. */
+  sessionTable?: string;
+}
+
+/** The session's state after the check and the decision that allowed it; never any credential. */
+export interface CheckSessionResponse {
+  session: { id: string; status: 'active'; expiresAt: string; lastAccessAt: string; requestCount: number };
+  decision: { effect: 'allow'; rule: string };
+  policyVersion: number;
+}
+
 /** `POST /v1/provision` (admins): plan, or start creating, a table of `kind`. */
 export interface ProvisionRequest {
   kind: 'sessions' | 'requests' | 'breakglass' | 'config';

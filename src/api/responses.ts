@@ -12,6 +12,7 @@ import { MODES } from '../policy/types.js';
 import type { Mode } from '../policy/types.js';
 import { TABLE_KINDS } from './constants.js';
 import type {
+  CheckSessionResponse,
   CredentialsResponse,
   EndSessionResponse,
   ErrorBody,
@@ -103,6 +104,12 @@ export const evaluateResponseSchema: z.ZodMiniType<EvaluateResponse> = z.object(
 });
 
 export const endSessionResponseSchema: z.ZodMiniType<EndSessionResponse> = z.object({ id: z.string(), status: z.literal('ended'), endedAt: isoTime });
+
+export const checkSessionResponseSchema: z.ZodMiniType<CheckSessionResponse> = z.object({
+  session: z.object({ id: z.string(), status: z.literal('active'), expiresAt: isoTime, lastAccessAt: isoTime, requestCount: z.int() }),
+  decision: z.object({ effect: z.literal('allow'), rule: z.string() }),
+  policyVersion: z.int(),
+});
 
 export const provisionResponseSchema: z.ZodMiniType<ProvisionResponse> = z.object({
   status: z.enum(['PLAN', 'CREATING', 'READY', 'DRIFT']),

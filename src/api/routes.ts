@@ -17,6 +17,7 @@
 
 import type * as z from 'zod/mini';
 import {
+  checkSessionRequestSchema,
   credentialsRequestSchema,
   endSessionRequestSchema,
   evaluateRequestSchema,
@@ -26,6 +27,7 @@ import {
   putPolicyRequestSchema,
 } from './schemas.js';
 import {
+  checkSessionResponseSchema,
   credentialsResponseSchema,
   endSessionResponseSchema,
   evaluateResponseSchema,
@@ -38,7 +40,7 @@ import {
 } from './responses.js';
 
 /** The Lambda functions of a deployment: one file each in functions/, one entry each in serverless.yml. */
-export const FUNCTION_NAMES = ['credentials', 'whoami', 'profiles', 'getPolicy', 'putPolicy', 'evaluatePolicy', 'endSession', 'provision'] as const;
+export const FUNCTION_NAMES = ['credentials', 'whoami', 'profiles', 'getPolicy', 'putPolicy', 'evaluatePolicy', 'endSession', 'checkSession', 'provision'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /**
@@ -147,6 +149,18 @@ export const ROUTES = {
     query: null,
     response: endSessionResponseSchema,
     action: 'end a session',
+  }),
+  // The server-mode re-check: one conditional write, a policy evaluation, no STS, nothing secret.
+  checkSession: route({
+    method: 'POST',
+    path: '/v1/sessions/{id}/check',
+    function: 'checkSession',
+    access: 'owner',
+    retry: 'read',
+    body: checkSessionRequestSchema,
+    query: null,
+    response: checkSessionResponseSchema,
+    action: 'check a session',
   }),
   provision: route({
     method: 'POST',

@@ -8,7 +8,7 @@ import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { MODES } from '../policy/types.js';
 import { PROFILE_NAME, PROFILE_NAME_RULE, SESSION_ID, STS_MAX_DURATION_SECONDS, STS_MIN_DURATION_SECONDS, TABLE_KINDS, TABLE_NAME, TABLE_NAME_RULE, USER_NAME } from './constants.js';
-import type { CredentialsRequest, EndSessionRequest, EvaluateRequest, ProvisionRequest, PutPolicyRequest } from './contract.js';
+import type { CheckSessionRequest, CredentialsRequest, EndSessionRequest, EvaluateRequest, ProvisionRequest, PutPolicyRequest } from './contract.js';
 
 // zod/mini (the contract's schemas load on the CLI's start-up path, and full zod is
 // twenty times larger) carries no messages of its own: the English ones are zod's.
@@ -44,6 +44,11 @@ export const evaluateRequestSchema: z.ZodMiniType<EvaluateRequest> = z.strictObj
 });
 
 export const endSessionRequestSchema: z.ZodMiniType<EndSessionRequest> = z.strictObject({
+  sessionTable: z.optional(tableName),
+});
+
+export const checkSessionRequestSchema: z.ZodMiniType<CheckSessionRequest> = z.strictObject({
+  profile: profileName,
   sessionTable: z.optional(tableName),
 });
 

@@ -5,6 +5,7 @@
  */
 
 import type { FunctionName } from '../api/routes.js';
+import { checkSessionFunction } from './checkSession.js';
 import { credentialsFunction } from './credentials.js';
 import { endSessionFunction } from './endSession.js';
 import { evaluatePolicyFunction, getPolicyFunction, putPolicyFunction } from './policy.js';
@@ -21,5 +22,6 @@ export const FUNCTIONS: { [F in FunctionName]: (runtime: Runtime) => Composed<F>
   putPolicy: putPolicyFunction,
   evaluatePolicy: evaluatePolicyFunction,
   endSession: endSessionFunction,
+  checkSession: checkSessionFunction,
   provision: provisionFunction,
 };

@@ -118,15 +118,26 @@ export function noFacts(request: CredentialsRequest): DecisionFacts {
   };
 }
 
+/** What the policy allows one request: the effective decision, its profile and session table. */
+export interface Access {
+  kind: 'allow';
+  decision: Decision;
+  via: string;
+  grantEndsAt: Date | undefined;
+  profile: Profile;
+  table: string | null;
+  facts: DecisionFacts;
+}
+
 /**
- * Decides one credential request. Never throws for a refusal: it returns one, with the
- * facts the decision line records. For a refresh the plan's duration assumes the
- * session started now; {@link refreshDuration} applies the real start once the
- * refresh write has returned the session.
+ * The policy's answer to one request, after grants: a refusal (with the error the
+ * caller gets) or what it allows. Shared by issuance and the server-mode re-check, so
+ * both refuse exactly alike. For a session (`sessionId`) the rule is judged with the
+ * session's own table, and a policy that now tracks the profile elsewhere is a conflict.
  */
-export function planIssuance(input: PlanInput): IssuancePlan | Refusal {
+export function decideAccess(input: Omit<PlanInput, 'ids'>): Access | Refusal {
   const { request, caller, loaded, now, settings } = input;
-  const refreshing = request.sessionId !== undefined;
+  const ofSession = request.sessionId !== undefined;
   const before: DecisionFacts = { ...noFacts(request), policyVersion: loaded.version };
 
   const profiles = loaded.policy.profiles ?? {};
@@ -134,28 +145,42 @@ export function planIssuance(input: PlanInput): IssuancePlan | Refusal {
   const context = settings.defaultSessionTable === undefined ? {} : { defaultSessionTable: settings.defaultSessionTable };
   if (profile === undefined) return refuse(unknownProfile(loaded, caller.user, request.profile, now, context), before);
 
-  // A refresh is judged with the session's own table, so the rule sees what the session is.
-  const refreshTable = refreshing ? (request.sessionTable ?? settings.defaultSessionTable) : undefined;
-  const requestedTable = refreshing ? refreshTable : request.sessionTable;
+  const sessionTable = ofSession ? (request.sessionTable ?? settings.defaultSessionTable) : undefined;
+  const requestedTable = ofSession ? sessionTable : request.sessionTable;
   const evaluation: EvaluationRequest = { user: caller.user, profile: request.profile, mode: request.mode, time: now, ...(requestedTable === undefined ? {} : { sessionTable: requestedTable }) };
   const evaluated = loaded.compiled.evaluate(evaluation, context);
   const { decision, via, grantEndsAt } = applyGrants(evaluated, input.grants ?? [], now);
-  const decided: DecisionFacts = { ...before, effect: decision.effect, rule: decision.rule, ruleIndex: decision.ruleIndex, reason: decision.reason, via };
+  const facts: DecisionFacts = { ...before, effect: decision.effect, rule: decision.rule, ruleIndex: decision.ruleIndex, reason: decision.reason, via };
   if (decision.effect !== 'allow') {
     // A profile the caller may not see is refused as if it did not exist (the log keeps the real decision).
-    if (!isVisibleProfile(loaded, caller.user, request.profile, now, context)) return refuse(unknownProfile(loaded, caller.user, request.profile, now, context), decided);
+    if (!isVisibleProfile(loaded, caller.user, request.profile, now, context)) return refuse(unknownProfile(loaded, caller.user, request.profile, now, context), facts);
     const denial = denialFacts(loaded.policy, evaluation, decision);
-    if (denial === undefined) return refuse(new SentinelError('INTERNAL', 'a refusing decision produced no denial facts'), decided);
-    return refuse(new SentinelError(denialCode(decision), denialMessage(request.profile, decision), { denial }), decided);
+    if (denial === undefined) return refuse(new SentinelError('INTERNAL', 'a refusing decision produced no denial facts'), facts);
+    return refuse(new SentinelError(denialCode(decision), denialMessage(request.profile, decision), { denial }), facts);
   }
 
   const table = decision.sessionTable;
-  if (refreshing && table !== refreshTable) {
-    const message = `the policy now tracks profile "${request.profile}" in table "${table ?? 'none'}", not "${refreshTable ?? 'none'}": start a new session`;
-    return refuse(new SentinelError('CONFLICT', message), decided);
+  if (ofSession && table !== sessionTable) {
+    const message = `the policy now tracks profile "${request.profile}" in table "${table ?? 'none'}", not "${sessionTable ?? 'none'}": start a new session`;
+    return refuse(new SentinelError('CONFLICT', message), facts);
   }
   const foreign = table === null ? undefined : foreignTable(table, settings.tablePrefix);
-  if (foreign !== undefined) return refuse(foreign, decided);
+  if (foreign !== undefined) return refuse(foreign, facts);
+  return { kind: 'allow', decision, via, grantEndsAt, profile, table, facts };
+}
+
+/**
+ * Decides one credential request. Never throws for a refusal: it returns one, with the
+ * facts the decision line records. For a refresh the plan's duration assumes the
+ * session started now; {@link refreshDuration} applies the real start once the
+ * refresh write has returned the session.
+ */
+export function planIssuance(input: PlanInput): IssuancePlan | Refusal {
+  const { request, caller, now, settings } = input;
+  const access = decideAccess(input);
+  if (access.kind === 'refuse') return access;
+  const { decision, via, grantEndsAt, profile, table, facts: decided } = access;
+  const refreshing = request.sessionId !== undefined;
 
   const capped = durationCap(request, decision, profile, grantEndsAt, now);
   if ('refusal' in capped) return refuse(capped.refusal, decided);

@@ -254,6 +254,7 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
     putPolicy: (body) => request('putPolicy', { body }),
     evaluate: (body) => request('evaluatePolicy', { body }),
     endSession: (id, body) => request('endSession', { body, path: { id } }),
+    checkSession: (id, body) => request('checkSession', { body, path: { id } }),
     provision: (body) => request('provision', { body }),
     provisionStatus: (table, kind) => request('provisionStatus', { path: { table }, query: { kind } }),
     iamPolicy: (kind, table) => request('iamPolicy', { query: { kind, table } }),

@@ -4,6 +4,8 @@
  */
 
 import type {
+  CheckSessionRequest,
+  CheckSessionResponse,
   CredentialsRequest,
   CredentialsResponse,
   EndSessionRequest,
@@ -38,6 +40,8 @@ export interface SentinelApi {
   putPolicy(body: PutPolicyRequest): Promise<PutPolicyResponse>;
   evaluate(body: EvaluateRequest): Promise<EvaluateResponse>;
   endSession(id: string, body: EndSessionRequest): Promise<EndSessionResponse>;
+  /** `POST /v1/sessions/{id}/check`: the server-mode re-check (policy and session state; no credentials). */
+  checkSession(id: string, body: CheckSessionRequest): Promise<CheckSessionResponse>;
   /** `POST /v1/provision`: the plan (`plan: true`), or the start of creation (`CREATING`: poll {@link SentinelApi.provisionStatus}). */
   provision(body: ProvisionRequest): Promise<ProvisionResponse>;
   /** `GET /v1/provision/{table}?kind=`: moves creation on and reports `CREATING`, `READY` (with the ARN) or `DRIFT`. */

@@ -9,6 +9,7 @@ import { ConditionalCheckFailedException, ResourceNotFoundException, Transaction
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
@@ -396,6 +397,33 @@ describe('the other routes', () => {
     expect(missing).toEqual(error(404, 'NOT_FOUND', `session ${SESSION_ID} does not exist`));
     const bad = await call(handler, event('POST', '/v1/sessions/xyz/end', { pathParameters: { id: 'xyz' } }));
     expect(bad).toEqual(error(400, 'INVALID_REQUEST', 'the path must name a session id (32 hex digits)'));
+  });
+
+  it('POST /v1/sessions/{id}/check: the state and decision of an active session, no credentials; NOT_OWNER for another user', async () => {
+    const active = {
+      id: SESSION_ID, user: 'alice', caller_arn: `arn:aws:iam::${ACCOUNT}:user/alice`, account_id: ACCOUNT, profile: 'prod', role_arn: 'arn:aws:iam::111122223333:role/sentinel-prod',
+      mode: 'server', status: 'active', active_user: 'alice', source_identity: 'sentinel.alice.direct.0a1b2c3d', created_at: '2026-11-18T09:55:00.000Z',
+      last_access_at: '2026-11-18T10:00:00.000Z', expires_at: '2026-11-18T10:10:00.000Z', request_count: 4, ttl: 1_800_000_000,
+    };
+    ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).resolves({ Attributes: active });
+    const handler = await loadHandler('checkSession');
+    const checked = await call(handler, event('POST', `/v1/sessions/${SESSION_ID}/check`, { body: JSON.stringify({ profile: 'prod' }), pathParameters: { id: SESSION_ID } }));
+    expect(checked).toEqual({
+      statusCode: 200,
+      headers: JSON_HEADERS,
+      body: {
+        session: { id: SESSION_ID, status: 'active', expiresAt: '2026-11-18T10:10:00.000Z', lastAccessAt: '2026-11-18T10:00:00.000Z', requestCount: 4 },
+        decision: { effect: 'allow', rule: 'prod-tracked' },
+        policyVersion: 1,
+      },
+    });
+    const update = ddb.commandCalls(UpdateCommand, { TableName: 'sentinel-sessions' })[0]?.args[0].input;
+    expect(update?.ConditionExpression).toBe('#status = :active AND #user = :user AND profile = :profile AND expires_at > :now');
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+
+    ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: marshall(active) }));
+    const stranger = await call(handler, event('POST', `/v1/sessions/${SESSION_ID}/check`, { body: JSON.stringify({ profile: 'prod' }), pathParameters: { id: SESSION_ID }, user: 'bob' }));
+    expect(stranger).toEqual(error(403, 'NOT_OWNER', `session ${SESSION_ID} belongs to another user`));
   });
 
   it('a GET route refuses a body', async () => {

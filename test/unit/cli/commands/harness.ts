@@ -33,6 +33,7 @@ export function fakeApi(methods: Partial<SentinelApi>): SentinelApi {
     putPolicy: notUsed('putPolicy'),
     evaluate: notUsed('evaluate'),
     endSession: notUsed('endSession'),
+    checkSession: notUsed('checkSession'),
     provision: notUsed('provision'),
     provisionStatus: notUsed('provisionStatus'),
     iamPolicy: notUsed('iamPolicy'),

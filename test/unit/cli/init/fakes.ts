@@ -114,6 +114,7 @@ export class FakeApi implements SentinelApi {
   profiles = notUsed;
   evaluate = notUsed;
   endSession = notUsed;
+  checkSession = notUsed;
 }
 
 /** A stream that records what is written (synchronously); `isTTY` as given. */
