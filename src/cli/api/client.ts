@@ -100,13 +100,20 @@ const NETWORK_REASONS: Record<string, string> = {
 /** One attempt's outcome: a value, or an error and whether another attempt may follow (after `waitMs`, when the server said). */
 type Attempt = { ok: true; value: unknown } | { ok: false; error: ApiError; retryable: boolean; retryAfterMs?: number };
 
+/** What the failure messages name: where the API is, how it is signed, how long an attempt may take. */
+interface Target {
+  apiUrl: string;
+  region: string;
+  timeoutMs: number;
+}
+
 /**
  * Creates the client. Nothing is loaded or resolved until the first call; the AWS SDK's
  * credential chain is imported then, so commands that fail earlier stay fast.
  */
 export function createApiClient(settings: ApiSettings, options: ApiClientOptions = {}): SentinelApi {
   const base = new URL(settings.apiUrl);
-  const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const target: Target = { apiUrl: settings.apiUrl, region: settings.region, timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS };
   const maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS);
   const send = options.fetch ?? nodeTransport;
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
@@ -124,108 +131,16 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
   }
 
   async function attempt(call: Call): Promise<Attempt> {
-    const identity = await credentials();
-    const path = `${base.pathname.replace(/\/+$/, '')}${call.path}`;
-    const body = call.body === undefined ? undefined : JSON.stringify(call.body);
-    const { SignatureV4, Hash } = await loadAws();
-    const signer = new SignatureV4({ service: 'execute-api', region: settings.region, credentials: identity, sha256: Hash.bind(null, 'sha256') });
-    const signed = await signer.sign({
-      method: call.route.method,
-      protocol: base.protocol,
-      hostname: base.hostname,
-      ...(base.port === '' ? {} : { port: Number(base.port) }),
-      path,
-      query: call.query ?? {},
-      headers: { host: base.host, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body,
-    });
-    // The transport writes Host itself (the same value); every other signed header goes as signed.
-    const headers: Record<string, string> = { accept: 'application/json' };
-    for (const [name, value] of Object.entries(signed.headers)) if (name !== 'host') headers[name] = value;
-
+    const { url, init } = await signedRequest(base, settings.region, await credentials(), call);
     let response: TransportResponse;
     let text: string;
     try {
-      const signal = AbortSignal.timeout(timeoutMs);
-      response = await send(new URL(`${path}${queryString(call.query)}`, base.origin), { method: call.route.method, headers, ...(body === undefined ? {} : { body }), signal });
+      response = await send(url, { ...init, signal: AbortSignal.timeout(target.timeoutMs) });
       text = await response.text();
     } catch (error) {
-      return networkFailure(error, call);
+      return networkFailure(target, error, call);
     }
-    return interpret(response, text, call);
-  }
-
-  function networkFailure(error: unknown, call: Call): Attempt {
-    if (isTimeout(error)) {
-      const message = `the Sentinel API at ${settings.apiUrl} did not answer ${call.route.method} ${call.path} within ${seconds(timeoutMs)}`;
-      return { ok: false, error: new ApiError('API_TIMEOUT', message, { cause: error }), retryable: call.kind === 'read' };
-    }
-    const code = networkCode(error);
-    const reason = code === undefined ? networkMessage(error) : (NETWORK_REASONS[code] ?? (code.startsWith('ERR_TLS') || code.includes('CERT') ? `TLS certificate problem (${code})` : code));
-    const message = `cannot reach the Sentinel API at ${settings.apiUrl}: ${reason} (check --api / SENTINEL_API_URL)`;
-    const neverSent = code !== undefined && NOT_CONNECTED.has(code);
-    return { ok: false, error: new ApiError('API_UNREACHABLE', message, { cause: error }), retryable: call.kind === 'read' || neverSent };
-  }
-
-  function interpret(response: TransportResponse, text: string, call: Call): Attempt {
-    const status = response.status;
-    const headerRequestId = response.headers.get('apigw-requestid') ?? undefined;
-    const json = parseJson(text);
-    if (status >= 200 && status < 300) {
-      if (!isObject(json)) return { ok: false, error: badResponse(status, 'a body that is not a JSON object', text, headerRequestId), retryable: false };
-      // The answer is what the route table says it is, or it is not used.
-      const checked = call.route.response.safeParse(json);
-      if (checked.success) return { ok: true, value: checked.data };
-      return { ok: false, error: badResponse(status, `a body that is not a ${call.route.method} ${call.route.path} answer (${describeValidationError(checked.error)})`, '', headerRequestId), retryable: false };
-    }
-
-    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-    const body = errorBodySchema.safeParse(json);
-    const fromSentinel = body.success;
-    let error: ApiError;
-    if (body.success) {
-      const { code, message, denial } = body.data.error;
-      const requestId = body.data.error.requestId === '' ? headerRequestId : body.data.error.requestId;
-      error = new ApiError(code, message, { status, ...(requestId === undefined ? {} : { requestId }), ...(denial === undefined ? {} : { denial }) });
-    } else if (isObject(json) && typeof json['message'] === 'string' && Object.keys(json).length === 1) {
-      error = gatewayError(status, json['message'], call, headerRequestId);
-    } else {
-      error = badResponse(status, text === '' ? 'an empty body' : 'an unexpected body', text, headerRequestId);
-    }
-
-    const retryable =
-      status === 429 ||
-      (status === 503 && (call.kind === 'read' || (call.kind === 'issue' && fromSentinel && error.code === 'UNAVAILABLE')));
-    return { ok: false, error, retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
-  }
-
-  /** API Gateway's own `{"message": …}` answers: Sentinel never saw the request. */
-  function gatewayError(status: number, message: string, call: Call, requestId: string | undefined): ApiError {
-    const details = { status, ...(requestId === undefined ? {} : { requestId }) };
-    if (status === 401 || status === 403) {
-      return new ApiError(
-        'API_FORBIDDEN',
-        `the API refused the request signature: check that your AWS credentials are valid and that the region (${settings.region}) is the API's`,
-        details,
-      );
-    }
-    if (status === 429) return new ApiError('RATE_LIMITED', `the API is throttling requests (HTTP 429 ${quoted(message)}): try again in a moment`, details);
-    if (status === 404) {
-      return new ApiError(
-        'API_BAD_RESPONSE',
-        `the API at ${settings.apiUrl} has no route ${call.route.method} ${call.path} (HTTP 404): check --api / SENTINEL_API_URL, including the stage path if the API has one`,
-        details,
-      );
-    }
-    return new ApiError('API_BAD_RESPONSE', `the API at ${settings.apiUrl} answered HTTP ${status} ${quoted(message)}`, details);
-  }
-
-  function badResponse(status: number, what: string, text: string, requestId: string | undefined): ApiError {
-    const excerpt = text.trim() === '' ? '' : `: ${quoted(text)}`;
-    return new ApiError('API_BAD_RESPONSE', `the API at ${settings.apiUrl} answered HTTP ${status} with ${what}${excerpt}`, {
-      status,
-      ...(requestId === undefined ? {} : { requestId }),
-    });
+    return interpret(target, response, text, call);
   }
 
   async function call(spec: Call): Promise<unknown> {
@@ -243,6 +158,7 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
     const route = ROUTES[name] as RouteSpec;
     const path = route.path.replace(/\{(\w+)\}/g, (_match, parameter: string) => encodeURIComponent(input.path?.[parameter] ?? ''));
     const spec: Call = { route, path, kind: retryClassOf(name, input.body), ...(input.body === undefined ? {} : { body: input.body }), ...(input.query === undefined ? {} : { query: input.query }) };
+    // Checked against ROUTES[name].response in interpret(); TypeScript cannot follow the generic through the table.
     return (await call(spec)) as ResponseOf<Name>;
   }
 
@@ -259,6 +175,99 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
     provisionStatus: (table, kind) => request('provisionStatus', { path: { table }, query: { kind } }),
     iamPolicy: (kind, table) => request('iamPolicy', { query: { kind, table } }),
   };
+}
+
+/** The request of one attempt, SigV4-signed (service `execute-api`) with a fresh `x-amz-date`. */
+async function signedRequest(base: URL, region: string, identity: AwsCredentialIdentity, call: Call): Promise<{ url: URL; init: { method: string; headers: Record<string, string>; body?: string } }> {
+  const path = `${base.pathname.replace(/\/+$/, '')}${call.path}`;
+  const body = call.body === undefined ? undefined : JSON.stringify(call.body);
+  const { SignatureV4, Hash } = await loadAws();
+  const signer = new SignatureV4({ service: 'execute-api', region, credentials: identity, sha256: Hash.bind(null, 'sha256') });
+  const signed = await signer.sign({
+    method: call.route.method,
+    protocol: base.protocol,
+    hostname: base.hostname,
+    ...(base.port === '' ? {} : { port: Number(base.port) }),
+    path,
+    query: call.query ?? {},
+    headers: { host: base.host, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body,
+  });
+  // The transport writes Host itself (the same value); every other signed header goes as signed.
+  const headers: Record<string, string> = { accept: 'application/json' };
+  for (const [name, value] of Object.entries(signed.headers)) if (name !== 'host') headers[name] = value;
+  return { url: new URL(`${path}${queryString(call.query)}`, base.origin), init: { method: call.route.method, headers, ...(body === undefined ? {} : { body }) } };
+}
+
+function networkFailure(target: Target, error: unknown, call: Call): Attempt {
+  if (isTimeout(error)) {
+    const message = `the Sentinel API at ${target.apiUrl} did not answer ${call.route.method} ${call.path} within ${seconds(target.timeoutMs)}`;
+    return { ok: false, error: new ApiError('API_TIMEOUT', message, { cause: error }), retryable: call.kind === 'read' };
+  }
+  const code = networkCode(error);
+  const reason = code === undefined ? networkMessage(error) : (NETWORK_REASONS[code] ?? (code.startsWith('ERR_TLS') || code.includes('CERT') ? `TLS certificate problem (${code})` : code));
+  const message = `cannot reach the Sentinel API at ${target.apiUrl}: ${reason} (check --api / SENTINEL_API_URL)`;
+  const neverSent = code !== undefined && NOT_CONNECTED.has(code);
+  return { ok: false, error: new ApiError('API_UNREACHABLE', message, { cause: error }), retryable: call.kind === 'read' || neverSent };
+}
+
+/** An answer: the route's checked body, or the error it stands for and whether a retry may help. */
+function interpret(target: Target, response: TransportResponse, text: string, call: Call): Attempt {
+  const status = response.status;
+  const headerRequestId = response.headers.get('apigw-requestid') ?? undefined;
+  const json = parseJson(text);
+  if (status >= 200 && status < 300) {
+    if (!isObject(json)) return { ok: false, error: badResponse(target, status, 'a body that is not a JSON object', text, headerRequestId), retryable: false };
+    // The answer is what the route table says it is, or it is not used.
+    const checked = call.route.response.safeParse(json);
+    if (checked.success) return { ok: true, value: checked.data };
+    const what = `a body that is not a ${call.route.method} ${call.route.path} answer (${describeValidationError(checked.error)})`;
+    return { ok: false, error: badResponse(target, status, what, '', headerRequestId), retryable: false };
+  }
+
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  const body = errorBodySchema.safeParse(json);
+  let error: ApiError;
+  if (body.success) {
+    const { code, message, denial } = body.data.error;
+    const requestId = body.data.error.requestId === '' ? headerRequestId : body.data.error.requestId;
+    error = new ApiError(code, message, { status, ...(requestId === undefined ? {} : { requestId }), ...(denial === undefined ? {} : { denial }) });
+  } else if (isObject(json) && typeof json['message'] === 'string' && Object.keys(json).length === 1) {
+    error = gatewayError(target, status, json['message'], call, headerRequestId);
+  } else {
+    error = badResponse(target, status, text === '' ? 'an empty body' : 'an unexpected body', text, headerRequestId);
+  }
+  const retryable = status === 429 || (status === 503 && (call.kind === 'read' || (call.kind === 'issue' && body.success && error.code === 'UNAVAILABLE')));
+  return { ok: false, error, retryable, ...(retryAfterMs === undefined ? {} : { retryAfterMs }) };
+}
+
+/** API Gateway's own `{"message": …}` answers: Sentinel never saw the request. */
+function gatewayError(target: Target, status: number, message: string, call: Call, requestId: string | undefined): ApiError {
+  const details = { status, ...(requestId === undefined ? {} : { requestId }) };
+  if (status === 401 || status === 403) {
+    return new ApiError(
+      'API_FORBIDDEN',
+      `the API refused the request signature: check that your AWS credentials are valid and that the region (${target.region}) is the API's`,
+      details,
+    );
+  }
+  if (status === 429) return new ApiError('RATE_LIMITED', `the API is throttling requests (HTTP 429 ${quoted(message)}): try again in a moment`, details);
+  if (status === 404) {
+    return new ApiError(
+      'API_BAD_RESPONSE',
+      `the API at ${target.apiUrl} has no route ${call.route.method} ${call.path} (HTTP 404): check --api / SENTINEL_API_URL, including the stage path if the API has one`,
+      details,
+    );
+  }
+  return new ApiError('API_BAD_RESPONSE', `the API at ${target.apiUrl} answered HTTP ${status} ${quoted(message)}`, details);
+}
+
+function badResponse(target: Target, status: number, what: string, text: string, requestId: string | undefined): ApiError {
+  const excerpt = text.trim() === '' ? '' : `: ${quoted(text)}`;
+  return new ApiError('API_BAD_RESPONSE', `the API at ${target.apiUrl} answered HTTP ${status} with ${what}${excerpt}`, {
+    status,
+    ...(requestId === undefined ? {} : { requestId }),
+  });
 }
 
 async function defaultChain(profile: string | undefined): Promise<AwsCredentialIdentityProvider> {
