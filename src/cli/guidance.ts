@@ -4,17 +4,44 @@
  * The API only sends facts (src/api/denial.ts); every surface of the CLI that shows a
  * denial (`exec`, `credentials`, `policy eval`) renders it here, so the advice is the
  * same wherever the user meets it.
+ *
+ * Every fact comes from the server, so none reaches the terminal raw: control
+ * characters in the prose are shown as `\u001b`-style escapes (src/cli/sanitize.ts),
+ * and in a command as `$'…'` escapes, so the command still names the same value.
  */
 
 import type { Denial } from '../api/denial.js';
+import { hasTerminalControl, printable } from './sanitize.js';
 
 /** Characters a POSIX shell word can hold without quoting. */
 const SHELL_SAFE = /^[A-Za-z0-9_.,:@%+=/-]+$/;
 
-/** A value as one shell word: bare when safe, else single-quoted. */
+/** Escapes inside `$'…'` that read better than a hex code. */
+const ANSI_C_NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\\': '\\\\', "'": "\\'" };
+
+/**
+ * A value as one shell word: bare when safe, else single-quoted; one holding a control
+ * character as an ANSI-C `$'…'` string (bash, zsh, ksh and POSIX.1-2024 sh), where
+ * the character is an escape (`\x1b`, `\u202e`) rather than itself.
+ */
 function shellWord(value: string): string {
   if (SHELL_SAFE.test(value)) return value;
-  return `'${value.replaceAll("'", `'\\''`)}'`;
+  if (!hasTerminalControl(value)) return `'${value.replaceAll("'", `'\\''`)}'`;
+  let out = '';
+  for (const char of value) {
+    const code = char.codePointAt(0)!;
+    const named = ANSI_C_NAMED[char];
+    if (named !== undefined) out += named;
+    else if (!hasTerminalControl(char)) out += char;
+    // \x for ASCII; \u above it, since $'\x9b' would be the raw byte, not U+009B.
+    else out += code < 0x80 ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
+  }
+  return `$'${out}'`;
+}
+
+/** A name in the prose: quoted as JSON does, then made printable. */
+function quoted(value: string): string {
+  return printable(JSON.stringify(value));
 }
 
 const NEVER_BYPASSED = 'This requirement can never be bypassed by an access request or break-glass.';
@@ -31,7 +58,7 @@ const NEVER_BYPASSED = 'This requirement can never be bypassed by an access requ
  */
 export function renderDenialGuidance(denial: Denial, options: { command?: readonly string[] } = {}): string {
   const cmd = options.command === undefined || options.command.length === 0 ? '<cmd>' : options.command.map(shellWord).join(' ');
-  const profileText = JSON.stringify(denial.profile);
+  const profileText = quoted(denial.profile);
   const profileWord = shellWord(denial.profile);
   const table = denial.sessionTable === null || denial.sessionTable === '' ? '<table>' : shellWord(denial.sessionTable);
   const { requiresServerMode, requiresSessionTracking } = denial;
@@ -61,12 +88,12 @@ export function renderDenialGuidance(denial: Denial, options: { command?: readon
   }
 
   // Generated reasons already name the rule; say it once.
-  const ruleName = JSON.stringify(denial.rule);
-  const rule = denial.rule === '' || denial.reason.includes(ruleName) ? '' : ` (rule ${ruleName})`;
+  const rule = denial.rule === '' || denial.reason.includes(JSON.stringify(denial.rule)) ? '' : ` (rule ${quoted(denial.rule)})`;
+  const reason = printable(denial.reason);
   const lines =
     denial.effect === 'require_approval'
-      ? [`profile ${profileText} requires an approved access request: ${denial.reason}${rule}`]
-      : [`access to profile ${profileText} is denied: ${denial.reason}${rule}`];
+      ? [`profile ${profileText} requires an approved access request: ${reason}${rule}`]
+      : [`access to profile ${profileText} is denied: ${reason}${rule}`];
   if (denial.alternatives.includes('request')) {
     lines.push(`To ask for access: sentinel request --profile ${profileWord}`);
   }

@@ -6,13 +6,19 @@
  * Commands do not call this themselves: what their `run…` throws is reported here once
  * (src/cli/context.ts). The exec machinery (src/cli/exec/) also reports the refusals it
  * meets while a child runs.
+ *
+ * Messages are printed through src/cli/sanitize.ts: an API message is the server's
+ * text, so every control character in it is shown as an escape (`\u001b`) and it stays
+ * on one line; the CLI's own messages keep their line breaks. JSON output carries the
+ * same data with those characters as JSON escapes.
  */
 
 import { ApiError } from './errors.js';
 import { EXIT_DENIED, EXIT_ERROR } from './exitCodes.js';
 import { renderDenialGuidance } from './guidance.js';
 import type { OutputFormat } from './output.js';
-import { writeJson, writeLines } from './output.js';
+import { writeLines } from './output.js';
+import { printable, printableJson, printableLines } from './sanitize.js';
 import { CodedError } from '../errors.js';
 
 /** How to report: the format, the streams, and what the guidance should name. */
@@ -45,11 +51,14 @@ export function reportError(error: unknown, options: ReportOptions): number {
         ...(denial === undefined ? {} : { denial, guidance }),
       },
     };
-    if (options.stdoutReserved === true) stderr.write(`${JSON.stringify(body)}\n`);
-    else writeJson(stdout, body);
+    // Laid out as writeJson does (two-space indent, newline-terminated), then escaped.
+    if (options.stdoutReserved === true) stderr.write(`${printableJson(JSON.stringify(body))}\n`);
+    else stdout.write(`${printableJson(JSON.stringify(body, null, 2))}\n`);
   } else {
+    // The server's words on one line; the CLI's own (a policy's errors, say) keep their lines.
+    const shown = error instanceof ApiError ? printable(message) : printableLines(message);
     // A bug (anything but a coded error) says so without dumping internals on the user.
-    writeLines(stderr, [guidance ?? `sentinel: ${error instanceof CodedError ? message : `internal error: ${message}`}`]);
+    writeLines(stderr, [guidance ?? `sentinel: ${error instanceof CodedError ? shown : `internal error: ${shown}`}`]);
   }
   return denial === undefined ? EXIT_ERROR : EXIT_DENIED;
 }

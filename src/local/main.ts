@@ -3,12 +3,23 @@
  *
  *   npm start -- [--port 4280] [--region us-east-1] [--account 000000000000]
  *                [--default-session-table NAME|none] [--policy FILE] [--issuer dev|sts] [--state-dir DIR]
+ *
+ * A bad option value, an unreadable or invalid policy file, or a state directory that
+ * is not one stops it at once with exit code 2 (as `sentinel` does for usage errors),
+ * before DynamoDB Local starts. test/e2e/local-stack.test.ts types every option.
  */
 
 import { DEFAULT_TABLE_PREFIX, isDeploymentTableName, REGION_NAME } from '../api/constants.js';
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { SentinelError } from '../errors.js';
+
+/** Exit code of a usage error: bad option or value (the `sentinel` CLI's too). */
+const EXIT_USAGE = 2;
+
+/** `--default-session-table none`: no deployment default (DESIGN.md, the no-default behaviour). */
+const NO_TABLE = 'none';
 
 function port(value: string): number {
   const number = Number(value);
@@ -16,10 +27,19 @@ function port(value: string): number {
   return number;
 }
 
-function sessionTable(value: string): string | null {
-  if (value === 'none') return null;
-  if (!isDeploymentTableName(value, DEFAULT_TABLE_PREFIX)) throw new InvalidArgumentError(`a table name starting with "${DEFAULT_TABLE_PREFIX}", or "none"`);
+/**
+ * Checks the value and keeps it as typed, `none` included: commander turns a parser's
+ * `null` into `''`, so "no table" is decided after parsing ({@link defaultSessionTable}).
+ */
+function sessionTable(value: string): string {
+  if (value === NO_TABLE) return value;
+  if (!isDeploymentTableName(value, DEFAULT_TABLE_PREFIX)) throw new InvalidArgumentError(`a table name starting with "${DEFAULT_TABLE_PREFIX}", or "${NO_TABLE}"`);
   return value;
+}
+
+/** The stack's default session table: null for `none`. */
+function defaultSessionTable(value: string): string | null {
+  return value === NO_TABLE ? null : value;
 }
 
 function account(value: string): string {
@@ -45,20 +65,59 @@ const program = new Command('npm start --')
   .addOption(new Option('--policy <file>', 'policy loaded at start').default('examples/policy.yaml'))
   .addOption(new Option('--state-dir <dir>', 'where the local shared-credentials file is kept').default('.sentinel/local'))
   .addOption(new Option('--issuer <kind>', 'dev mints development credentials; sts uses AWS STS with your AWS credentials').choices(['dev', 'sts']).default('dev'))
-  .showHelpAfterError();
+  .showHelpAfterError()
+  // Help asked for exits 0; every parse error is a usage error.
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE));
+
+/** Prints `error: message` as commander does and exits with the usage code. */
+function usageError(message: string): never {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(EXIT_USAGE);
+}
+
+function reasonOf(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'no such file or directory';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory';
+  if (code === 'ENOTDIR') return 'not a directory';
+  return code ?? (error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * The values commander cannot judge, checked before anything slow starts: the policy
+ * file must be readable and valid, and the state directory, if it exists, a directory.
+ */
+async function checkFiles(options: { policy: string; stateDir: string }): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(options.policy, 'utf8');
+  } catch (error) {
+    usageError(`--policy ${options.policy}: cannot read the file: ${reasonOf(error)}`);
+  }
+  const { formatIssue, loadPolicy } = await import('../policy/parse.js');
+  const { issues } = loadPolicy(text, options.policy);
+  if (issues.length > 0) usageError([`--policy ${options.policy} is not a valid policy:`, ...issues.map(formatIssue)].join('\n'));
+  const state = await stat(options.stateDir).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // created at start
+    usageError(`--state-dir ${options.stateDir}: ${reasonOf(error)}`);
+  });
+  if (state !== undefined && !state.isDirectory()) usageError(`--state-dir ${options.stateDir}: not a directory`);
+}
 
 async function main(): Promise<void> {
   program.parse();
   // The AWS SDK warns on every Node 20 start; the local stack runs there on purpose (see DEVELOPERS.md).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const options = program.opts<{ port: number; region: string; account: string; defaultSessionTable: string; policy: string; stateDir: string; issuer: 'dev' | 'sts' }>();
+  await checkFiles(options);
   const { startLocalStack } = await import('./stack.js');
-  const options = program.opts<{ port: number; region: string; account: string; defaultSessionTable: string | null; policy: string; stateDir: string; issuer: 'dev' | 'sts' }>();
   const log = (line: string): void => void process.stderr.write(`[sentinel-local] ${line}\n`);
   const stack = await startLocalStack({
     port: options.port,
     region: options.region,
     accountId: options.account,
-    defaultSessionTable: options.defaultSessionTable,
+    defaultSessionTable: defaultSessionTable(options.defaultSessionTable),
     policyFile: options.policy,
     issuer: options.issuer,
     stateDir: options.stateDir,

@@ -24,6 +24,12 @@
  *   collapsed; duplicate headers must arrive joined with `,` (the local API server does so).
  * - A signed `date` header, presigned (query-string) signatures and `UNSIGNED-PAYLOAD`
  *   are not supported and are refused with a reason saying so.
+ *
+ * Everything in the Authorization header is the client's choice, so every lookup by a
+ * name from it goes through a Map (headers, identities) or a null-prototype object: a
+ * SignedHeaders entry or key id such as `constructor` or `__proto__` is just a name
+ * that is not there, refused with a reason, never a property of Object.prototype.
+ * Whatever the header holds, `verify` answers `{ ok: false, reason }`; it does not throw.
  */
 
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -97,8 +103,9 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
   const now = options.now ?? (() => new Date());
 
   async function verify(request: SignedRequest): Promise<VerifyResult> {
-    const headers = request.headers;
-    const authorization = headers['authorization'];
+    // Own entries only: a header lookup must never reach Object.prototype.
+    const headers = new Map(Object.entries(request.headers));
+    const authorization = headers.get('authorization');
     if (authorization === undefined) return refuse('missing Authorization header');
 
     const auth = parseAuthorization(authorization);
@@ -108,7 +115,7 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
     if (scopeRegion !== region) return refuse(`credential scope region ${quote(scopeRegion)} is not ${region}`);
     if (scopeService !== service) return refuse(`credential scope service ${quote(scopeService)} is not ${service}`);
 
-    const amzDate = headers['x-amz-date'];
+    const amzDate = headers.get('x-amz-date');
     if (amzDate === undefined) return refuse('missing x-amz-date header');
     const signingDate = parseAmzDate(amzDate);
     if (signingDate === undefined) return refuse(`malformed x-amz-date ${quote(amzDate)}`);
@@ -123,20 +130,20 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
     }
     if (signedHeaders.includes('date')) return refuse('a signed date header is not supported; sign x-amz-date');
     for (const name of signedHeaders) {
-      if (headers[name] === undefined) return refuse(`signed header ${quote(name)} is missing from the request`);
+      if (!headers.has(name)) return refuse(`signed header ${quote(name)} is missing from the request`);
     }
 
     const identity = identities.get(accessKeyId);
     if (identity === undefined) return refuse(`unknown access key ${quote(accessKeyId)}`);
 
-    const token = headers['x-amz-security-token'];
+    const token = headers.get('x-amz-security-token');
     if (token !== undefined || identity.sessionToken !== undefined) {
       if (token === undefined) return refuse('missing x-amz-security-token for temporary credentials');
       if (identity.sessionToken === undefined || !equalStrings(token, identity.sessionToken)) return refuse('unknown x-amz-security-token');
       if (!signedHeaders.includes('x-amz-security-token')) return refuse('x-amz-security-token is not a signed header');
     }
 
-    const contentSha = headers['x-amz-content-sha256'];
+    const contentSha = headers.get('x-amz-content-sha256');
     if (contentSha !== undefined) {
       if (!SHA256_HEX.test(contentSha)) return refuse(`x-amz-content-sha256 ${quote(contentSha)} is not accepted (unsigned or streaming payloads are refused)`);
       const actual = createHash('sha256').update(request.body).digest('hex');
@@ -151,10 +158,10 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
     const toSign: SmithyHttpRequest = {
       method: request.method.toUpperCase(),
       protocol: 'https:',
-      hostname: hostnameOf(headers['host'] ?? ''),
+      hostname: hostnameOf(headers.get('host') ?? ''),
       path: request.path,
       query,
-      headers: Object.fromEntries(signedHeaders.map((name) => [name, headers[name] ?? ''])),
+      headers: signedHeaderValues(signedHeaders, headers),
       body: request.body,
     };
     const signer = new SignatureV4({
@@ -166,7 +173,13 @@ export function createSigV4Verifier(options: SigV4VerifierOptions): SigV4Verifie
       applyChecksum: false,
       uriEscapePath: true,
     });
-    const signed = await signer.sign(toSign, { signingDate, signableHeaders: new Set(signedHeaders) });
+    let signed: SmithyHttpRequest;
+    try {
+      signed = await signer.sign(toSign, { signingDate, signableHeaders: new Set(signedHeaders) });
+    } catch (error) {
+      // Fail closed: a request the signer cannot canonicalise is a refusal (403), not a 500.
+      return refuse(`the request cannot be put in canonical form (${error instanceof Error ? error.message : String(error)})`);
+    }
     const expected = /SignedHeaders=([^,]*), Signature=([0-9a-f]{64})$/.exec(String(signed.headers['authorization']));
     if (expected?.[1] !== signedHeaders.join(';')) {
       // The client's list is unsorted, upper-case, or names a header the signer always regenerates.
@@ -220,6 +233,16 @@ function parseAuthorization(value: string): ParsedAuthorization | { reason: stri
   if (signedHeaders.some((name) => !HEADER_NAME.test(name))) return { reason: 'malformed SignedHeaders' };
   if (!SIGNATURE.test(signature)) return { reason: 'malformed Signature (expected 64 lower-case hex digits)' };
   return { accessKeyId, scopeDate, scopeRegion, scopeService, signedHeaders, signature };
+}
+
+/**
+ * The signed headers with their values, in a null-prototype object (the shape the
+ * signer takes), so a header really named `__proto__` or `constructor` is an ordinary entry.
+ */
+function signedHeaderValues(names: readonly string[], headers: ReadonlyMap<string, string>): Record<string, string> {
+  const out = Object.create(null) as Record<string, string>;
+  for (const name of names) out[name] = headers.get(name) ?? '';
+  return out;
 }
 
 function parseAmzDate(value: string): Date | undefined {

@@ -228,7 +228,8 @@ function compileWindow(rule: Rule): CompiledWindow | null {
   const time = rule.conditions.time;
   if (time === undefined) return null;
   let days = ALL_DAYS;
-  if (time.days !== undefined) {
+  // An empty list (`days: []` of the original format) means every day, like no list.
+  if (time.days !== undefined && time.days.length > 0) {
     days = 0;
     for (const day of time.days) if (Number.isInteger(day) && day >= 0 && day <= 6) days |= 1 << day;
   }

@@ -40,10 +40,13 @@ function isUserListed(policy: Policy, users: string[] | undefined, groups: strin
   return (groups ?? []).some((group) => Object.hasOwn(policy.groups, group) && policy.groups[group]?.includes(user) === true);
 }
 
-/** Local wall clock in the window's zone; the early hours of a wrapping window belong to the previous day. */
+/**
+ * Local wall clock in the window's zone; the early hours of a wrapping window belong to
+ * the previous day. No days, or an empty list (`days: []` of the original format), is every day.
+ */
 function inWindow(window: TimeWindow, time: Date): boolean {
   const { weekday, minuteOfDay } = localTime(time, window.timezone);
-  const dayOk = (day: number): boolean => window.days === undefined || window.days.includes(day);
+  const dayOk = (day: number): boolean => isAny(window.days) || window.days?.includes(day) === true;
   const hours = window.hours;
   if (hours === undefined) return dayOk(weekday);
   if (hours.start < hours.end) return hours.start <= minuteOfDay && minuteOfDay < hours.end && dayOk(weekday);

@@ -110,6 +110,7 @@ class Linter {
       for (const draft of ruleUsers.get(index) ?? []) this.drafts.push(draft);
       this.approvalCoverage(rule, index);
       this.serverDuration(rule, index);
+      this.originalFormat(rule, index);
     });
     this.policy.approvals.forEach((entry, index) => {
       const what = `approvals entry "${entry.name}" (approvals[${index}])`;
@@ -391,6 +392,29 @@ class Linter {
       );
     }
   }
+
+  // ---- 10: what the original format accepted and this one would not write ---
+
+  /**
+   * `days: []` and a deny rule's `session_table` load unchanged (DESIGN.md, Policy
+   * document), but read as mistakes: say what they mean and what to write instead.
+   */
+  private originalFormat(rule: Rule, index: number): void {
+    if (rule.conditions.time?.days?.length === 0) {
+      this.warn(
+        rule.position,
+        `rules[${index}].conditions.time.days`,
+        `rule ${ruleRef(rule, index)} has an empty \`days\` list, which means every day (as in the original Sentinel), not no day. Remove \`days\` to say every day, or list the weekdays the rule is for.`,
+      );
+    }
+    if (rule.effect === 'deny' && rule.sessionTable !== undefined) {
+      this.warn(
+        rule.position,
+        `rules[${index}].session_table`,
+        `deny rule ${ruleRef(rule, index)} names session_table ${JSON.stringify(rule.sessionTable)}, which is ignored: a deny rule issues no credentials, so there is no session to track. Remove session_table from the rule.`,
+      );
+    }
+  }
 }
 
 // ---- rule shapes ----------------------------------------------------------
@@ -436,7 +460,7 @@ function emptyWindowReason(window: TimeWindow): string {
   if (window.hours !== undefined && window.hours.start === window.hours.end) {
     return `its hours start and end at the same time (${formatClock(window.hours.start)})`;
   }
-  if (window.days !== undefined && !window.days.some(isWeekday)) return 'its time window lists no weekday';
+  if (window.days !== undefined && window.days.length > 0 && !window.days.some(isWeekday)) return 'its time window lists no weekday';
   return 'its time window contains no minute of the week';
 }
 
@@ -450,7 +474,8 @@ function isWeekday(day: number): boolean {
  * to the previous day's entry.
  */
 function timeSet(window: TimeWindow): TimeSet {
-  const days = window.days === undefined ? [0, 1, 2, 3, 4, 5, 6] : [...new Set(window.days.filter(isWeekday))];
+  // No list, or an empty one (`days: []` of the original format), is every day.
+  const days = window.days === undefined || window.days.length === 0 ? [0, 1, 2, 3, 4, 5, 6] : [...new Set(window.days.filter(isWeekday))];
   const pieces: Interval[] = [];
   // Minutes are whole numbers: `start <= m` holds from ceil(start), `m < end` up to ceil(end).
   const clamp = (minute: number): number => Math.min(MINUTES_PER_DAY, Math.max(0, Math.ceil(minute)));

@@ -4,7 +4,9 @@
  *
  * The walker reads the YAML syntax tree rather than plain JavaScript values so that
  * every message can point at the exact node. Nothing is silently defaulted: an
- * unknown key, effect, mode, weekday, timezone or duration is an error.
+ * unknown key, effect, mode, weekday, timezone or duration is an error. No string of
+ * the document (key or value) may hold a control character: names and reasons are
+ * printed in terminals.
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Scalar } from 'yaml';
 import { PROFILE_NAME, REGION_NAME, STS_MAX_DURATION_SECONDS, STS_MIN_DURATION_SECONDS, TABLE_NAME, USER_NAME } from '../api/constants.js';
@@ -57,6 +59,65 @@ const ROLE_ARN =
 const REASON_CODE = /^[a-z0-9_-]{1,32}$/;
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
+
+/**
+ * Whether a terminal acts on `code` instead of showing it: C0 (tab and newline
+ * included), DEL, C1, the bidirectional controls (embeddings, overrides, isolates and
+ * marks) and the Unicode line and paragraph separators. Names and reasons end up in
+ * `sentinel exec` output, where such a character could retitle the window, erase lines
+ * or reorder the text around it.
+ */
+function isControlCode(code: number): boolean {
+  return (
+    code <= 0x1f ||
+    (code >= 0x7f && code <= 0x9f) ||
+    code === 0x061c ||
+    code === 0x200e ||
+    code === 0x200f ||
+    (code >= 0x202a && code <= 0x202e) ||
+    (code >= 0x2066 && code <= 0x2069) ||
+    code === 0x2028 ||
+    code === 0x2029
+  );
+}
+
+/** The code point of the first character of `text` a policy string may not hold, or undefined. */
+export function controlCharacterIn(text: string): number | undefined {
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if (isControlCode(code)) return code;
+  }
+  return undefined;
+}
+
+/** Line feed, carriage return, next line, line and paragraph separators. */
+const LINE_BREAKS = new Set([0x0a, 0x0d, 0x85, 0x2028, 0x2029]);
+
+function codePointName(code: number): string {
+  return `U+${code.toString(16).toUpperCase().padStart(4, '0')}`;
+}
+
+function controlMessage(what: string, code: number): string {
+  if (LINE_BREAKS.has(code)) {
+    return `${what} contains a line break (${codePointName(code)}): names and reasons are shown on one line; write it on one line (a YAML \`>-\` block folds lines without keeping a line break)`;
+  }
+  return `${what} contains a control character (${codePointName(code)}): policy text is shown in terminals, which act on such characters (retitle the window, erase lines, reorder text); remove it`;
+}
+
+/** `text` with every character {@link controlCharacterIn} finds written as `\uXXXX`, for messages. */
+function escapeControls(text: string): string {
+  let out = '';
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    out += isControlCode(code) ? `\\u${code.toString(16).padStart(4, '0')}` : char;
+  }
+  return out;
+}
+
+/** A document value quoted for a message: JSON string syntax, control characters escaped. */
+function quoted(value: string): string {
+  return escapeControls(JSON.stringify(value));
+}
 
 /**
  * `"900s"`, `"15m"`, `"1h"`, `"1h30m"` → seconds; undefined for anything else
@@ -126,7 +187,7 @@ class Reader {
     for (const error of problems) {
       const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
       // The library appends "at line L, column C" and a source excerpt; we already lead with file:line:col.
-      const message = error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+      const message = escapeControls(error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
       this.issues.push(issueAt(this.file, pos, '', `YAML syntax: ${message}`));
     }
     if (problems.length > 0) return undefined;
@@ -182,7 +243,8 @@ class Reader {
     // `version: 1` (a number) loads too: documents of the original format were read
     // by a decoder that turned it into the string "1".
     if (node !== null && isScalar(node) && (node.value === '1' || node.value === 1)) return;
-    const shown = node !== null && isScalar(node) ? JSON.stringify(node.value) : 'this value';
+    if (node !== null && isScalar(node) && typeof node.value === 'string' && !this.printable(node, 'version', node.value, describe('version'))) return;
+    const shown = node !== null && isScalar(node) ? (typeof node.value === 'string' ? quoted(node.value) : JSON.stringify(node.value)) : 'this value';
     this.error(node ?? key, 'version', `unsupported policy version ${shown}: this Sentinel reads version "1"`);
   }
 
@@ -230,7 +292,8 @@ class Reader {
       position: this.position(node),
     };
     if (fields.reason !== undefined) {
-      const reason = this.string(fields.reason.value, `${path}.reason`);
+      const label = name === undefined ? describe(`${path}.reason`) : `reason of rule ${quoted(name)}`;
+      const reason = this.string(fields.reason.value, `${path}.reason`, label);
       if (reason !== undefined) rule.reason = reason;
     }
     if (fields.max_server_duration !== undefined) {
@@ -240,7 +303,8 @@ class Reader {
     }
     if (fields.session_table !== undefined) {
       const table = this.pattern(fields.session_table.value, `${path}.session_table`, TABLE_NAME, 'DynamoDB table name', 'sentinel-sessions');
-      if (effect === 'deny') this.error(fields.session_table.key, `${path}.session_table`, 'session_table has no meaning on a deny rule: it issues nothing');
+      // The original format accepted it, and a deny rule issues nothing: kept, ignored, and
+      // pointed out by the linter (DESIGN.md, Policy document).
       if (table !== undefined) rule.sessionTable = table;
     }
     return name === undefined ? undefined : { name, node: fields.name?.value ?? node, value: rule };
@@ -279,11 +343,9 @@ class Reader {
     const window: TimeWindow = { timezone };
     if (fields.days !== undefined) {
       const days = this.list(fields.days.value, `${path}.days`, (item, at) => this.oneOf(item, at, WEEKDAYS, 'weekday'));
+      // `days: []` (or `days:`) stays an empty list, which means every day, as in the
+      // original format; the linter points it out.
       window.days = [...new Set(days.map((day) => WEEKDAYS.indexOf(day)))].sort((a, b) => a - b);
-      const raw = fields.days.value;
-      if (isNull(raw) || (isSeq(raw) && raw.items.length === 0)) {
-        this.error(raw ?? fields.days.key, `${path}.days`, 'days is empty: list at least one weekday, or remove `days` for every day');
-      }
     }
     if (fields.hours !== undefined) {
       const hours = this.entries(fields.hours.value, `${path}.hours`, HOURS_KEYS, ['start', 'end'], fields.hours.key);
@@ -310,7 +372,8 @@ class Reader {
         fields.approver_groups === undefined ? [] : this.groupRefs(fields.approver_groups.value, `${path}.approver_groups`, refs),
       position: this.position(node),
     };
-    if (approval.approvers.length === 0 && approval.approverGroups.length === 0 && isMap(node)) {
+    // Only when nothing is written: entries that failed have their own errors already.
+    if (isEmptyList(fields.approvers?.value) && isEmptyList(fields.approver_groups?.value) && isMap(node)) {
       this.error(node, path, `approval rule "${approval.name}" names no one: give \`approvers\`, \`approver_groups\` or both`);
     }
     if (fields.max_duration !== undefined) {
@@ -429,6 +492,7 @@ class Reader {
         continue;
       }
       const name = key.value;
+      if (!this.printable(key, path, name, path === '' ? 'a key at the top level' : `a key in ${describe(path)}`)) continue;
       if (!(known as readonly string[]).includes(name)) {
         const where = path === '' ? 'at the top level' : `in ${path}`;
         this.error(key, join(path, name), `unknown key "${name}" ${where}${didYouMean(name, known)}; allowed: ${known.join(', ')}`);
@@ -455,8 +519,9 @@ class Reader {
     const out: NamedEntry[] = [];
     for (const pair of node.items) {
       const key = pair.key as Node | null;
+      if (isScalar(key) && typeof key.value === 'string' && !this.printable(key, path, key.value, `a ${what} name in ${describe(path)}`)) continue;
       if (!isScalar(key) || typeof key.value !== 'string' || !PROFILE_NAME.test(key.value)) {
-        const shown = isScalar(key) ? JSON.stringify(key.value) : 'this key';
+        const shown = isScalar(key) ? (typeof key.value === 'string' ? quoted(key.value) : JSON.stringify(key.value)) : 'this key';
         this.error(key, path, `invalid ${what} name ${shown}: use 1–64 letters, digits, '.', '_' or '-'`);
         continue;
       }
@@ -503,16 +568,31 @@ class Reader {
     return items;
   }
 
-  private string(node: Node | null, path: string): string | undefined {
-    if (node !== null && isScalar(node) && typeof node.value === 'string') return node.value;
+  /**
+   * A string value. Every string of the document comes through here (keys through
+   * `entries` and `namedEntries`), so none holding a control character gets further.
+   * `what` names the value in that error (default: its path).
+   */
+  private string(node: Node | null, path: string, what = describe(path)): string | undefined {
+    if (node !== null && isScalar(node) && typeof node.value === 'string') {
+      return this.printable(node, path, node.value, what) ? node.value : undefined;
+    }
     this.error(node, path, `${describe(path)} must be a string, not ${kindOf(node)}`);
     return undefined;
   }
 
+  /** Whether `text` is free of control characters; reports the first one otherwise. */
+  private printable(node: Node, path: string, text: string, what: string): boolean {
+    const code = controlCharacterIn(text);
+    if (code === undefined) return true;
+    this.error(node, path, controlMessage(what, code));
+    return false;
+  }
+
   private ruleName(node: Node | null, path: string): string | undefined {
-    const name = this.string(node, path);
+    const name = this.string(node, path, `name of ${path.replace(/\.name$/, '')}`);
     if (name === undefined) return undefined;
-    if (name.trim() === '' || name.length > 128 || /\p{Cc}/u.test(name)) {
+    if (name.trim() === '' || name.length > 128) {
       this.error(node, path, 'a name must be 1–128 printable characters');
       return undefined;
     }
@@ -630,6 +710,11 @@ function isNull(node: Node | null): node is null | Scalar<null> {
   return node === null || (isScalar(node) && node.value === null);
 }
 
+/** Absent, `key:` with nothing after it, or `[]`. */
+function isEmptyList(node: Node | null | undefined): boolean {
+  return node === undefined || isNull(node) || (isSeq(node) && node.items.length === 0);
+}
+
 function join(path: string, key: string): string {
   return path === '' ? key : `${path}.${key}`;
 }
@@ -645,7 +730,7 @@ function kindOf(node: Node | null): string {
   if (isScalar(node)) {
     const value = node.value;
     if (value === null) return 'null';
-    if (typeof value === 'string') return `the string ${JSON.stringify(value)}`;
+    if (typeof value === 'string') return `the string ${quoted(value)}`;
     if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return `${typeof value} ${String(value)}`;
     return 'a tagged value';
   }

@@ -2,11 +2,14 @@
  * Drives the real `bin/sentinel` (launcher + bundle) through the `policy` commands.
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import type { TestStack } from '../support/localStack.js';
+import { startTestStack } from '../support/localStack.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'sentinel');
@@ -392,6 +395,27 @@ describe('sentinel policy eval (text)', () => {
   it('exits 1 on a missing policy file', async () => {
     const result = await sentinel('policy', 'eval', '--policy', 'missing.yaml', '--user', 'alice', '--profile', 'dev');
     expect(result).toEqual({ code: 1, stdout: '', stderr: 'missing.yaml: cannot read file: no such file or directory\n' });
+  });
+});
+
+describe('sentinel policy pull --file, against the local control plane', () => {
+  let stack: TestStack | undefined;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  }, 120_000);
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('writes the stored policy readable by its owner only (0600), replacing a world-readable file', async () => {
+    const file = path.join(dir, 'pulled.yaml');
+    await writeFile(file, 'an older copy\n');
+    await chmod(file, 0o644);
+    const result = await runCli(['policy', 'pull', '--file', 'pulled.yaml'], { cwd: dir, env: stack!.env('admin') });
+    expect(result).toMatchObject({ code: 0, stdout: '' });
+    expect(result.stderr).toMatch(/^policy version 1 \(updated .* by local-stack\)\n$/);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(await readFile(file, 'utf8')).toBe(await readFile(EXAMPLE, 'utf8'));
   });
 });
 

@@ -1,8 +1,17 @@
 /**
  * `sentinel policy pull [--file F]` — the stored policy's text, as it was pushed.
+ *
+ * The policy names people and roles (DESIGN.md: not for everyone), so `--file` is
+ * written for its owner only (0600), never through a symbolic link someone planted at
+ * F, and atomically: the text goes to a new file next to F, which is then renamed over
+ * it, so F is always either the old policy or the whole new one.
  */
 
-import { writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import { lstat, open, rename, unlink } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import { Command } from 'commander';
 import type { CommandContext } from '../context.js';
 import { runCommand } from '../context.js';
@@ -25,14 +34,64 @@ export interface PolicyPullOptions {
   file?: string;
 }
 
-/** Writes `text` to `file`. @throws CliError `CANNOT_WRITE_FILE` as `FILE: cannot write file: reason`. */
-async function writePolicyFile(file: string, text: string): Promise<void> {
+/** Owner read and write only: the policy is not for everyone on the machine. */
+const FILE_MODE = 0o600;
+
+function cannotWrite(file: string, reason: string, cause?: unknown): CliError {
+  return new CliError('CANNOT_WRITE_FILE', `${file}: cannot write file: ${reason}`, cause === undefined ? undefined : { cause });
+}
+
+function writeError(file: string, error: unknown): CliError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason = (code === undefined ? undefined : WRITE_ERRORS[code]) ?? code ?? 'unknown error';
+  return cannotWrite(file, reason, error);
+}
+
+/** Refuses what must not be replaced: a symbolic link (whatever it points at) or a non-file. */
+async function checkTarget(file: string): Promise<void> {
+  let stats: Stats;
   try {
-    await writeFile(file, text);
+    stats = await lstat(file);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const reason = (code === undefined ? undefined : WRITE_ERRORS[code]) ?? code ?? 'unknown error';
-    throw new CliError('CANNOT_WRITE_FILE', `${file}: cannot write file: ${reason}`, { cause: error });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw writeError(file, error);
+  }
+  if (stats.isSymbolicLink()) {
+    throw cannotWrite(file, 'it is a symbolic link, and the policy is never written through one; remove the link or choose another file');
+  }
+  if (stats.isDirectory()) throw cannotWrite(file, 'is a directory');
+  if (!stats.isFile()) throw cannotWrite(file, 'not a regular file');
+}
+
+/**
+ * Writes `text` to `file` (mode 0600) by way of a temporary file in the same directory,
+ * created exclusively (O_EXCL: never an existing file or a link), then renamed over
+ * `file`. A rename replaces a link planted after the check rather than following it.
+ * @throws CliError `CANNOT_WRITE_FILE` as `FILE: cannot write file: reason`; nothing is left behind.
+ */
+async function writePolicyFile(file: string, text: string): Promise<void> {
+  await checkTarget(file);
+  const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  let handle: FileHandle;
+  try {
+    handle = await open(temporary, 'wx', FILE_MODE);
+  } catch (error) {
+    throw writeError(file, error);
+  }
+  try {
+    try {
+      await handle.writeFile(text);
+      // The umask may only take bits away; make sure the mode is exactly 0600.
+      await handle.chmod(FILE_MODE);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temporary, file);
+  } catch (error) {
+    // Best effort: the error that matters is the one reported below.
+    await unlink(temporary).catch(() => undefined);
+    throw writeError(file, error);
   }
 }
 

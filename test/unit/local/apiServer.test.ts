@@ -88,10 +88,12 @@ interface Call {
   secret?: string;
   /** Send the body with chunked transfer encoding (no content-length). */
   chunked?: boolean;
+  /** Rewrites the signed Authorization header before sending (a tampering client). */
+  authorization?: (signed: string) => string;
 }
 
 /** Signs the request as a JS SDK client would and sends it over real HTTP. */
-async function call({ method, path, query = {}, headers = {}, body, sign = true, secret, chunked = false }: Call): Promise<Reply> {
+async function call({ method, path, query = {}, headers = {}, body, sign = true, secret, chunked = false, authorization }: Call): Promise<Reply> {
   const payload = body === undefined ? undefined : Buffer.from(body);
   let sendHeaders: Record<string, string> = { host: `127.0.0.1:${port}`, ...headers };
   if (payload !== undefined && !chunked) sendHeaders['content-length'] = String(payload.length);
@@ -104,6 +106,7 @@ async function call({ method, path, query = {}, headers = {}, body, sign = true,
     });
     const signed = await signer.sign({ method, protocol: 'http:', hostname: '127.0.0.1', port, path, query, headers: sendHeaders, body: payload });
     sendHeaders = Object.fromEntries(Object.entries(signed.headers).map(([k, v]) => [k, String(v)]));
+    if (authorization !== undefined) sendHeaders['authorization'] = authorization(sendHeaders['authorization'] ?? '');
   }
   const search = new URLSearchParams(query).toString().replaceAll('+', '%20');
   return new Promise((resolve, reject) => {
@@ -233,6 +236,23 @@ describe('createLocalApiServer', () => {
     expect(line).toBeDefined();
     expect(line).not.toContain(ALICE.secretAccessKey);
     expect(line).not.toContain('x'.repeat(40));
+  });
+
+  it('answers 403 Forbidden, not 500, when SignedHeaders or the credential scope name an Object property', async () => {
+    const before = seen.length;
+    for (const rewrite of [
+      (value: string) => value.replace(/SignedHeaders=/, 'SignedHeaders=constructor;'),
+      (value: string) => value.replace(/SignedHeaders=/, 'SignedHeaders=__proto__;'),
+      (value: string) => value.replace(/Credential=[^/]+\//, 'Credential=constructor/'),
+      (value: string) => value.replace(/Credential=[^/]+\//, 'Credential=__proto__/'),
+      (value: string) => value.replace(/Credential=[^/]+\//, 'Credential=toString/'),
+    ]) {
+      const reply = await call({ method: 'POST', path: '/v1/credentials', headers: { 'content-type': 'application/json' }, body: '{}', authorization: rewrite });
+      expect({ status: reply.status, body: reply.json() }).toEqual({ status: 403, body: { message: 'Forbidden' } });
+    }
+    expect(seen.length).toBe(before);
+    expect(logLines.some((line) => line.includes('SigV4 refused: signed header "constructor" is missing from the request'))).toBe(true);
+    expect(logLines.some((line) => line.includes('SigV4 refused: unknown access key "toString"'))).toBe(true);
   });
 
   it('answers an unknown route (or method) with 404 Not Found', async () => {

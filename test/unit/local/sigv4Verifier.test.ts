@@ -1,5 +1,6 @@
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createSigV4Verifier } from '../../../src/local/sigv4Verifier.js';
 import type { LocalIdentityCredentials, SignedRequest, VerifyResult } from '../../../src/local/sigv4Verifier.js';
@@ -264,6 +265,77 @@ describe('createSigV4Verifier: refuses', () => {
     const result = await verifier.verify({ ...good, headers: { ...good.headers, authorization: forged } });
     expectRefused(result, /^signature mismatch/);
     if (!result.ok) expect(result.reason).not.toContain(expected);
+  });
+});
+
+/** Names every plain object answers to: a lookup by one of them must never find Object.prototype. */
+const INHERITED = ['constructor', '__proto__', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__'];
+
+/** `request` with its Authorization header's Credential, SignedHeaders and/or Signature replaced. */
+function withAuthorization(request: SignedRequest, parts: { credential?: string; signedHeaders?: string; signature?: string }): SignedRequest {
+  const original = /^AWS4-HMAC-SHA256 Credential=([^,]*), SignedHeaders=([^,]*), Signature=(.*)$/.exec(request.headers['authorization']!)!;
+  const authorization = `AWS4-HMAC-SHA256 Credential=${parts.credential ?? original[1]}, SignedHeaders=${parts.signedHeaders ?? original[2]}, Signature=${parts.signature ?? original[3]}`;
+  return { ...request, headers: { ...request.headers, authorization } };
+}
+
+describe('createSigV4Verifier: names that are also properties of every object', () => {
+  it.each(INHERITED)('a SignedHeaders list naming %s is refused with a reason, never a throw', async (name) => {
+    const request = await sign({ method: 'GET', path: '/v1/whoami' });
+    const signedHeaders = [name, 'host', 'x-amz-content-sha256', 'x-amz-date'].sort().join(';');
+    // Header names are lower-case: toString and the like are not even well-formed.
+    const reason = name === name.toLowerCase() ? new RegExp(`^signed header "${name}" is missing from the request$`) : /^malformed SignedHeaders$/;
+    expectRefused(await verifier.verify(withAuthorization(request, { signedHeaders })), reason);
+  });
+
+  it.each(INHERITED)('a credential scope whose access key id is %s is an unknown key', async (name) => {
+    const request = await sign({ method: 'GET', path: '/v1/whoami' });
+    expectRefused(await verifier.verify(withAuthorization(request, { credential: `${name}/20240501/${REGION}/execute-api/aws4_request` })), new RegExp(`^unknown access key "${name}"$`));
+  });
+
+  it.each(INHERITED)('a credential scope whose region or service is %s is refused', async (name) => {
+    const request = await sign({ method: 'GET', path: '/v1/whoami' });
+    expectRefused(await verifier.verify(withAuthorization(request, { credential: `${ACCESS_KEY}/20240501/${name}/execute-api/aws4_request` })), /^credential scope region/);
+    expectRefused(await verifier.verify(withAuthorization(request, { credential: `${ACCESS_KEY}/20240501/${REGION}/${name}/aws4_request` })), /^credential scope service/);
+  });
+
+  it('a header really called constructor, when signed, counts like any other header', async () => {
+    const request = await sign({ method: 'GET', path: '/v1/whoami', headers: { constructor: 'yes', __proto__: 'also' } as Record<string, string> }, { signableHeaders: new Set(['constructor']) });
+    expect(request.headers['authorization']).toContain('SignedHeaders=constructor;host;');
+    expect(await verifier.verify(request)).toMatchObject({ ok: true });
+    expectRefused(await verifier.verify({ ...request, headers: { ...request.headers, constructor: 'no' } }), /^signature mismatch/);
+  });
+
+  it('never throws and never accepts a tampered Authorization header (property)', async () => {
+    const good = await sign({ method: 'POST', path: '/v1/credentials', headers: { 'content-type': 'application/json' }, body: '{"profile":"dev"}' });
+    const original = /Credential=([^,]*), SignedHeaders=([^,]*), Signature=(.*)$/.exec(good.headers['authorization']!)!;
+    const headerName = fc.oneof(fc.constantFrom(...INHERITED, 'host', 'x-amz-date', 'x-amz-content-sha256', 'content-type', 'authorization', 'date', 'x-amz-security-token'), fc.string({ maxLength: 12 }));
+    const signedHeaders = fc.oneof(
+      // Everything the request really has, plus a name every object answers to.
+      fc
+        .tuple(fc.subarray(['content-type', 'x-amz-content-sha256']), fc.constantFrom(...INHERITED))
+        .map(([present, inherited]) => [...present, 'host', 'x-amz-date', inherited].sort().join(';')),
+      fc.array(headerName, { minLength: 1, maxLength: 6 }).map((names) => names.join(';')),
+      fc.array(headerName, { minLength: 1, maxLength: 6 }).map((names) => [...names].sort().join(';')),
+      fc.string({ maxLength: 40 }),
+    );
+    const part = fc.oneof(fc.constantFrom(...INHERITED, ACCESS_KEY, '20240501', REGION, 'execute-api', 'aws4_request', ''), fc.string({ maxLength: 12 }));
+    const credential = fc.oneof(
+      fc.constant(original[1]!),
+      fc.tuple(part, part, part, part, part).map((parts) => parts.join('/')),
+      fc.tuple(part, part).map(([key, region]) => `${key}/20240501/${region}/execute-api/aws4_request`),
+      fc.string({ maxLength: 60 }),
+    );
+    const signature = fc.oneof(fc.constant(original[3]!), fc.stringMatching(/^[0-9a-f]{64}$/), fc.string({ maxLength: 70 }));
+    await fc.assert(
+      fc.asyncProperty(credential, fc.oneof(fc.constant(original[2]!), signedHeaders), signature, async (credentialValue, signedHeadersValue, signatureValue) => {
+        const tampered = withAuthorization(good, { credential: credentialValue, signedHeaders: signedHeadersValue, signature: signatureValue });
+        fc.pre(tampered.headers['authorization'] !== good.headers['authorization']);
+        const result = await verifier.verify(tampered);
+        expect(result.ok).toBe(false);
+        if (!result.ok) expect(result.reason).toMatch(/\S/);
+      }),
+      { numRuns: 400 },
+    );
   });
 });
 

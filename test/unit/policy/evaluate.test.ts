@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from '../../../src/policy/compile.js';
 import { evaluatePolicy } from '../../../src/policy/evaluate.js';
+import { parsePolicy } from '../../../src/policy/parse.js';
 import type { Decision, Effect, EvaluationContext, EvaluationRequest, Mode, Policy, Rule } from '../../../src/policy/types.js';
 
 type Evaluator = (policy: Policy, request: EvaluationRequest, context?: EvaluationContext) => Decision;
@@ -258,6 +259,27 @@ describe.each(evaluators)('%s', (_name, evaluate) => {
         rule: 'after-hours',
         ruleIndex: 1,
         reason: 'rule "after-hours" requires an approved access request',
+      });
+    });
+
+    it('reads `days: []` from an original-format document as every day, hours still applying', () => {
+      const policy = parsePolicy(
+        'version: "1"\nrules:\n  - name: office\n    effect: allow\n    conditions:\n      time: { days: [], hours: { start: "09:00", end: "17:00" }, timezone: Europe/Paris }\n',
+      );
+      // 2024-05-12 is a sunday; 10:00 UTC is 12:00 in Paris, 18:00 UTC is 20:00.
+      for (let day = 12; day <= 18; day++) {
+        expect(evaluate(policy, request({ time: new Date(`2024-05-${day}T10:00:00Z`) })).rule).toBe('office');
+        expect(evaluate(policy, request({ time: new Date(`2024-05-${day}T18:00:00Z`) }))).toEqual(DEFAULT_DENY);
+      }
+    });
+
+    it('ignores the session_table of a deny rule', () => {
+      const policy = parsePolicy('version: "1"\nrules:\n  - name: blocked\n    effect: deny\n    session_table: sentinel-sessions\n');
+      expect(evaluate(policy, request({ sessionTable: 'request-table' }), { defaultSessionTable: 'default-table' })).toEqual({
+        ...DEFAULT_DENY,
+        rule: 'blocked',
+        ruleIndex: 0,
+        reason: 'denied by rule "blocked"',
       });
     });
   });

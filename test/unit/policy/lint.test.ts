@@ -650,6 +650,60 @@ admins: [ops-erin]
   });
 });
 
+// ---- what the original format accepted ------------------------------------------
+
+describe('original-format leftovers', () => {
+  const text = [
+    'version: "1"',
+    'rules:',
+    '  - name: office',
+    '    effect: allow',
+    '    conditions:',
+    '      time: { days: [], hours: { start: "09:00", end: "17:00" } }',
+    '  - name: blocked',
+    '    effect: deny',
+    '    conditions: { users: [mallory] }',
+    '    session_table: sentinel-sessions',
+  ].join('\n');
+
+  it('warns about `days: []` and a deny rule\'s session_table: what they mean and what to write instead', () => {
+    expect(lintPolicy(parsePolicy(text, 'old.yaml'), { file: 'old.yaml' })).toEqual([
+      {
+        file: 'old.yaml',
+        line: 3,
+        col: 5,
+        path: 'rules[0].conditions.time.days',
+        severity: 'warning',
+        message:
+          'rule "office" (rules[0]) has an empty `days` list, which means every day (as in the original Sentinel), not no day. Remove `days` to say every day, or list the weekdays the rule is for.',
+      },
+      {
+        file: 'old.yaml',
+        line: 7,
+        col: 5,
+        path: 'rules[1].session_table',
+        severity: 'warning',
+        message:
+          'deny rule "blocked" (rules[1]) names session_table "sentinel-sessions", which is ignored: a deny rule issues no credentials, so there is no session to track. Remove session_table from the rule.',
+      },
+    ]);
+  });
+
+  it('reads an empty days list as every day when judging reachability, as the evaluator does', () => {
+    const everyDay = window('UTC', undefined, undefined, []);
+    const issues = lint(policyOf([rule('always', 'require_server', { time: everyDay }), rule('later', 'require_server', { profiles: ['dev'], time: window('UTC', '09:00', '10:00', [1]) })]));
+    expect(issues.map((issue) => issue.path)).toEqual(['rules[0].conditions.time.days', 'rules[1]']);
+    expect(issues[1]!.message).toContain('rule "later" (rules[1], require_server) can never apply: rule "always" (rules[0], require_server) above it');
+    expect(issues.some((issue) => issue.message.includes('can never match'))).toBe(false);
+  });
+
+  it('stays silent about a session_table on rules that issue credentials', () => {
+    for (const effect of ['allow', 'require_approval', 'require_server', 'require_server_session'] as const) {
+      expect(lint(policyOf([rule('r', effect, { profiles: ['dev'] }, { sessionTable: 'sentinel-sessions' })], { approvals: EVERYONE_APPROVES }))).toEqual([]);
+    }
+  });
+});
+
 // ---- soundness ------------------------------------------------------------------
 
 const USERS = ['alice', 'bob', 'carol', 'dave'];
@@ -665,7 +719,8 @@ const windowArb: fc.Arbitrary<TimeWindow> = fc
   .record(
     {
       timezone: fc.constantFrom(...ZONES),
-      days: fc.uniqueArray(fc.integer({ min: 0, max: 6 }), { minLength: 1, maxLength: 7 }),
+      // minLength 0: `days: []` means every day, for the linter as for the evaluator.
+      days: fc.uniqueArray(fc.integer({ min: 0, max: 6 }), { minLength: 0, maxLength: 7 }),
       hours: fc.record({ start: minuteArb, end: minuteArb }),
     },
     { requiredKeys: ['timezone'] },

@@ -59,6 +59,40 @@ describe('original-format documents', () => {
     });
     expect(policy.profiles).toBeUndefined();
   });
+
+  it('load what the original accepted and this format would not write: `days: []` and session_table on a deny rule', () => {
+    const text = [
+      'version: "1"',
+      'rules:',
+      '  - name: every-day',
+      '    effect: allow',
+      '    conditions:',
+      '      time: { days: [], hours: { start: "09:00", end: "17:00" } }',
+      '  - name: no-days-at-all',
+      '    effect: allow',
+      '    conditions:',
+      '      time:',
+      '        days:',
+      '        timezone: Europe/Paris',
+      '  - name: blocked',
+      '    effect: deny',
+      '    session_table: sentinel-sessions',
+    ].join('\n');
+    const result = loadPolicy(text, 'legacy.yaml');
+    expect(result.issues).toEqual([]);
+    // Kept as written (the linter points at them); both evaluators read an empty list as every day.
+    expect(result.policy?.rules.map((rule) => rule.conditions.time)).toEqual([
+      { days: [], hours: { start: 540, end: 1020 }, timezone: 'UTC' },
+      { days: [], timezone: 'Europe/Paris' },
+      undefined,
+    ]);
+    expect(result.policy?.rules[2]).toMatchObject({ effect: 'deny', sessionTable: 'sentinel-sessions' });
+  });
+
+  it('still refuses a session_table on a deny rule that is not a table name', () => {
+    const issues = errorsOf('version: "1"\nrules:\n  - { name: r, effect: deny, session_table: "a b" }\n');
+    expect(issues.map((issue) => issue.message)).toEqual(['invalid DynamoDB table name "a b" (expected e.g. sentinel-sessions)']);
+  });
 });
 
 describe('full documents', () => {
@@ -220,7 +254,6 @@ const CASES: { name: string; text: string; at: Marker; path: string; message: Re
   { name: 'unknown mode', text: doc('rules:\n  - { name: r, effect: allow, conditions: { mode: [servr] } }\n'), at: 'servr', path: 'rules[0].conditions.mode[0]', message: /unknown mode "servr" \(did you mean "server"\?\); allowed: server, cli, credential_process/ },
   { name: 'users not a list', text: doc('rules:\n  - { name: r, effect: allow, conditions: { users: alice } }\n'), at: 'alice }', path: 'rules[0].conditions.users', message: /must be a list, not the string "alice"/ },
   { name: 'reason not a string', text: doc('rules:\n  - { name: r, effect: allow, reason: [x] }\n'), at: '[x]', path: 'rules[0].reason', message: /`rules\[0\].reason` must be a string, not a list/ },
-  { name: 'session_table on deny', text: doc('rules:\n  - { name: r, effect: deny, session_table: sentinel-sessions }\n'), at: 'session_table', path: 'rules[0].session_table', message: /session_table has no meaning on a deny rule/ },
   { name: 'bad session table name', text: doc('rules:\n  - { name: r, effect: allow, session_table: "a b" }\n'), at: '"a b"', path: 'rules[0].session_table', message: /invalid DynamoDB table name "a b"/ },
   { name: 'max_server_duration on deny', text: doc('rules:\n  - { name: r, effect: deny, max_server_duration: 15m }\n'), at: 'max_server_duration', path: 'rules[0].max_server_duration', message: /max_server_duration has no meaning on a deny rule/ },
   { name: 'bare-number max_server_duration', text: doc('rules:\n  - { name: r, effect: require_server, max_server_duration: 900 }\n'), at: '900', path: 'rules[0].max_server_duration', message: /write "900s" rather than a bare number 900/ },
@@ -229,7 +262,6 @@ const CASES: { name: string; text: string; at: Marker; path: string; message: Re
   { name: 'empty time', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time:\n'), at: 'time:', path: 'rules[0].conditions.time', message: /a time condition needs `days`, `hours` or both/ },
   { name: 'unknown weekday', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { days: [Monday] }\n'), at: 'Monday', path: 'rules[0].conditions.time.days[0]', message: /unknown weekday "Monday" \(did you mean "monday"\?\)/ },
   { name: 'abbreviated weekday', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { days: [mon] }\n'), at: 'mon]', path: 'rules[0].conditions.time.days[0]', message: /unknown weekday "mon"; allowed: sunday, monday/ },
-  { name: 'empty days', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { days: [] }\n'), at: '[]', path: 'rules[0].conditions.time.days', message: /days is empty/ },
   { name: 'unknown timezone', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { days: [monday], timezone: Europe/Pariss }\n'), at: 'Europe/Pariss', path: 'rules[0].conditions.time.timezone', message: /unknown timezone "Europe\/Pariss"/ },
   { name: 'hour without leading zero', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { hours: { start: "9:00", end: "17:00" } }\n'), at: '"9:00"', path: 'rules[0].conditions.time.hours.start', message: /invalid time of day "9:00": use HH:MM from 00:00 to 23:59/ },
   { name: 'hour 24:00', text: doc('rules:\n  - name: r\n    effect: allow\n    conditions:\n      time: { hours: { start: "09:00", end: "24:00" } }\n'), at: '"24:00"', path: 'rules[0].conditions.time.hours.end', message: /invalid time of day "24:00"/ },
@@ -305,5 +337,124 @@ describe('validation errors', () => {
     lines.push('rules:', '  - name: r', '    effect: allow', '    conditions: { users: *a11 }');
     const issues = errorsOf(lines.join('\n'));
     expect(issues.some((issue) => /too many alias references|unknown key "a0"/.test(issue.message))).toBe(true);
+  });
+});
+
+/** What a terminal would act on: C0, DEL, C1, bidi controls, line and paragraph separators. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point: the test's own list of them
+const TERMINAL_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/u;
+
+describe('control characters', () => {
+  const ESC = '\u001b';
+  const hostile = (reason: string) => doc(`rules:\n  - name: x\n    effect: deny\n    reason: ${reason}\n`);
+  const only = (text: string): PolicyIssue => {
+    const issues = errorsOf(text);
+    expect(issues.map(formatIssue)).toHaveLength(1);
+    return issues[0]!;
+  };
+
+  it('refuses a reason that would retitle the terminal, at file:line:col, naming the rule and the character', () => {
+    const text = hostile('"Freeze\\e]0;pwned\\a until Monday"');
+    expect(only(text)).toEqual({
+      file: 'p.yaml',
+      ...positionOf(text, '"Freeze'),
+      path: 'rules[0].reason',
+      severity: 'error',
+      message:
+        'reason of rule "x" contains a control character (U+001B): policy text is shown in terminals, which act on such characters (retitle the window, erase lines, reorder text); remove it',
+    });
+  });
+
+  it('refuses control characters written raw in the file as well as escaped', () => {
+    const text = hostile(`ok${ESC}[2Kerased`);
+    expect(only(text)).toMatchObject({ ...positionOf(text, 'ok'), path: 'rules[0].reason', message: expect.stringMatching(/^reason of rule "x" contains a control character \(U\+001B\)/) });
+  });
+
+  it.each([
+    ['\\x01', 'U+0001'],
+    ['\\t', 'U+0009'],
+    ['\\x7f', 'U+007F'],
+    ['\\x9b', 'U+009B'],
+    ['\\x80', 'U+0080'],
+    ...['202A', '202B', '202C', '202D', '202E', '2066', '2067', '2068', '2069', '200E', '200F', '061C'].map((hex) => [`\\u${hex}`, `U+${hex}`]),
+  ])('refuses %s in a reason as %s', (escape, code) => {
+    const issue = only(hostile(`"before${escape}after"`));
+    expect(issue.message).toMatch(new RegExp(`^reason of rule "x" contains a control character \\(${code.replace('+', '\\+')}\\)`));
+  });
+
+  it.each([
+    ['"two\\nlines"', 'U+000A'],
+    ['"cr\\r"', 'U+000D'],
+    ['"nel\\N"', 'U+0085'],
+    ['"ls\\L"', 'U+2028'],
+    ['"ps\\P"', 'U+2029'],
+    ['|\n      two\n      lines', 'U+000A'],
+  ])('refuses a line break in a reason (%j), saying how to write it on one line', (value, code) => {
+    const issue = only(hostile(value));
+    expect(issue.message).toBe(
+      `reason of rule "x" contains a line break (${code}): names and reasons are shown on one line; write it on one line (a YAML \`>-\` block folds lines without keeping a line break)`,
+    );
+  });
+
+  it('accepts a folded `>-` reason spread over several lines', () => {
+    const policy = parsePolicy(hostile('>-\n      Production is frozen\n      until Monday'));
+    expect(policy.rules[0]?.reason).toBe('Production is frozen until Monday');
+  });
+
+  it('refuses a rule name holding an erase-line sequence, without echoing it', () => {
+    const text = doc('rules:\n  - name: "ok\\e[2K"\n    effect: allow\n');
+    expect(only(text)).toMatchObject({
+      ...positionOf(text, '"ok'),
+      path: 'rules[0].name',
+      message: expect.stringMatching(/^name of rules\[0\] contains a control character \(U\+001B\): /),
+    });
+  });
+
+  const FIELDS: { name: string; text: string; path: string; what: string }[] = [
+    { name: 'profile role_arn', text: `version: "1"\nprofiles:\n  dev: { role_arn: "${ARN}\\u202E" }\nrules: []\n`, path: 'profiles.dev.role_arn', what: '`profiles.dev.role_arn`' },
+    { name: 'profile region', text: `version: "1"\nprofiles:\n  dev: { role_arn: ${ARN}, region: "eu\\e[2K" }\nrules: []\n`, path: 'profiles.dev.region', what: '`profiles.dev.region`' },
+    { name: 'profile max_duration', text: `version: "1"\nprofiles:\n  dev: { role_arn: ${ARN}, max_duration: "1h\\x9b" }\nrules: []\n`, path: 'profiles.dev.max_duration', what: '`profiles.dev.max_duration`' },
+    { name: 'group member', text: 'version: "1"\ngroups:\n  team: ["al\\u202Eice"]\nrules: []\n', path: 'groups.team[0]', what: '`groups.team[0]`' },
+    { name: 'admin', text: 'version: "1"\nrules: []\nadmins: ["erin\\a"]\n', path: 'admins[0]', what: '`admins[0]`' },
+    { name: 'effect', text: doc('rules:\n  - { name: r, effect: "allow\\e" }\n'), path: 'rules[0].effect', what: '`rules[0].effect`' },
+    { name: 'condition user', text: doc('rules:\n  - { name: r, effect: allow, conditions: { users: ["bob\\u2066"] } }\n'), path: 'rules[0].conditions.users[0]', what: '`rules[0].conditions.users[0]`' },
+    { name: 'condition group', text: doc('rules:\n  - { name: r, effect: allow, conditions: { groups: ["team\\u2069"] } }\n'), path: 'rules[0].conditions.groups[0]', what: '`rules[0].conditions.groups[0]`' },
+    { name: 'condition profile', text: doc('rules:\n  - { name: r, effect: allow, conditions: { profiles: ["dev\\x9d"] } }\n'), path: 'rules[0].conditions.profiles[0]', what: '`rules[0].conditions.profiles[0]`' },
+    { name: 'mode', text: doc('rules:\n  - { name: r, effect: allow, conditions: { mode: ["cli\\e"] } }\n'), path: 'rules[0].conditions.mode[0]', what: '`rules[0].conditions.mode[0]`' },
+    { name: 'weekday', text: doc('rules:\n  - { name: r, effect: allow, conditions: { time: { days: ["monday\\e"] } } }\n'), path: 'rules[0].conditions.time.days[0]', what: '`rules[0].conditions.time.days[0]`' },
+    { name: 'timezone', text: doc('rules:\n  - { name: r, effect: allow, conditions: { time: { days: [monday], timezone: "UTC\\u202E" } } }\n'), path: 'rules[0].conditions.time.timezone', what: '`rules[0].conditions.time.timezone`' },
+    { name: 'hour', text: doc('rules:\n  - { name: r, effect: allow, conditions: { time: { hours: { start: "09:00\\e", end: "17:00" } } } }\n'), path: 'rules[0].conditions.time.hours.start', what: '`rules[0].conditions.time.hours.start`' },
+    { name: 'session_table', text: doc('rules:\n  - { name: r, effect: allow, session_table: "sentinel\\e" }\n'), path: 'rules[0].session_table', what: '`rules[0].session_table`' },
+    { name: 'approval name', text: doc('rules: []\napprovals:\n  - { name: "a\\e]0;x\\a", profiles: [dev], approvers: [bob] }\n'), path: 'approvals[0].name', what: 'name of approvals[0]' },
+    { name: 'approver', text: doc('rules: []\napprovals:\n  - { name: a, profiles: [dev], approvers: ["bob\\u202D"] }\n'), path: 'approvals[0].approvers[0]', what: '`approvals[0].approvers[0]`' },
+    { name: 'break-glass name', text: doc('rules: []\nbreakglass:\n  - { name: "b\\u202B", profiles: [dev], users: [alice], reason_codes: [incident] }\n'), path: 'breakglass[0].name', what: 'name of breakglass[0]' },
+    { name: 'reason code', text: doc('rules: []\nbreakglass:\n  - { name: b, profiles: [dev], users: [alice], reason_codes: ["incident\\e"] }\n'), path: 'breakglass[0].reason_codes[0]', what: '`breakglass[0].reason_codes[0]`' },
+    { name: 'rate limit duration', text: doc('rules: []\nbreakglass:\n  - { name: b, profiles: [dev], users: [alice], reason_codes: [incident], rate_limit: { cooldown: "30m\\e" } }\n'), path: 'breakglass[0].rate_limit.cooldown', what: '`breakglass[0].rate_limit.cooldown`' },
+    { name: 'version', text: 'version: "1\\e"\nrules: []\n', path: 'version', what: '`version`' },
+    { name: 'top-level key', text: 'version: "1"\nrules: []\n"rules\\e[2K": []\n', path: '', what: 'a key at the top level' },
+    { name: 'rule key', text: doc('rules:\n  - { name: r, effect: allow, "reason\\u202E": x }\n'), path: 'rules[0]', what: 'a key in `rules[0]`' },
+    { name: 'profile name', text: `version: "1"\nprofiles:\n  "dev\\e": { role_arn: ${ARN} }\nrules: []\n`, path: 'profiles', what: 'a profile name in `profiles`' },
+    { name: 'group name', text: 'version: "1"\ngroups:\n  "te\\u2068am": [alice]\nrules: []\n', path: 'groups', what: 'a group name in `groups`' },
+  ];
+
+  it.each(FIELDS)('refuses them in every string field: $name', ({ text, path, what }) => {
+    const issue = only(text);
+    expect(issue.path).toBe(path);
+    expect(issue.message).toMatch(/ contains a control character \(U\+[0-9A-F]{4}\): /);
+    expect(issue.message.startsWith(`${what} contains`)).toBe(true);
+  });
+
+  it('never puts a control character into any message, whatever else is wrong with the value', () => {
+    const texts = [
+      ...FIELDS.map((field) => field.text),
+      doc(`rules:\n  - { name: r, effect: allow, conditions: { users: "${ESC}]0;x" } }\n`),
+      doc('rules:\n  - { name: r, effect: allow, conditions: "\\u202Eevil" }\n'),
+      `version: "1"\nrules: []\nadmins: "\\x9b2K"\n`,
+      `version: "1"\nprofiles:\n  "\\u202E": x\nrules: []\n`,
+      `version: "1"\nrules: !tag${ESC} []\n`,
+    ];
+    for (const text of texts) {
+      for (const issue of errorsOf(text)) expect(formatIssue(issue)).not.toMatch(TERMINAL_CONTROL);
+    }
   });
 });
