@@ -51,3 +51,4 @@ export const DEFAULT_TABLE_NAMES: Readonly<Record<TableKind, string>> = {
   breakglass: `${DEFAULT_TABLE_PREFIX}breakglass`,
   config: `${DEFAULT_TABLE_PREFIX}config`,
 };
+

@@ -22,11 +22,14 @@ const ANSI_C_NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t
 /**
  * A value as one shell word: bare when safe, else single-quoted; one holding a control
  * character as an ANSI-C `$'…'` string (bash, zsh, ksh and POSIX.1-2024 sh), where
- * the character is an escape (`\x1b`, `\u202e`) rather than itself.
+ * the character is an escape (`\x1b`, `\u202e`) rather than itself. `ownText`: the
+ * user's own command, whose line breaks and tabs (a multi-line `node -e` script) stay
+ * as typed inside single quotes, which every POSIX shell reads back the same.
  */
-function shellWord(value: string): string {
+function shellWord(value: string, ownText = false): string {
   if (SHELL_SAFE.test(value)) return value;
-  if (!hasTerminalControl(value)) return `'${value.replaceAll("'", `'\\''`)}'`;
+  const controls = ownText ? value.replace(/[\n\t]/g, '') : value;
+  if (!hasTerminalControl(controls)) return `'${value.replaceAll("'", `'\\''`)}'`;
   let out = '';
   for (const char of value) {
     const code = char.codePointAt(0)!;
@@ -57,7 +60,7 @@ const NEVER_BYPASSED = 'This requirement can never be bypassed by an access requ
  * unless `options.command` gives it.
  */
 export function renderDenialGuidance(denial: Denial, options: { command?: readonly string[] } = {}): string {
-  const cmd = options.command === undefined || options.command.length === 0 ? '<cmd>' : options.command.map(shellWord).join(' ');
+  const cmd = options.command === undefined || options.command.length === 0 ? '<cmd>' : options.command.map((word) => shellWord(word, true)).join(' ');
   const profileText = quoted(denial.profile);
   const profileWord = shellWord(denial.profile);
   const table = denial.sessionTable === null || denial.sessionTable === '' ? '<table>' : shellWord(denial.sessionTable);

@@ -11,6 +11,8 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Scalar } from 'yaml';
 import { PROFILE_NAME, REGION_NAME, STS_MAX_DURATION_SECONDS, STS_MIN_DURATION_SECONDS, TABLE_NAME, USER_NAME } from '../api/constants.js';
 import { CodedError } from '../errors.js';
+import { parseDuration } from './duration.js';
+import { isTerminalControl, printable } from '../text.js';
 import { didYouMean } from './suggest.js';
 import { isValidTimeZone } from './time.js';
 import {
@@ -58,34 +60,12 @@ const ROLE_ARN =
   /^arn:aws(?:-cn|-us-gov|-iso|-iso-b|-iso-e|-iso-f|-eusc)?:iam::\d{12}:role\/(?:[\x21-\x7e]*\/)?[\w+=,.@-]{1,64}$/;
 const REASON_CODE = /^[a-z0-9_-]{1,32}$/;
 const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
-const DURATION = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
-
-/**
- * Whether a terminal acts on `code` instead of showing it: C0 (tab and newline
- * included), DEL, C1, the bidirectional controls (embeddings, overrides, isolates and
- * marks) and the Unicode line and paragraph separators. Names and reasons end up in
- * `sentinel exec` output, where such a character could retitle the window, erase lines
- * or reorder the text around it.
- */
-function isControlCode(code: number): boolean {
-  return (
-    code <= 0x1f ||
-    (code >= 0x7f && code <= 0x9f) ||
-    code === 0x061c ||
-    code === 0x200e ||
-    code === 0x200f ||
-    (code >= 0x202a && code <= 0x202e) ||
-    (code >= 0x2066 && code <= 0x2069) ||
-    code === 0x2028 ||
-    code === 0x2029
-  );
-}
 
 /** The code point of the first character of `text` a policy string may not hold, or undefined. */
 export function controlCharacterIn(text: string): number | undefined {
   for (const char of text) {
     const code = char.codePointAt(0)!;
-    if (isControlCode(code)) return code;
+    if (isTerminalControl(code)) return code;
   }
   return undefined;
 }
@@ -104,32 +84,11 @@ function controlMessage(what: string, code: number): string {
   return `${what} contains a control character (${codePointName(code)}): policy text is shown in terminals, which act on such characters (retitle the window, erase lines, reorder text); remove it`;
 }
 
-/** `text` with every character {@link controlCharacterIn} finds written as `\uXXXX`, for messages. */
-function escapeControls(text: string): string {
-  let out = '';
-  for (const char of text) {
-    const code = char.codePointAt(0)!;
-    out += isControlCode(code) ? `\\u${code.toString(16).padStart(4, '0')}` : char;
-  }
-  return out;
-}
-
 /** A document value quoted for a message: JSON string syntax, control characters escaped. */
 function quoted(value: string): string {
-  return escapeControls(JSON.stringify(value));
+  return printable(JSON.stringify(value));
 }
 
-/**
- * `"900s"`, `"15m"`, `"1h"`, `"1h30m"` → seconds; undefined for anything else
- * (bare numbers, zero, fractions, other units).
- */
-export function parseDuration(text: string): number | undefined {
-  const match = DURATION.exec(text);
-  if (match === null || text === '') return undefined;
-  const [, h = '0', m = '0', s = '0'] = match;
-  const seconds = Number(h) * 3600 + Number(m) * 60 + Number(s);
-  return seconds > 0 && Number.isSafeInteger(seconds) ? seconds : undefined;
-}
 
 /**
  * Parse and validate a policy document. Never throws: problems come back as
@@ -187,7 +146,7 @@ class Reader {
     for (const error of problems) {
       const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
       // The library appends "at line L, column C" and a source excerpt; we already lead with file:line:col.
-      const message = escapeControls(error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
+      const message = printable(error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, ''));
       this.issues.push(issueAt(this.file, pos, '', `YAML syntax: ${message}`));
     }
     if (problems.length > 0) return undefined;

@@ -23,7 +23,7 @@ export interface SourcePosition {
 }
 
 export interface TimeWindow {
-  /** Weekdays as numbers 0 (sunday) … 6 (saturday); absent = every day. */
+  /** Weekdays as numbers 0 (sunday) … 6 (saturday); absent or empty = every day. */
   days?: number[];
   /** Start inclusive, end exclusive, minutes since local midnight; end < start wraps midnight. */
   hours?: { start: number; end: number };

@@ -211,3 +211,19 @@ describe('renderDenialGuidance: hostile text from the server', () => {
     );
   });
 });
+
+describe('renderDenialGuidance: the user\'s own command', () => {
+  const serverSession = denial({ requiresServerMode: true, requiresSessionTracking: true, sessionTable: 'sentinel-sessions' });
+
+  it('keeps the line breaks of a multi-line script as typed, inside single quotes', () => {
+    const text = renderDenialGuidance(serverSession, { command: ['node', '-e', "console.log(1);\nconsole.log('two')"] });
+    expect(text.split('\n')[0]).toContain("-- node -e 'console.log(1);");
+    expect(text).toContain(`console.log('\\''two'\\'')'`);
+  });
+
+  it('still escapes a terminal control character in it', () => {
+    const text = renderDenialGuidance(serverSession, { command: ['echo', '\u001b]0;x\u0007'] });
+    expect(text).toContain("-- echo $'\\x1b]0;x\\x07'");
+    expect(text).not.toContain('\u001b');
+  });
+});

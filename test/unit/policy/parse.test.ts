@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { formatIssue, loadPolicy, parseDuration, parsePolicy, PolicyValidationError } from '../../../src/policy/parse.js';
+import { parseDuration } from '../../../src/policy/duration.js';
+import { formatIssue, loadPolicy, parsePolicy, PolicyValidationError } from '../../../src/policy/parse.js';
 import type { PolicyIssue } from '../../../src/policy/types.js';
 
 const ARN = 'arn:aws:iam::111122223333:role/dev';
