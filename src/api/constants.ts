@@ -51,4 +51,3 @@ export const DEFAULT_TABLE_NAMES: Readonly<Record<TableKind, string>> = {
   breakglass: `${DEFAULT_TABLE_PREFIX}breakglass`,
   config: `${DEFAULT_TABLE_PREFIX}config`,
 };
-
