@@ -8,7 +8,7 @@ import type { Caller } from '../../../src/identity/types.js';
 import { checkSession } from '../../../src/vending/check.js';
 import { vendCredentials } from '../../../src/vending/issue.js';
 import { caught } from '../../support/caught.js';
-import { harness } from './fakes.js';
+import { harness, SERVER_FREEZE_POLICY } from './fakes.js';
 import type { Harness } from './fakes.js';
 
 const alice: Caller = { user: 'alice', arn: 'arn:aws:iam::000000000000:user/alice', accountId: '000000000000' };
@@ -46,18 +46,7 @@ describe('checkSession', () => {
   it('a policy that now denies refuses the check with its denial, and nothing is written', async () => {
     const h = harness();
     const id = await started(h);
-    h.setPolicy(`version: "1"
-profiles:
-  prod: { role_arn: "arn:aws:iam::111122223333:role/prod" }
-rules:
-  - name: freeze
-    effect: deny
-    conditions: { mode: [server] }
-    reason: change freeze
-  - name: cli-only
-    effect: allow
-    conditions: { mode: [cli] }
-`);
+    h.setPolicy(SERVER_FREEZE_POLICY);
     const error = await caught(checkSession(id, { profile: 'prod' }, alice, h.deps));
     expect([error.code, error.message, error.denial?.rule]).toEqual(['POLICY_DENY', 'access to profile "prod" is denied: change freeze', 'freeze']);
     expect(h.sessions.table('sentinel-sessions').get(id)?.requestCount).toBe(1);

@@ -14,6 +14,20 @@ import type { CredentialIssuer, IssueInput } from '../../../src/vending/ports.js
 
 export const EXAMPLE_POLICY = readFileSync(new URL('../../../examples/policy.yaml', import.meta.url), 'utf8');
 
+/** prod frozen in server mode, still open on the command line: a policy change a running session meets. */
+export const SERVER_FREEZE_POLICY = `version: "1"
+profiles:
+  prod: { role_arn: "arn:aws:iam::111122223333:role/prod" }
+rules:
+  - name: freeze
+    effect: deny
+    conditions: { mode: [server] }
+    reason: change freeze
+  - name: read-only-cli
+    effect: allow
+    conditions: { mode: [cli] }
+`;
+
 export function loaded(text = EXAMPLE_POLICY, version = 1): LoadedPolicy {
   const policy = parsePolicy(text);
   return { policy, compiled: compilePolicy(policy), version };

@@ -4,7 +4,7 @@ import { UnavailableError } from '../../../src/errors.js';
 import type { Caller } from '../../../src/identity/types.js';
 import { vendCredentials } from '../../../src/vending/issue.js';
 import { caught } from '../../support/caught.js';
-import { harness } from './fakes.js';
+import { harness, SERVER_FREEZE_POLICY } from './fakes.js';
 import type { Harness } from './fakes.js';
 
 const alice: Caller = { user: 'alice', arn: 'arn:aws:iam::000000000000:user/alice', accountId: '000000000000' };
@@ -301,18 +301,7 @@ describe('vendCredentials: server-mode refresh', () => {
   it('evaluates the policy again: a policy change refuses the next refresh', async () => {
     const h = harness();
     const session = await started(h);
-    h.setPolicy(`version: "1"
-profiles:
-  prod: { role_arn: "arn:aws:iam::111122223333:role/prod" }
-rules:
-  - name: freeze
-    effect: deny
-    conditions: { mode: [server] }
-    reason: change freeze
-  - name: read-only-cli
-    effect: allow
-    conditions: { mode: [cli] }
-`);
+    h.setPolicy(SERVER_FREEZE_POLICY);
     const error = await caught(vend(h, { profile: 'prod', mode: 'server', sessionId: session.id }));
     expect(error.code).toBe('POLICY_DENY');
     expect(error.message).toBe('access to profile "prod" is denied: change freeze');

@@ -116,3 +116,18 @@ export function policyStore(stored?: { text: string; version: number }, interven
   });
   return { api, pushed, calls };
 }
+
+/** The diff from SMALL (stored as version 4) to SMALL_WITH_BOB, as diff and push show it. */
+export const patch = (file: string): string =>
+  [
+    '--- stored policy (version 4)',
+    `+++ ${file}`,
+    '@@ -7,5 +7,5 @@',
+    '     effect: allow',
+    '     conditions:',
+    '       profiles: [dev]',
+    '-      users: [alice]',
+    '+      users: [alice, bob]',
+    '     reason: Engineers may use dev freely',
+    '',
+  ].join('\n');

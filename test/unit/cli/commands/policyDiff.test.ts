@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPolicyDiff } from '../../../../src/cli/commands/policyDiff.js';
 import { denied, fakeApi, harness, outcome } from './harness.js';
-import { policyStore, scratch, SMALL, SMALL_WITH_BOB } from './policies.js';
+import { SMALL, SMALL_WITH_BOB, patch, policyStore, scratch } from './policies.js';
 
 let files: Awaited<ReturnType<typeof scratch>>;
 beforeAll(async () => {
@@ -13,20 +13,6 @@ beforeAll(async () => {
 });
 afterAll(() => files.remove());
 
-/** The diff from SMALL (stored as version 4) to SMALL_WITH_BOB. */
-const patch = (file: string): string =>
-  [
-    '--- stored policy (version 4)',
-    `+++ ${file}`,
-    '@@ -7,5 +7,5 @@',
-    '     effect: allow',
-    '     conditions:',
-    '       profiles: [dev]',
-    '-      users: [alice]',
-    '+      users: [alice, bob]',
-    '     reason: Engineers may use dev freely',
-    '',
-  ].join('\n');
 
 describe('sentinel policy diff', () => {
   it('prints the unified diff from the stored version to the file, exit 0', async () => {

@@ -8,7 +8,7 @@ import { runPolicyPush } from '../../../../src/cli/commands/policyPush.js';
 import { denied, fakeApi, harness, outcome } from './harness.js';
 import type { HarnessOptions } from './harness.js';
 import type { PolicyStore } from './policies.js';
-import { BAD, policyStore, scratch, SMALL, SMALL_WITH_BOB } from './policies.js';
+import { BAD, SMALL, SMALL_WITH_BOB, patch, policyStore, scratch } from './policies.js';
 
 let files: Awaited<ReturnType<typeof scratch>>;
 beforeAll(async () => {
@@ -16,20 +16,6 @@ beforeAll(async () => {
 });
 afterAll(() => files.remove());
 
-/** The diff from SMALL (version 4) to the file, as shown before the question. */
-const patch = (file: string): string =>
-  [
-    '--- stored policy (version 4)',
-    `+++ ${file}`,
-    '@@ -7,5 +7,5 @@',
-    '     effect: allow',
-    '     conditions:',
-    '       profiles: [dev]',
-    '-      users: [alice]',
-    '+      users: [alice, bob]',
-    '     reason: Engineers may use dev freely',
-    '',
-  ].join('\n');
 
 const push = (store: PolicyStore, options: { file: string; yes?: boolean }, harnessOptions: HarnessOptions = {}) => {
   const h = harness(store.api, harnessOptions);
