@@ -1,15 +1,17 @@
 /**
  * Drives the real `bin/sentinel credentials` against the local stack
- * (examples/policy.yaml), directly and as the `credential_process` of real AWS SDKs.
+ * (examples/policy.yaml), directly and as the `credential_process` of real AWS SDKs,
+ * and counts the stack's issuances (its decision lines) to show what the cache saves.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestStack } from '../support/localStack.js';
-import { startTestStack } from '../support/localStack.js';
+import type { RecordedDecision, TestStack } from '../support/localStack.js';
+import { decisionRecorder, startTestStack } from '../support/localStack.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'sentinel');
@@ -36,12 +38,16 @@ function run(command: string, args: readonly string[], env: NodeJS.ProcessEnv): 
 const sentinel = (env: NodeJS.ProcessEnv, ...args: string[]): Promise<Result> => run(BIN, args, env);
 
 let stack: TestStack;
+/** The stack's decision lines, one per credential request. */
+let decisions: RecordedDecision[];
 let dir: string;
 /** An AWS config file with credential_process profiles, as a user would write it. */
 let configFile: string;
 
 beforeAll(async () => {
-  stack = await startTestStack();
+  const recorder = decisionRecorder();
+  decisions = recorder.decisions;
+  stack = await startTestStack({ logger: recorder.logger });
   dir = await mkdtemp(path.join(tmpdir(), 'sentinel-credentials-'));
   configFile = path.join(dir, 'config');
   await writeFile(
@@ -49,6 +55,9 @@ beforeAll(async () => {
     [
       '[profile sentinel-dev]',
       `credential_process = ${BIN} --aws-profile alice credentials --profile dev`,
+      '',
+      '[profile sentinel-dev-no-cache]',
+      `credential_process = ${BIN} --aws-profile alice credentials --profile dev --no-cache`,
       '',
       '[profile sentinel-prod]',
       `credential_process = ${BIN} --aws-profile alice credentials --profile prod`,
@@ -123,8 +132,8 @@ describe('sentinel credentials', () => {
   });
 
   it('sends no session table: SENTINEL_SESSION_TABLE is not for credential_process', async () => {
-    // A table that does not exist would be refused if it were sent.
-    const result = await sentinel(stack.env('alice', { SENTINEL_SESSION_TABLE: 'sentinel-no-such-table' }), 'credentials', '--profile', 'dev');
+    // A table that does not exist would be refused if it were sent (and the cache would hide it).
+    const result = await sentinel(stack.env('alice', { SENTINEL_SESSION_TABLE: 'sentinel-no-such-table' }), 'credentials', '--profile', 'dev', '--no-cache');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ Version: 1 });
   });
@@ -175,4 +184,110 @@ describe('sentinel credentials as credential_process', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('sentinel');
   });
+});
+
+/** Issuances the stack made for `profile` in credential_process mode, so far. */
+const issuances = (profile = 'dev'): number => decisions.filter((line) => line.outcome === 'issued' && line.mode === 'credential_process' && line.profile === profile).length;
+
+describe('sentinel credentials: the cache', () => {
+  it('caches under $XDG_CACHE_HOME/sentinel/credentials (0700, files 0600) and reuses it: one issuance for two runs', async () => {
+    const cacheHome = await mkdtemp(path.join(tmpdir(), 'sentinel-xdg-'));
+    const env = stack.env('alice', { XDG_CACHE_HOME: cacheHome });
+    const before = issuances();
+    const first = await sentinel(env, '--aws-profile', 'alice', 'credentials', '--profile', 'dev');
+    const second = await sentinel(env, '--aws-profile', 'alice', 'credentials', '--profile', 'dev');
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(second).toEqual(first);
+    expect(issuances() - before).toBe(1);
+    const folder = path.join(cacheHome, 'sentinel', 'credentials');
+    expect((await stat(folder)).mode & 0o777).toBe(0o700);
+    const names = await readdir(folder);
+    expect(names).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.json$/)]);
+    expect((await stat(path.join(folder, names[0] as string))).mode & 0o777).toBe(0o600);
+    await rm(cacheHome, { recursive: true, force: true });
+  });
+
+  it('without XDG_CACHE_HOME caches under ~/.cache/sentinel/credentials, never in SENTINEL_CACHE_DIR', async () => {
+    const home = await mkdtemp(path.join(tmpdir(), 'sentinel-home-'));
+    const env = stack.env('alice', { HOME: home, SENTINEL_CACHE_DIR: path.join(home, 'dynamodb-cache') });
+    delete env['XDG_CACHE_HOME'];
+    expect((await sentinel(env, 'credentials', '--profile', 'dev')).code).toBe(0);
+    expect(await readdir(path.join(home, '.cache', 'sentinel', 'credentials'))).toHaveLength(1);
+    expect(existsSync(path.join(home, 'dynamodb-cache'))).toBe(false);
+    await rm(home, { recursive: true, force: true });
+  });
+});
+
+const AWS_CLI = '/usr/bin/aws';
+
+describe.skipIf(!existsSync(AWS_CLI))('sentinel credentials: the cache under the AWS CLI (credential_process)', () => {
+  let cacheHome: string;
+  let folder: string;
+
+  beforeAll(async () => {
+    cacheHome = await mkdtemp(path.join(tmpdir(), 'sentinel-aws-cli-'));
+    folder = path.join(cacheHome, 'sentinel', 'credentials');
+  });
+
+  afterAll(async () => {
+    if (cacheHome !== undefined) await rm(cacheHome, { recursive: true, force: true });
+  });
+
+  /** `aws configure export-credentials --profile P`: the AWS CLI runs the profile's credential_process afresh every time. */
+  async function exportCredentials(profile: string): Promise<{ AccessKeyId: string }> {
+    const env = stack.env('alice', { AWS_CONFIG_FILE: configFile, XDG_CACHE_HOME: cacheHome, AWS_EC2_METADATA_DISABLED: 'true' });
+    const result = await run(AWS_CLI, ['configure', 'export-credentials', '--profile', profile, '--format', 'process'], env);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    return JSON.parse(result.stdout) as { AccessKeyId: string };
+  }
+
+  async function entryFile(): Promise<string> {
+    const names = await readdir(folder);
+    expect(names).toHaveLength(1);
+    return path.join(folder, names[0] as string);
+  }
+
+  it('20 aws commands make exactly 1 issuance', async () => {
+    const before = issuances();
+    const keys = new Set<string>();
+    for (let i = 0; i < 20; i++) keys.add((await exportCredentials('sentinel-dev')).AccessKeyId);
+    expect(issuances() - before).toBe(1);
+    expect([...keys]).toEqual([expect.stringMatching(/^ASIASENTINELDEV/)]);
+  }, 120_000);
+
+  it('does not use a cache file whose accessKeyId was edited: a new issuance replaces it', async () => {
+    const file = await entryFile();
+    const entry = JSON.parse(await readFile(file, 'utf8')) as { credentials: { accessKeyId: string } };
+    const tampered = 'ASIASENTINELDEVEDITD';
+    await writeFile(file, JSON.stringify({ ...entry, credentials: { ...entry.credentials, accessKeyId: tampered } }), { mode: 0o600 });
+    const before = issuances();
+    const got = await exportCredentials('sentinel-dev');
+    expect(got.AccessKeyId).not.toBe(tampered);
+    expect(got.AccessKeyId).not.toBe(entry.credentials.accessKeyId);
+    expect(issuances() - before).toBe(1);
+    expect((await exportCredentials('sentinel-dev')).AccessKeyId).toBe(got.AccessKeyId);
+    expect(issuances() - before).toBe(1);
+  }, 30_000);
+
+  it('does not use a cache file others can read (chmod 0644): a new issuance replaces it with a 0600 one', async () => {
+    const file = await entryFile();
+    const cached = (JSON.parse(await readFile(file, 'utf8')) as { credentials: { accessKeyId: string } }).credentials.accessKeyId;
+    await chmod(file, 0o644);
+    const before = issuances();
+    expect((await exportCredentials('sentinel-dev')).AccessKeyId).not.toBe(cached);
+    expect(issuances() - before).toBe(1);
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+  }, 30_000);
+
+  it('--no-cache issues every time and leaves the cache as it was', async () => {
+    const file = await entryFile();
+    const text = await readFile(file, 'utf8');
+    const before = issuances();
+    const keys = new Set<string>();
+    for (let i = 0; i < 3; i++) keys.add((await exportCredentials('sentinel-dev-no-cache')).AccessKeyId);
+    expect(issuances() - before).toBe(3);
+    expect(keys.size).toBe(3);
+    expect(await readFile(file, 'utf8')).toBe(text);
+    expect(await readdir(folder)).toHaveLength(1);
+  }, 60_000);
 });
