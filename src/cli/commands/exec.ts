@@ -1,7 +1,8 @@
 /**
  * `sentinel exec` — runs a command with short-lived credentials for a profile, either
- * in its environment (`cli` mode) or from a local credential endpoint that asks the
- * API again for every request (`--server`).
+ * in its environment (`cli` mode) or from a local credential endpoint that serves the
+ * session's credentials, renews them ahead of need and re-checks the session with the
+ * API at an interval (`--server`).
  */
 
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -61,9 +62,10 @@ export function execCommand(): Command {
     .description('run a command with short-lived AWS credentials for a profile (default command: $SHELL)')
     .usage('[options] --profile <profile> [-- command [args...]]')
     .requiredOption('--profile <profile>', 'the Sentinel profile to get credentials for', parseProfile)
-    .option('--server', 'serve credentials to the command from a local endpoint; each of its requests is checked by the API again')
+    .option('--server', 'serve credentials to the command from a local endpoint that renews them ahead of need and re-checks the session with the API')
     .addOption(new Option('--server-port <port>', 'with --server: the 127.0.0.1 port of the endpoint (default: a free one)').argParser(parsePort))
-    .option('--lazy', 'with --server: ask for no credentials before the command starts')
+    .option('--lazy', 'with --server: ask for no credentials before the command starts (then SENTINEL_SESSION_ID and the region are not set)')
+    .option('--recheck <duration>', 'with --server: how often the endpoint re-checks the session with the API: 30s, 1m, … (5s to 1h; default 30s)')
     .addOption(
       new Option('--session-table <table>', 'session table to track the session in').env('SENTINEL_SESSION_TABLE'),
     )

@@ -19,23 +19,30 @@ import type { VendedCredentials } from '../../api/contract.js';
 import { ApiError } from '../api/types.js';
 import { CliError } from '../errors.js';
 import { CodedError } from '../../errors.js';
+import type { SessionDescription } from './serverSession.js';
 
-/** The one path that serves credentials; everything else is 404. */
+/** The one path that serves credentials. */
 export const CREDENTIALS_PATH = '/credentials';
+/**
+ * What the session is (id, table, region): for `--lazy`, whose command starts before
+ * the API has named them, so they cannot be in its environment. Everything else is 404.
+ */
+export const SESSION_PATH = '/session';
 
 /** Random bytes in the bearer token: 256 bits, far beyond guessing. */
 const TOKEN_BYTES = 32;
 
 export interface CredentialServerOptions {
-  /** Fresh credentials for one request of the child; throws (an `ApiError`) when the API refuses. */
+  /**
+   * The credentials for one request of the child (src/cli/exec/serverSession.ts: from
+   * memory, so it answers within the SDKs' fetch timeouts, 1 s for the JavaScript SDK
+   * and 2 s for botocore); throws the refusal (an `ApiError`) when there are none to give.
+   */
   getCredentials: () => Promise<VendedCredentials>;
+  /** What `GET /session` shows (the session id, table and region, once known); absent: that path is 404 too. */
+  describeSession?: (() => SessionDescription) | undefined;
   /** 127.0.0.1 port; 0 or absent picks a free one. */
   port?: number | undefined;
-  /**
-   * Told about a refusal once: repeats of the same refusal (SDKs retry, and every
-   * client of the child asks) are not reported again until a request succeeds.
-   */
-  onRefusal?: (error: unknown) => void;
 }
 
 export interface CredentialServer {
@@ -87,8 +94,6 @@ function refusal(error: unknown): { status: number; code: string; message: strin
 export async function startCredentialServer(options: CredentialServerOptions): Promise<CredentialServer> {
   const token = newAuthorizationToken();
   const expected = createHash('sha256').update(token).digest();
-  // The code of the refusal last reported; cleared by a success so a new episode is reported again.
-  let reported: string | undefined;
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     if (!sameToken(request.headers.authorization, expected)) {
@@ -96,7 +101,8 @@ export async function startCredentialServer(options: CredentialServerOptions): P
       return;
     }
     const path = new URL(request.url ?? '/', 'http://127.0.0.1').pathname;
-    if (path !== CREDENTIALS_PATH) {
+    const describe = options.describeSession;
+    if (path !== CREDENTIALS_PATH && (path !== SESSION_PATH || describe === undefined)) {
       send(response, 404, { code: 'NOT_FOUND', message: `credentials are served at ${CREDENTIALS_PATH}` });
       return;
     }
@@ -105,21 +111,21 @@ export async function startCredentialServer(options: CredentialServerOptions): P
       send(response, 405, { code: 'METHOD_NOT_ALLOWED', message: 'use GET' });
       return;
     }
+    if (path === SESSION_PATH && describe !== undefined) {
+      send(response, 200, describe());
+      return;
+    }
     try {
       const credentials = await options.getCredentials();
-      reported = undefined;
       send(response, 200, {
         AccessKeyId: credentials.accessKeyId,
         SecretAccessKey: credentials.secretAccessKey,
         Token: credentials.sessionToken,
+        // The real expiry, never a later one: the SDKs must not use them a moment longer.
         Expiration: credentials.expiration,
       });
     } catch (error) {
       const { status, code, message } = refusal(error);
-      if (reported !== code) {
-        reported = code;
-        options.onRefusal?.(error);
-      }
       send(response, status, { code, message });
     }
   };

@@ -32,6 +32,8 @@ export interface ExecOptions {
   server?: boolean;
   serverPort?: number;
   lazy?: boolean;
+  /** `--recheck`: how often the endpoint re-checks the session (a duration, e.g. `30s`). */
+  recheck?: string;
   /** `--session-table`, or `SENTINEL_SESSION_TABLE`. */
   sessionTable?: string;
   duration?: string;
@@ -71,13 +73,21 @@ export async function executeCommand(
   const server = options.server === true;
   if (options.serverPort !== undefined && !server) usageError(command, "option '--server-port <port>' needs --server");
   if (options.lazy === true && !server) usageError(command, "option '--lazy' needs --server");
+  if (options.recheck !== undefined && !server) usageError(command, "option '--recheck <duration>' needs --server");
   let durationSeconds: number | undefined;
-  if (options.duration !== undefined) {
-    // The duration parser brings the YAML library along: load it only when needed.
-    const { DURATION_HINT, parseRequestDuration } = await import('./duration.js');
-    durationSeconds = parseRequestDuration(options.duration);
-    if (durationSeconds === undefined) {
-      usageError(command, `option '--duration <duration>' argument '${options.duration}' is invalid. ${DURATION_HINT}`);
+  let recheckSeconds: number | undefined;
+  if (options.duration !== undefined || options.recheck !== undefined) {
+    // Loaded only when needed, as every module a plain `exec` does not use.
+    const { DURATION_HINT, RECHECK_HINT, parseRecheckInterval, parseRequestDuration } = await import('./duration.js');
+    if (options.duration !== undefined) {
+      durationSeconds = parseRequestDuration(options.duration);
+      if (durationSeconds === undefined) {
+        usageError(command, `option '--duration <duration>' argument '${options.duration}' is invalid. ${DURATION_HINT}`);
+      }
+    }
+    if (options.recheck !== undefined) {
+      recheckSeconds = parseRecheckInterval(options.recheck);
+      if (recheckSeconds === undefined) usageError(command, `option '--recheck <duration>' argument '${options.recheck}' is invalid. ${RECHECK_HINT}`);
     }
   }
   const nested = process.env['SENTINEL_PROFILE'];
@@ -103,7 +113,7 @@ export async function executeCommand(
     return reportError(error, { format, command: argv });
   }
   return server
-    ? runServerMode(api, context, { ...request, port: options.serverPort, lazy: options.lazy === true })
+    ? runServerMode(api, context, { ...request, port: options.serverPort, lazy: options.lazy === true, recheckSeconds })
     : runCliMode(api, context, request);
 }
 
@@ -139,31 +149,41 @@ async function runCliMode(api: SentinelApi, context: RunContext, request: Reques
 }
 
 /**
- * `server` mode: the local endpoint asks the API again for every request of the
- * child, which reads AWS files of its own (removed when it is done); the session is
- * ended when the child is done, before sentinel exits.
+ * `server` mode: the local endpoint serves the session's credentials from memory,
+ * renewed and re-checked in the background (src/cli/exec/serverSession.ts); the child
+ * reads AWS files of its own (removed when it is done); when the child is done the
+ * background work stops and the session is ended, before sentinel exits.
  */
 async function runServerMode(
   api: SentinelApi,
   context: RunContext,
-  request: Request & { port: number | undefined; lazy: boolean },
+  request: Request & { port: number | undefined; lazy: boolean; recheckSeconds: number | undefined },
 ): Promise<number> {
-  const session = new ServerSession(api, request);
+  const session = new ServerSession(api, {
+    profile: request.profile,
+    sessionTable: request.sessionTable,
+    durationSeconds: request.durationSeconds,
+    recheckMs: request.recheckSeconds === undefined ? undefined : request.recheckSeconds * 1000,
+    // Printed while the child runs: stderr only, whatever the format.
+    report: (error) => reportError(error, { format: context.format, command: context.argv, stdoutReserved: true }),
+  });
   let first: CredentialsResponse | undefined;
   let files: CreatedChildAwsFiles | undefined;
   let endpoint: Awaited<ReturnType<typeof startCredentialServer>>;
   try {
-    // Ask once before anything runs, so a denial and its guidance come first.
-    if (!request.lazy) first = await session.fetch();
+    // Ask once before anything runs, so a denial and its guidance come first. With
+    // --lazy the child's first credential request asks instead, so its environment
+    // cannot name the session or the profile's region: GET /session on the endpoint does.
+    if (!request.lazy) first = await session.open();
     // The child's own AWS files, so that nothing in the caller's comes before the endpoint.
     files = await createChildAwsFiles(process.env);
     endpoint = await startCredentialServer({
       port: request.port,
-      getCredentials: async () => (await session.fetch()).credentials,
-      // Printed while the child runs: stderr only, whatever the format.
-      onRefusal: (error) => reportError(error, { format: context.format, command: context.argv, stdoutReserved: true }),
+      getCredentials: () => session.credentials(),
+      describeSession: () => session.describe(),
     });
   } catch (error) {
+    session.close();
     await files?.remove();
     await endQuietly(session, context.format);
     return reportError(error, { format: context.format, command: context.argv });
@@ -179,6 +199,7 @@ async function runServerMode(
   try {
     outcome = await runReported(context, env);
   } finally {
+    session.close();
     await endpoint.close();
     await endQuietly(session, context.format);
     await files.remove();

@@ -46,13 +46,13 @@ describe('sentinel exec: what the exec machinery gets', () => {
     const api = fakeApi({});
     const h = harness(api, { format: 'json' });
     executeCommand.mockResolvedValueOnce(42);
-    const result = await exec(h, { profile: 'prod', server: true, serverPort: 4321, lazy: true, sessionTable: 'team-sessions', duration: '30m', command: ['aws', 's3', 'ls'] });
+    const result = await exec(h, { profile: 'prod', server: true, serverPort: 4321, lazy: true, recheck: '10s', sessionTable: 'team-sessions', duration: '30m', command: ['aws', 's3', 'ls'] });
     expect(result).toEqual({ code: 42, stdout: '', stderr: '' });
 
     expect(executeCommand).toHaveBeenCalledOnce();
     const [args, options, command, createApi] = executeCommand.mock.calls[0] ?? [];
     expect(args).toEqual(['aws', 's3', 'ls']);
-    expect(options).toEqual({ profile: 'prod', server: true, serverPort: 4321, lazy: true, sessionTable: 'team-sessions', duration: '30m' });
+    expect(options).toEqual({ profile: 'prod', server: true, serverPort: 4321, lazy: true, recheck: '10s', sessionTable: 'team-sessions', duration: '30m' });
     // The machinery reads --output from the command it is given.
     expect((command as Command).optsWithGlobals()).toEqual({ output: 'json' });
     // The API client is the context's, and built only when the machinery asks for it.
@@ -89,6 +89,22 @@ describe('sentinel exec: what the user sees', () => {
     const result = await exec(h, { profile: 'dev', lazy: true, command: ['true'] });
     expect(result).toEqual({ code: 2, stdout: '', stderr: "error: option '--lazy' needs --server\n(run with --help for usage)\n" });
     expect(h.apiRequests()).toBe(0);
+  });
+
+  it('--recheck without --server, or below 5s: a usage error, exit 2, nothing asked of the API', async () => {
+    const h = harness(fakeApi({}));
+    expect(await exec(h, { profile: 'dev', recheck: '30s', command: ['true'] })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "error: option '--recheck <duration>' needs --server\n(run with --help for usage)\n",
+    });
+    const other = harness(fakeApi({}));
+    expect(await exec(other, { profile: 'dev', server: true, recheck: '1s', command: ['true'] })).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: "error: option '--recheck <duration>' argument '1s' is invalid. Expected a duration such as 30s, 1m or 5m, from 5s to 1h.\n(run with --help for usage)\n",
+    });
+    expect(h.apiRequests() + other.apiRequests()).toBe(0);
   });
 
   it('inside another sentinel exec: refused with exit 1 on stderr', async () => {

@@ -1,14 +1,19 @@
+/**
+ * The endpoint over HTTP, as the child's SDKs meet it: the token, the paths, the
+ * container-credentials format, and answers from memory (the logic behind them is
+ * test/unit/cli/exec/serverSession.test.ts).
+ */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { CredentialsRequest, CredentialsResponse } from '../../../../src/api/contract.js';
+import type { CheckSessionRequest, CredentialsRequest, CredentialsResponse } from '../../../../src/api/contract.js';
 import { ApiError } from '../../../../src/cli/api/types.js';
 import type { SentinelApi } from '../../../../src/cli/api/types.js';
-import { CREDENTIALS_PATH, startCredentialServer } from '../../../../src/cli/exec/credentialServer.js';
+import { CREDENTIALS_PATH, SESSION_PATH, startCredentialServer } from '../../../../src/cli/exec/credentialServer.js';
 import type { CredentialServer } from '../../../../src/cli/exec/credentialServer.js';
 import { ServerSession } from '../../../../src/cli/exec/serverSession.js';
 
 const SESSION = { id: 'f05bac6542fb82bd0ea7e54d1d3f76fe', table: 'sentinel-sessions', expiresAt: '2030-01-01T00:15:00.000Z' };
 
-/** A fake API whose every answer carries new, obviously fake keys, numbered by call. */
+/** A fake API whose every answer carries new, obviously fake keys, numbered by call, lasting 15 minutes. */
 function fakeApi(options: { session?: typeof SESSION | null } = {}) {
   const calls: CredentialsRequest[] = [];
   let refuse: ApiError | undefined;
@@ -24,7 +29,7 @@ function fakeApi(options: { session?: typeof SESSION | null } = {}) {
           accessKeyId: `ASIASENTINELDEV${String(n).padStart(5, '0')}`,
           secretAccessKey: `sentinel-dev-secret-${n}`,
           sessionToken: `sentinel-dev:token-${n}`,
-          expiration: '2030-01-01T00:15:00.000Z',
+          expiration: new Date(Date.now() + 15 * 60_000).toISOString(),
         },
         session: options.session === undefined ? SESSION : options.session,
         sourceIdentity: 'sentinel.alice.direct.4973b874',
@@ -33,8 +38,13 @@ function fakeApi(options: { session?: typeof SESSION | null } = {}) {
         decision: { effect: 'allow', rule: 'prod-tracked' },
       };
     }),
+    checkSession: vi.fn(async (id: string, _body: CheckSessionRequest) => ({
+      session: { id, status: 'active' as const, expiresAt: SESSION.expiresAt, lastAccessAt: new Date().toISOString(), requestCount: 2 },
+      decision: { effect: 'allow' as const, rule: 'prod-tracked' },
+      policyVersion: 1,
+    })),
     endSession: vi.fn(async (id: string) => ({ id, status: 'ended' as const, endedAt: '2030-01-01T00:05:00.000Z' })),
-  } satisfies Pick<SentinelApi, 'credentials' | 'endSession'>;
+  } satisfies Pick<SentinelApi, 'credentials' | 'checkSession' | 'endSession'>;
   return {
     api,
     calls,
@@ -53,15 +63,24 @@ function fakeApi(options: { session?: typeof SESSION | null } = {}) {
 }
 
 const servers: CredentialServer[] = [];
+const sessions: ServerSession[] = [];
 afterEach(async () => {
   for (const server of servers.splice(0)) await server.close();
+  for (const session of sessions.splice(0)) session.close();
+  vi.useRealTimers();
 });
 
-async function serve(session: ServerSession, onRefusal?: (error: unknown) => void, wrap?: (fetch: () => Promise<CredentialsResponse>) => () => Promise<CredentialsResponse>) {
-  const fetchCredentials = wrap === undefined ? () => session.fetch() : wrap(() => session.fetch());
+function newSession(fake: ReturnType<typeof fakeApi>, report?: (error: unknown) => void): ServerSession {
+  const session = new ServerSession(fake.api, { profile: 'prod', ...(report === undefined ? {} : { report }) });
+  sessions.push(session);
+  return session;
+}
+
+async function serve(session: ServerSession, wrap?: (fetch: () => Promise<unknown>) => () => Promise<unknown>) {
+  const fetchCredentials = wrap === undefined ? () => session.credentials() : wrap(() => session.credentials());
   const server = await startCredentialServer({
-    getCredentials: async () => (await fetchCredentials()).credentials,
-    ...(onRefusal === undefined ? {} : { onRefusal }),
+    getCredentials: async () => (await fetchCredentials()) as Awaited<ReturnType<ServerSession['credentials']>>,
+    describeSession: () => session.describe(),
   });
   servers.push(server);
   return server;
@@ -74,79 +93,79 @@ async function get(url: string, authorization?: string): Promise<{ status: numbe
 
 describe('the credential server', () => {
   it('listens on 127.0.0.1 with a long random token', async () => {
-    const server = await serve(new ServerSession(fakeApi().api, { profile: 'prod' }));
+    const server = await serve(newSession(fakeApi()));
     expect(server.url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+${CREDENTIALS_PATH}$`));
     // 32 random bytes, base64url.
     expect(server.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const other = await serve(new ServerSession(fakeApi().api, { profile: 'prod' }));
+    const other = await serve(newSession(fakeApi()));
     expect(other.token).not.toBe(server.token);
   });
 
-  it('answers 403 without the token or with a wrong one, and never asks the API', async () => {
+  it('answers 403 without the token or with a wrong one, on every path, and never asks the API', async () => {
     const fake = fakeApi();
-    const server = await serve(new ServerSession(fake.api, { profile: 'prod' }));
-    for (const authorization of [undefined, '', 'wrong', `${server.token}x`, server.token.slice(0, -1), `Bearer ${server.token}`]) {
-      const { status, body } = await get(server.url, authorization);
-      expect(status, String(authorization)).toBe(403);
-      expect(body).toEqual({ code: 'FORBIDDEN', message: 'missing or wrong authorization token' });
+    const server = await serve(newSession(fake));
+    for (const url of [server.url, server.url.replace(CREDENTIALS_PATH, SESSION_PATH)]) {
+      for (const authorization of [undefined, '', 'wrong', `${server.token}x`, server.token.slice(0, -1), `Bearer ${server.token}`]) {
+        const { status, body } = await get(url, authorization);
+        expect(status, String(authorization)).toBe(403);
+        expect(body).toEqual({ code: 'FORBIDDEN', message: 'missing or wrong authorization token' });
+      }
     }
     expect(fake.api.credentials).not.toHaveBeenCalled();
   });
 
-  it('serves container-format credentials to the right token', async () => {
+  it('serves container-format credentials to the right token, with their real expiry', async () => {
     const fake = fakeApi();
-    const server = await serve(new ServerSession(fake.api, { profile: 'prod' }));
+    const server = await serve(newSession(fake));
     const { status, body } = await get(server.url, server.token);
     expect(status).toBe(200);
     expect(body).toEqual({
       AccessKeyId: 'ASIASENTINELDEV00001',
       SecretAccessKey: 'sentinel-dev-secret-1',
       Token: 'sentinel-dev:token-1',
-      Expiration: '2030-01-01T00:15:00.000Z',
+      Expiration: (await fake.api.credentials.mock.results[0]?.value as CredentialsResponse).credentials.expiration,
     });
   });
 
   it('answers 404 on other paths and 405 for other methods', async () => {
-    const server = await serve(new ServerSession(fakeApi().api, { profile: 'prod' }));
+    const server = await serve(newSession(fakeApi()));
     expect((await get(server.url.replace(CREDENTIALS_PATH, '/latest/meta-data'), server.token)).status).toBe(404);
     const post = await fetch(server.url, { method: 'POST', headers: { authorization: server.token } });
     expect(post.status).toBe(405);
+    const plain = await startCredentialServer({ getCredentials: () => Promise.reject(new Error('unused')) });
+    servers.push(plain);
+    expect((await get(plain.url.replace(CREDENTIALS_PATH, SESSION_PATH), plain.token)).status).toBe(404);
   });
 
-  it('asks the API again for every request, refreshing the session by id', async () => {
+  it('GET /session names the session and its region once the API has (for --lazy), and asks the API nothing', async () => {
     const fake = fakeApi();
-    const session = new ServerSession(fake.api, { profile: 'prod', sessionTable: 'sentinel-other', durationSeconds: 900 });
-    const server = await serve(session);
-    const first = await get(server.url, server.token);
-    const second = await get(server.url, server.token);
-    expect(first.body['AccessKeyId']).not.toBe(second.body['AccessKeyId']);
-    expect(fake.calls).toEqual([
-      { profile: 'prod', mode: 'server', sessionTable: 'sentinel-other', durationSeconds: 900 },
-      { profile: 'prod', mode: 'server', sessionId: SESSION.id, sessionTable: SESSION.table, durationSeconds: 900 },
-    ]);
+    const server = await serve(newSession(fake));
+    const session = server.url.replace(CREDENTIALS_PATH, SESSION_PATH);
+    expect(await get(session, server.token)).toEqual({ status: 200, body: { profile: 'prod', sessionId: null, sessionTable: null, region: null } });
+    expect(fake.api.credentials).not.toHaveBeenCalled();
+    await get(server.url, server.token);
+    expect(await get(session, server.token)).toEqual({ status: 200, body: { profile: 'prod', sessionId: SESSION.id, sessionTable: SESSION.table, region: 'eu-west-1' } });
   });
 
-  it('keeps asking without a session id when the API tracks none', async () => {
-    const fake = fakeApi({ session: null });
-    const session = new ServerSession(fake.api, { profile: 'staging' });
-    const server = await serve(session);
-    await get(server.url, server.token);
-    await get(server.url, server.token);
-    expect(fake.calls).toEqual([
-      { profile: 'staging', mode: 'server' },
-      { profile: 'staging', mode: 'server' },
-    ]);
-    expect(session.session).toBeUndefined();
-    await expect(session.end()).resolves.toBeUndefined();
-    expect(fake.api.endSession).not.toHaveBeenCalled();
+  it('1,000 requests cost one API call: every answer after the first comes from memory', async () => {
+    const fake = fakeApi();
+    const server = await serve(newSession(fake));
+    const keys = new Set<unknown>();
+    for (let i = 0; i < 1000; i++) {
+      const { status, body } = await get(server.url, server.token);
+      expect(status).toBe(200);
+      keys.add(body['AccessKeyId']);
+    }
+    expect(keys).toEqual(new Set(['ASIASENTINELDEV00001']));
+    expect(fake.api.credentials).toHaveBeenCalledOnce();
   });
 
-  it('makes one API call for 10 concurrent requests', async () => {
+  it('makes one API call for 10 concurrent first requests', async () => {
     const fake = fakeApi();
     const release = fake.hold();
     let arrived = 0;
     // Let the API answer only once all ten requests are being served.
-    const server = await serve(new ServerSession(fake.api, { profile: 'prod' }), undefined, (fetchCredentials) => () => {
+    const server = await serve(newSession(fake), (fetchCredentials) => () => {
       arrived += 1;
       const pending = fetchCredentials();
       if (arrived === 10) release();
@@ -158,39 +177,53 @@ describe('the credential server', () => {
     expect(new Set(answers.map((answer) => answer.body['AccessKeyId']))).toEqual(new Set(['ASIASENTINELDEV00001']));
   });
 
-  it('refuses when the API refuses, and reports the reason once for repeated refusals', async () => {
+  it('answers well within the SDKs’ 1 s timeout while a refresh hangs on the API', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const fake = fakeApi();
+    const server = await serve(newSession(fake));
+    expect((await get(server.url, server.token)).body['AccessKeyId']).toBe('ASIASENTINELDEV00001');
+    // Five minutes on, the refresh is due; the API takes forever.
+    fake.hold();
+    vi.setSystemTime(Date.now() + 5 * 60_000);
+    const answers: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const started = performance.now();
+      const { status, body } = await get(server.url, server.token);
+      answers.push(performance.now() - started);
+      expect({ status, key: body['AccessKeyId'] }).toEqual({ status: 200, key: 'ASIASENTINELDEV00001' });
+    }
+    expect(Math.max(...answers)).toBeLessThan(1000);
+    expect(fake.api.credentials).toHaveBeenCalledTimes(2);
+  });
+
+  it('refuses with the API’s status and code once it refused, and reports the reason once', async () => {
     const fake = fakeApi();
     const reported: unknown[] = [];
-    const server = await serve(new ServerSession(fake.api, { profile: 'prod' }), (error) => reported.push(error));
-    expect((await get(server.url, server.token)).status).toBe(200);
-
-    const revoked = new ApiError('SESSION_REVOKED', 'session f05bac65 was revoked by admin: incident', { status: 403 });
-    fake.refuseWith(revoked);
+    const server = await serve(newSession(fake, (error) => reported.push(error)));
+    const denied = new ApiError('POLICY_DENY', 'access to profile "prod" is denied: frozen', { status: 403 });
+    fake.refuseWith(denied);
     for (let attempt = 0; attempt < 3; attempt++) {
       const { status, body } = await get(server.url, server.token);
       expect(status).toBe(403);
-      expect(body).toEqual({ code: 'SESSION_REVOKED', message: 'session f05bac65 was revoked by admin: incident' });
+      expect(body).toEqual({ code: 'POLICY_DENY', message: 'access to profile "prod" is denied: frozen' });
     }
-    expect(reported).toEqual([revoked]);
+    expect(reported).toEqual([denied]);
+    expect(fake.api.credentials).toHaveBeenCalledOnce();
   });
 
-  it('reports a new refusal after credentials flowed again, and answers 502 when the API is unreachable', async () => {
+  it('answers 502 when the API cannot be reached and nothing is held, and says so once', async () => {
     const fake = fakeApi();
     const reported: unknown[] = [];
-    const server = await serve(new ServerSession(fake.api, { profile: 'prod' }), (error) => reported.push(error));
+    const server = await serve(newSession(fake, (error) => reported.push(error)));
     const unreachable = new ApiError('API_UNREACHABLE', 'cannot reach the Sentinel API: connection refused');
     fake.refuseWith(unreachable);
     expect(await get(server.url, server.token)).toEqual({ status: 502, body: { code: 'API_UNREACHABLE', message: 'cannot reach the Sentinel API: connection refused' } });
     expect((await get(server.url, server.token)).status).toBe(502);
-    fake.refuseWith(undefined);
-    expect((await get(server.url, server.token)).status).toBe(200);
-    fake.refuseWith(unreachable);
-    expect((await get(server.url, server.token)).status).toBe(502);
-    expect(reported).toEqual([unreachable, unreachable]);
+    expect(reported).toEqual([unreachable]);
   });
 
   it('says which port is taken when --server-port is in use', async () => {
-    const server = await serve(new ServerSession(fakeApi().api, { profile: 'prod' }));
+    const server = await serve(newSession(fakeApi()));
     await expect(startCredentialServer({ getCredentials: () => Promise.reject(new Error('unused')), port: server.port })).rejects.toMatchObject({
       code: 'SERVER_PORT_IN_USE',
       message: `port ${server.port} on 127.0.0.1 is already in use: choose another --server-port, or leave it out for a free one`,
@@ -198,19 +231,9 @@ describe('the credential server', () => {
   });
 
   it('frees its port when closed', async () => {
-    const server = await serve(new ServerSession(fakeApi().api, { profile: 'prod' }));
+    const server = await serve(newSession(fakeApi()));
     await server.close();
     servers.splice(servers.indexOf(server), 1);
     await expect(fetch(server.url, { headers: { authorization: server.token } })).rejects.toThrow();
-  });
-});
-
-describe('ServerSession.end', () => {
-  it('ends the tracked session in its table', async () => {
-    const fake = fakeApi({ session: { ...SESSION, table: 'sentinel-other' } });
-    const session = new ServerSession(fake.api, { profile: 'prod' });
-    await session.fetch();
-    await session.end();
-    expect(fake.api.endSession).toHaveBeenCalledWith(SESSION.id, { sessionTable: 'sentinel-other' });
   });
 });

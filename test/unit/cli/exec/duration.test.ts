@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRequestDuration } from '../../../../src/cli/exec/duration.js';
+import { parseRecheckInterval, parseRequestDuration } from '../../../../src/cli/exec/duration.js';
 
 describe('parseRequestDuration', () => {
   it.each([
@@ -15,5 +15,22 @@ describe('parseRequestDuration', () => {
 
   it.each(['3600', '14m', '899s', '12h1s', '13h', '1d', '1.5h', '', '0s', '-1h', 'h'])('refuses %j', (text) => {
     expect(parseRequestDuration(text)).toBeUndefined();
+  });
+});
+
+describe('parseRecheckInterval', () => {
+  it.each([
+    ['5s', 5],
+    ['30s', 30],
+    ['1m', 60],
+    ['1m30s', 90],
+    [' 2m ', 120],
+    ['1h', 3600],
+  ])('reads %j as %i seconds', (text, seconds) => {
+    expect(parseRecheckInterval(text)).toBe(seconds);
+  });
+
+  it.each(['4s', '0s', '30', '1h1s', '2h', '1.5m', '', '-30s', '30 s'])('refuses %j', (text) => {
+    expect(parseRecheckInterval(text)).toBeUndefined();
   });
 });

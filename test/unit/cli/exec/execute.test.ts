@@ -28,6 +28,11 @@ function fakeApi(answer: (body: CredentialsRequest, n: number) => CredentialsRes
       return result;
     }),
     endSession: vi.fn(async (id: string) => ({ id, status: 'ended' as const, endedAt: '2030-01-01T00:05:00.000Z' })),
+    checkSession: vi.fn(async (id: string) => ({
+      session: { id, status: 'active' as const, expiresAt: SESSION.expiresAt, lastAccessAt: '2030-01-01T00:05:00.000Z', requestCount: 2 },
+      decision: { effect: 'allow' as const, rule: 'prod-tracked' },
+      policyVersion: 1,
+    })),
   };
   return { api: api as unknown as SentinelApi & typeof api, calls };
 }
@@ -189,6 +194,10 @@ describe('sentinel exec (cli mode)', () => {
     [['--duration', '10m'], "error: option '--duration <duration>' argument '10m' is invalid."],
     [['--duration', '3600'], "error: option '--duration <duration>' argument '3600' is invalid."],
     [['--lazy'], "error: option '--lazy' needs --server"],
+    [['--recheck', '30s'], "error: option '--recheck <duration>' needs --server"],
+    [['--server', '--recheck', '4s'], "error: option '--recheck <duration>' argument '4s' is invalid. Expected a duration such as 30s, 1m or 5m, from 5s to 1h."],
+    [['--server', '--recheck', '30'], "error: option '--recheck <duration>' argument '30' is invalid."],
+    [['--server', '--recheck', '1h1s'], "error: option '--recheck <duration>' argument '1h1s' is invalid."],
     [['--server-port', '8080'], "error: option '--server-port <port>' needs --server"],
     [['--server', '--server-port', '70000'], "error: option '--server-port <port>' argument '70000' is invalid."],
     [['--profile', 'a b'], "error: option '--profile <profile>' argument 'a b' is invalid."],
@@ -202,35 +211,49 @@ describe('sentinel exec (cli mode)', () => {
 });
 
 describe('sentinel exec --server', () => {
-  it('serves fresh credentials per request of the child, then ends the session', async () => {
+  it('serves the child from the credentials it holds: one API call before it starts, none per request; then ends the session', async () => {
     const file = path.join(dir, 'server.json');
     const { api, calls } = fakeApi((_, n) => granted(n));
-    const result = await sentinel(api, 'exec', '--server', '--profile', 'prod', '--', ...reporter(file, 2));
+    const result = await sentinel(api, 'exec', '--server', '--profile', 'prod', '--', ...reporter(file, 5));
     expect(result).toEqual({ code: 5, stdout: '', stderr: '' });
     const { seen, fetched } = JSON.parse(await readFile(file, 'utf8')) as { seen: Record<string, string | null>; fetched: unknown[] };
     expect(seen).toMatchObject({ AWS_ACCESS_KEY_ID: null, AWS_REGION: 'eu-west-1', SENTINEL_PROFILE: 'prod', SENTINEL_SESSION_ID: SESSION.id });
     expect(seen['AWS_CONTAINER_CREDENTIALS_FULL_URI']).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/credentials$/);
-    // The first call is the check before the child starts; each fetch of the child is one more.
-    expect(fetched).toEqual([
-      { status: 200, accessKeyId: 'ASIASENTINELDEV00002' },
-      { status: 200, accessKeyId: 'ASIASENTINELDEV00003' },
-    ]);
-    expect(calls).toEqual([
-      { profile: 'prod', mode: 'server' },
-      { profile: 'prod', mode: 'server', sessionId: SESSION.id, sessionTable: SESSION.table },
-      { profile: 'prod', mode: 'server', sessionId: SESSION.id, sessionTable: SESSION.table },
-    ]);
+    expect(fetched).toEqual(Array(5).fill({ status: 200, accessKeyId: 'ASIASENTINELDEV00001' }));
+    expect(calls).toEqual([{ profile: 'prod', mode: 'server' }]);
+    // Well within the first 30 s: no re-check yet.
+    expect(api.checkSession).not.toHaveBeenCalled();
     expect(api.endSession).toHaveBeenCalledExactlyOnceWith(SESSION.id, { sessionTable: SESSION.table });
   });
 
-  it('with --lazy asks nothing before the child asks', async () => {
+  it('--recheck 5s: the endpoint re-checks the session every 5 s while the command runs', async () => {
+    const { api } = fakeApi((_, n) => granted(n));
+    const result = await sentinel(api, 'exec', '--server', '--recheck', '5s', '--profile', 'prod', '--', NODE, '-e', 'setTimeout(() => {}, 5600)');
+    expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(api.checkSession).toHaveBeenCalledExactlyOnceWith(SESSION.id, { profile: 'prod', sessionTable: SESSION.table });
+  });
+
+  it('with --lazy asks nothing before the child asks; GET /session then names the session and region its environment could not', async () => {
     const file = path.join(dir, 'lazy.json');
     const { api, calls } = fakeApi((_, n) => granted(n));
-    const result = await sentinel(api, 'exec', '--server', '--lazy', '--profile', 'prod', '--', ...reporter(file, 1));
-    expect(result.code).toBe(5);
-    const { seen, fetched } = JSON.parse(await readFile(file, 'utf8')) as { seen: Record<string, string | null>; fetched: unknown[] };
-    expect(seen['SENTINEL_SESSION_ID']).toBeNull();
-    expect(fetched).toEqual([{ status: 200, accessKeyId: 'ASIASENTINELDEV00001' }]);
+    const script = `
+      const env = process.env;
+      const session = () => fetch(env.AWS_CONTAINER_CREDENTIALS_FULL_URI.replace(/credentials$/, 'session'), { headers: { authorization: env.AWS_CONTAINER_AUTHORIZATION_TOKEN } }).then((r) => r.json());
+      (async () => {
+        const before = await session();
+        const response = await fetch(env.AWS_CONTAINER_CREDENTIALS_FULL_URI, { headers: { authorization: env.AWS_CONTAINER_AUTHORIZATION_TOKEN } });
+        const key = (await response.json()).AccessKeyId;
+        require('fs').writeFileSync(${JSON.stringify(file)}, JSON.stringify({ env: [env.SENTINEL_SESSION_ID ?? null, env.AWS_REGION ?? null], before, key, after: await session() }));
+      })();`;
+    vi.stubEnv('AWS_REGION', undefined);
+    const result = await sentinel(api, 'exec', '--server', '--lazy', '--profile', 'prod', '--', NODE, '-e', script);
+    expect(result).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+      env: [null, null],
+      before: { profile: 'prod', sessionId: null, sessionTable: null, region: null },
+      key: 'ASIASENTINELDEV00001',
+      after: { profile: 'prod', sessionId: SESSION.id, sessionTable: SESSION.table, region: 'eu-west-1' },
+    });
     expect(calls).toEqual([{ profile: 'prod', mode: 'server' }]);
     expect(api.endSession).toHaveBeenCalledExactlyOnceWith(SESSION.id, { sessionTable: SESSION.table });
   });
@@ -245,17 +268,16 @@ describe('sentinel exec --server', () => {
     await expect(readFile(file)).rejects.toThrow();
   });
 
-  it('refuses the child once the API refuses, and says why once', async () => {
-    const file = path.join(dir, 'revoked.json');
-    const revoked = new ApiError('SESSION_REVOKED', 'session f05bac65 was revoked by admin: incident', { status: 403 });
-    const { api } = fakeApi((_, n) => (n === 1 ? granted(n) : revoked));
-    api.endSession.mockRejectedValueOnce(new ApiError('SESSION_REVOKED', 'session f05bac65 was revoked', { status: 403 }));
-    const result = await sentinel(api, 'exec', '--server', '--profile', 'prod', '--', ...reporter(file, 3));
+  it('refuses the child once the API refuses, and says why once (a denial as its guidance)', async () => {
+    const file = path.join(dir, 'refused.json');
+    const { api } = fakeApi(() => denied('POLICY_DENY', { requiresServerMode: false, requiresSessionTracking: false, sessionTable: null, mode: 'server', rule: 'freeze', reason: 'frozen' }));
+    const result = await sentinel(api, 'exec', '--server', '--lazy', '--profile', 'prod', '--', ...reporter(file, 3));
     expect(result.code).toBe(5);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('sentinel: session f05bac65 was revoked by admin: incident\n');
+    expect(result.stderr).toBe('access to profile "prod" is denied: frozen (rule "freeze")\n');
     const { fetched } = JSON.parse(await readFile(file, 'utf8')) as { fetched: unknown[] };
     expect(fetched).toEqual(Array(3).fill({ status: 403 }));
+    expect(api.credentials).toHaveBeenCalledOnce();
   });
 
   it("gives the child AWS files of its own, the caller's non-credential settings only, and removes them when it exits", async () => {
