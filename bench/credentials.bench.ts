@@ -66,7 +66,7 @@ async function concurrent(clients: number, perClient: number, post: () => Promis
 /** The pipeline alone: rate limit, policy, evaluation, session write and issuance against in-memory fakes. */
 async function inProcess(): Promise<number> {
   const { deps } = harness();
-  const caller: Caller = { user: 'alice', arn: 'arn:aws:iam::000000000000:user/alice', accountId: '000000000000' };
+  const caller: Caller = { user: 'alice', arn: 'arn:aws:sts::000000000000:assumed-role/AWSReservedSSO_Engineer_5c1f0e9a7b3d2468/alice', accountId: '000000000000', kind: 'person', principal: 'person/alice' };
   const request: CredentialsRequest = { profile: 'dev', mode: 'cli' };
   const once = () => vendCredentials(request, { caller, requestId: 'bench', receivedAt: deps.clock.now() }, deps);
   for (let i = 0; i < IN_PROCESS_WARM_UP; i++) await once();

@@ -10,7 +10,8 @@
 import { DEFAULT_TABLE_PREFIX, isDeploymentTableName, REGION_NAME, TABLE_NAME, TABLE_NAME_RULE, TABLE_PREFIX, USER_NAME } from './api/constants.js';
 import * as z from 'zod/mini';
 import { SetupError } from './errors.js';
-import type { IdentityRules } from './identity/types.js';
+import { parseIdentityRolePin } from './identity/resolve.js';
+import type { IdentityRolePin, IdentityRules } from './identity/types.js';
 import { parseDuration } from './policy/duration.js';
 import { didYouMean } from './policy/suggest.js';
 
@@ -29,11 +30,18 @@ export interface SentinelConfig {
   defaultSessionTable?: string;
   /** `SENTINEL_TABLE_PREFIX`, default `sentinel-`: every table Sentinel touches carries it. */
   tablePrefix: string;
-  /** `SENTINEL_IDENTITY_ROLE_PATTERNS` (comma list, default `AWSReservedSSO_*`), `SENTINEL_ALLOWED_ACCOUNTS` (comma list, default the own account). */
+  /**
+   * Who callers are (docs/identity.md): `SENTINEL_ALLOWED_ACCOUNTS` (comma list, default
+   * the own account); `SENTINEL_IDENTITY_ROLE_PATTERNS` (comma list, default
+   * `AWSReservedSSO_*`): the own account's roles looked up in IAM; `SENTINEL_IDENTITY_ROLE_LOOKUP`
+   * (`iam`, the default, or `none`); `SENTINEL_IDENTITY_ROLES` (comma list of role ARNs or
+   * `<account>:<AROA… unique id>`, default none): identity roles without a lookup, in any
+   * allowed account.
+   */
   identity: IdentityRules;
   /** `SENTINEL_POLICY_TTL` whole seconds 0–300, default 10: how stale a cached policy may be (0 = read every time). */
   policyTtlSeconds: number;
-  /** `SENTINEL_RATE_LIMIT_REQUESTS` (≥ 1) per `SENTINEL_RATE_LIMIT_WINDOW` seconds (1–86,400), per user; default 60 per 60. */
+  /** `SENTINEL_RATE_LIMIT_REQUESTS` (≥ 1) per `SENTINEL_RATE_LIMIT_WINDOW` seconds (1–86,400), per principal (sliding window); default 60 per 60. */
   rateLimit: { requests: number; windowSeconds: number };
   /**
    * `SENTINEL_MAX_SESSION_LIFETIME` (duration such as `12h`, default 12h, from 15m to
@@ -58,6 +66,8 @@ export const CONFIG_KEYS = [
   'SENTINEL_CONFIG_TABLE',
   'SENTINEL_DEFAULT_SESSION_TABLE',
   'SENTINEL_IDENTITY_ROLE_PATTERNS',
+  'SENTINEL_IDENTITY_ROLE_LOOKUP',
+  'SENTINEL_IDENTITY_ROLES',
   'SENTINEL_ALLOWED_ACCOUNTS',
   'SENTINEL_POLICY_TTL',
   'SENTINEL_RATE_LIMIT_REQUESTS',
@@ -139,6 +149,22 @@ const SCHEMAS = {
   tablePrefix: matching(TABLE_PREFIX, (input) => `${JSON.stringify(input)} is not a table-name prefix (1 to 64 of A-Z a-z 0-9 _ . -)`),
   rolePatterns: list(matching(ROLE_PATTERN, (input) => `${JSON.stringify(input)} is not a role-name pattern (IAM role-name characters and * wildcards)`)),
   accounts: list(accountId),
+  roleLookup: z.pipe(
+    z.string(),
+    z.transform((text: string, context) => {
+      if (text === 'iam' || text === 'none') return text === 'iam';
+      context.issues.push({ code: 'custom', message: `${JSON.stringify(text)} is not a lookup${didYouMean(text, ['iam', 'none'])}: "iam" (look roles up with iam:GetRole) or "none" (only SENTINEL_IDENTITY_ROLES)`, input: text });
+      return z.NEVER;
+    }),
+  ),
+  identityRoles: list(z.string()).check(
+    z.refine((entries: string[]) => entries.every((entry) => parseIdentityRolePin(entry) !== undefined), {
+      error: (issue) => {
+        const bad = (issue.input as string[]).find((entry) => parseIdentityRolePin(entry) === undefined) ?? '';
+        return `${JSON.stringify(bad)} is neither a role ARN (arn:aws:iam::<account>:role/<path/>name) nor <account>:<role unique id AROA…>`;
+      },
+    }),
+  ),
   admins: list(matching(USER_NAME, (input) => `${JSON.stringify(input)} is not a user name`)),
   policyTtl: wholeNumber(0, 300, 'seconds'),
   rateLimitRequests: wholeNumber(1, Number.MAX_SAFE_INTEGER, 'requests'),
@@ -230,7 +256,14 @@ export function loadConfig(env: Record<string, string | undefined>): SentinelCon
       ? undefined
       : parse('SENTINEL_DEFAULT_SESSION_TABLE', tableName(tablePrefix), sessionTableText);
   const identityRolePatterns = read('SENTINEL_IDENTITY_ROLE_PATTERNS', SCHEMAS.rolePatterns, ['AWSReservedSSO_*']);
+  const identityRoleLookup = read('SENTINEL_IDENTITY_ROLE_LOOKUP', SCHEMAS.roleLookup, true);
+  const identityRoles = read('SENTINEL_IDENTITY_ROLES', SCHEMAS.identityRoles, []).map((entry) => parseIdentityRolePin(entry) as IdentityRolePin);
   const allowedAccounts = read('SENTINEL_ALLOWED_ACCOUNTS', SCHEMAS.accounts, [ownAccount]);
+  const unallowed = identityRoles.find((pin) => !allowedAccounts.includes(pin.accountId));
+  if (unallowed !== undefined) {
+    // A pin nobody can use is a typo in one of the two lists; say so rather than ignore it.
+    fail('SENTINEL_IDENTITY_ROLES', `names a role of account ${unallowed.accountId}, which SENTINEL_ALLOWED_ACCOUNTS does not allow`);
+  }
   const policyTtlSeconds = read('SENTINEL_POLICY_TTL', SCHEMAS.policyTtl, 10);
   const requests = read('SENTINEL_RATE_LIMIT_REQUESTS', SCHEMAS.rateLimitRequests, 60);
   const windowSeconds = read('SENTINEL_RATE_LIMIT_WINDOW', SCHEMAS.rateLimitWindow, 60);
@@ -247,7 +280,13 @@ export function loadConfig(env: Record<string, string | undefined>): SentinelCon
     configTable,
     ...(defaultSessionTable === undefined ? {} : { defaultSessionTable }),
     tablePrefix,
-    identity: Object.freeze({ identityRolePatterns: Object.freeze(identityRolePatterns), allowedAccounts: Object.freeze(allowedAccounts) }),
+    identity: Object.freeze({
+      ownAccountId: ownAccount,
+      allowedAccounts: Object.freeze(allowedAccounts),
+      identityRolePatterns: Object.freeze(identityRolePatterns),
+      identityRoles: Object.freeze(identityRoles.map((pin) => Object.freeze(pin))),
+      identityRoleLookup,
+    }),
     policyTtlSeconds,
     rateLimit: Object.freeze({ requests, windowSeconds }),
     maxSessionLifetimeSeconds,

@@ -37,8 +37,20 @@ export const REGION_NAME = /^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/;
 /** Session ids are 32 lowercase hex digits (128 random bits). */
 export const SESSION_ID = /^[0-9a-f]{32}$/;
 
-/** A policy user name: IAM name characters, or `role-name/session-name` for assumed roles (DESIGN.md, Identity). */
-export const USER_NAME = /^[A-Za-z0-9_+=,.@-]{1,64}(?:\/[A-Za-z0-9_+=,.@-]{1,64})?$/;
+/**
+ * A policy user name (DESIGN.md, Identity; docs/identity.md), each part 1–64 IAM name
+ * characters:
+ *
+ * - `alice` — a person (an identity-role session: the name AWS set);
+ * - `iam:alice`, `role:deploy/ci-42` — an IAM user, a role session, of the own account;
+ * - `222233334444:iam:alice`, `222233334444:role:deploy/ci-42` — the same in another account.
+ *
+ * A bare name never contains `:`, so it can never be taken for the others. The spelling
+ * of earlier versions, `deploy/ci-42` for a role session, is still accepted so a stored
+ * policy keeps loading after an upgrade, but no caller is named so any more.
+ */
+export const USER_NAME =
+  /^(?:(?:\d{12}:)?(?:iam:[A-Za-z0-9_+=,.@-]{1,64}|role:[A-Za-z0-9_+=,.@-]{1,64}\/[A-Za-z0-9_+=,.@-]{1,64})|[A-Za-z0-9_+=,.@-]{1,64}(?:\/[A-Za-z0-9_+=,.@-]{1,64})?)$/;
 
 /** The four table kinds of DESIGN.md (Tables); `requests` is what `sentinel init approvals` creates. */
 export const TABLE_KINDS = ['sessions', 'requests', 'breakglass', 'config'] as const;

@@ -11,7 +11,6 @@ import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
 import type { FunctionName } from '../api/routes.js';
 import type { SentinelConfig } from '../config.js';
-import type { HttpDeps } from '../http/stack.js';
 import type { AdminCheck } from '../http/access.js';
 import type { FunctionRoutes } from '../http/route.js';
 import type { CredentialIssuer } from '../vending/ports.js';
@@ -53,9 +52,4 @@ export function perRuntime<T>(make: (runtime: Runtime) => T): (runtime: Runtime)
     if (!made.has(runtime)) made.set(runtime, make(runtime));
     return made.get(runtime) as T;
   };
-}
-
-/** What the HTTP stack needs; `admins` for functions that serve an admin route. */
-export function httpDeps(runtime: Runtime, admins?: AdminCheck): HttpDeps {
-  return { logger: runtime.logger, clock: runtime.clock, identity: runtime.config.identity, ...(admins === undefined ? {} : { admins }) };
 }

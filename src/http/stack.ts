@@ -23,7 +23,7 @@ import { describeValidationError } from '../api/schemas.js';
 import type { Clock } from '../clock.js';
 import { SentinelError } from '../errors.js';
 import { resolveCaller } from '../identity/resolve.js';
-import type { IdentityRules } from '../identity/types.js';
+import type { IdentityRoleVerifier, IdentityRules } from '../identity/types.js';
 import type { AdminCheck } from './access.js';
 import type { RouteInput, RouteResult } from './route.js';
 
@@ -54,6 +54,8 @@ const STATUS: Record<ErrorCode, number> = {
 export interface HttpDeps {
   logger: Logger;
   identity: IdentityRules;
+  /** Asked whether a role of the own account is an IAM Identity Center role (src/compose/iam.ts). */
+  identityRoles: IdentityRoleVerifier;
   clock: Clock;
   /** Required by functions that serve an `admin` route. */
   admins?: AdminCheck;
@@ -101,7 +103,7 @@ function routeInput(deps: HttpDeps, spec: RouteSpec): StackMiddleware {
       deps.logger.appendKeys({ requestId });
       const receivedAt = deps.clock.now();
       const body = parseBody(event, spec.body);
-      const caller = resolveCaller(event.requestContext?.authorizer?.iam, deps.identity);
+      const caller = await resolveCaller(event.requestContext?.authorizer?.iam, deps.identity, deps.identityRoles);
       if (spec.access === 'admin') await deps.admins?.require(caller, receivedAt, spec.action);
       const query = definedValues(event.queryStringParameters);
       const input: RouteInput<unknown, unknown> = {

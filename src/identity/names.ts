@@ -4,17 +4,24 @@
  * - `SourceIdentity`  = `sentinel:<user>:<via>:<requestId>`
  * - `RoleSessionName` = `sentinel-<user>-<requestId>`
  *
- * STS accepts at most 64 characters of `[A-Za-z0-9_+=,.@-]` in both. A user is an IAM
- * name (already restricted to that set) or `<role>/<session>`, so only two characters
- * can fall outside it: the `:` separators and the one `/`. They are mapped, always the
- * same way, to `.` and `=`. Nothing is ever stripped or truncated: a value that does not
- * fit is a programming error (resolveCaller rejects users that cannot be represented).
+ * STS accepts at most 64 characters of `[A-Za-z0-9_+=,.@-]` in both. A user is built of
+ * IAM names (already restricted to that set), `:` (after a kind, `iam:` or `role:`, and
+ * after an account) and the one `/` of `role:<role>/<session>` (src/api/constants.ts,
+ * USER_NAME). So only two characters can fall outside STS's set, and they are mapped,
+ * always the same way: every `:` (the separators and those in the user) becomes `.`,
+ * the `/` becomes `=`. `iam:alice` reads `sentinel.iam.alice.direct.0f3a9c21`,
+ * `222233334444:role:deploy/ci-42` reads `sentinel.222233334444.role.deploy=ci-42.…`.
+ * Nothing is ever stripped or truncated: a value that does not fit is a programming
+ * error (resolveCaller refuses users that cannot be represented).
  *
- * The mapping is not injective when a name itself contains `=` (`deploy/alice` and the
- * IAM user `deploy=alice` both become `deploy=alice`); the session record keeps the
- * exact user, so the names are for reading CloudTrail, not for identifying anyone.
+ * The mapping is for reading CloudTrail, not for identifying anyone: it is not
+ * injective, because `.` and `=` are IAM name characters too (a person signed in as
+ * `iam.alice` and the IAM user `iam:alice` both read `iam.alice`; a person
+ * `role.deploy=ci` and the role session `role:deploy/ci` both read `role.deploy=ci`).
+ * The session record and the decision log keep the exact user.
  */
 
+import { USER_NAME } from '../api/constants.js';
 import { SentinelError } from '../errors.js';
 
 /** The characters IAM allows in user, role and session names, and STS in SourceIdentity/RoleSessionName. */
@@ -24,8 +31,6 @@ export const IAM_NAME_CHARACTERS = 'A-Za-z0-9_+=,.@-';
 export const STS_NAME_MAX_LENGTH = 64;
 
 const IAM_NAME = new RegExp(`^[${IAM_NAME_CHARACTERS}]+$`);
-/** A user as resolveCaller produces it: an IAM name, or `<role>/<session>`. */
-const USER = new RegExp(`^[${IAM_NAME_CHARACTERS}]+(?:/[${IAM_NAME_CHARACTERS}]+)?$`);
 const VIA = /^(?:direct|apr-[0-9a-f]{8}|bg-[0-9a-f]{8})$/;
 const REQUEST_ID = /^[0-9a-f]{8,}$/;
 
@@ -48,7 +53,7 @@ export function isIamName(name: string): boolean {
 
 /**
  * `sentinel:<user>:<via>:<requestId>` with `:` → `.` and `/` → `=`, e.g.
- * `sentinel.alice.direct.0f3a9c21`.
+ * `sentinel.alice.direct.0f3a9c21`, `sentinel.role.deploy=ci-42.bg-0a1b2c3d.0f3a9c21`.
  *
  * @param via `direct`, `apr-<8 hex>` (approved request) or `bg-<8 hex>` (break-glass).
  * @param requestId 8 or more lowercase hex digits.
@@ -64,7 +69,8 @@ export function sourceIdentity(user: string, via: string, requestId: string): st
 }
 
 /**
- * `sentinel-<user>-<requestId>` with `/` → `=`, e.g. `sentinel-deploy=ci-0f3a9c21`.
+ * `sentinel-<user>-<requestId>` with `:` → `.` and `/` → `=`, e.g. `sentinel-alice-0f3a9c21`,
+ * `sentinel-role.deploy=ci-42-0f3a9c21`.
  *
  * @throws SentinelError `INTERNAL` when an argument is malformed or the result would pass 64 characters.
  */
@@ -74,13 +80,13 @@ export function roleSessionName(user: string, requestId: string): string {
   return fit(toStsCharacters(`${PREFIX}-${user}-${requestId}`), 'RoleSessionName');
 }
 
-/** The deterministic mapping of the only two characters that can fall outside STS's set. */
+/** The deterministic mapping of the only two characters that can fall outside STS's set (see the module comment). */
 function toStsCharacters(value: string): string {
   return value.replaceAll(':', '.').replaceAll('/', '=');
 }
 
 function assertUser(user: string): void {
-  if (!USER.test(user) || user.length > MAX_USER_LENGTH) {
+  if (!USER_NAME.test(user) || user.length > MAX_USER_LENGTH) {
     // resolveCaller refuses such users with INVALID_IDENTITY; reaching here is a bug.
     throw new SentinelError('INTERNAL', `user ${JSON.stringify(user)} is not a representable Sentinel user (IAM name characters, at most ${MAX_USER_LENGTH})`);
   }

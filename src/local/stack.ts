@@ -29,7 +29,8 @@ import type { LocalRoute } from './apiServer.js';
 import { createLocalApiServer } from './apiServer.js';
 import { DevCredentialIssuer } from './DevCredentialIssuer.js';
 import { startDynamoDbLocal } from './dynamodbLocal.js';
-import { createLocalIdentities, readSharedCredentialsFile, verifierIdentities, writeSharedCredentialsFile } from './identities.js';
+import { createLocalIdentities, localArn, localRoleId, readSharedCredentialsFile, verifierIdentities, writeSharedCredentialsFile } from './identities.js';
+import type { LocalIdentitySpec } from './identities.js';
 import { createSigV4Verifier } from './sigv4Verifier.js';
 
 export interface LocalStackOptions {
@@ -70,8 +71,29 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** The identities `npm start` writes: two engineers and an admin, as in examples/policy.yaml. */
-const LOCAL_USERS = ['alice', 'bob', 'admin'];
+/**
+ * The identities `npm start` writes, one of each kind docs/identity.md tells apart, as
+ * examples/policy.yaml names them: two engineers and an admin signed in through IAM
+ * Identity Center (people: `alice`, `bob`, `admin`), an engineer with an IAM user
+ * (`iam:erin`) and a CI job's session of an ordinary role (`role:deploy/ci-42`).
+ */
+const LOCAL_USERS: readonly LocalIdentitySpec[] = [
+  { name: 'alice', role: 'AWSReservedSSO_Engineer_5c1f0e9a7b3d2468' },
+  { name: 'bob', role: 'AWSReservedSSO_Engineer_5c1f0e9a7b3d2468' },
+  { name: 'admin', role: 'AWSReservedSSO_Admin_9e8d7c6b5a4f3e21' },
+  'erin',
+  { name: 'ci-42', role: 'deploy' },
+];
+
+/**
+ * The local roles that are IAM Identity Center roles. There is no IAM to look them up
+ * in, so the stack pins them by unique id (`SENTINEL_IDENTITY_ROLES`, lookup off), the way
+ * a deployment pins roles of other accounts; a role that only has the name is ordinary.
+ */
+function localIdentityRoles(accountId: string): string {
+  const roles = new Set(LOCAL_USERS.flatMap((spec) => (typeof spec !== 'string' && spec.role?.startsWith('AWSReservedSSO_') === true ? [spec.role] : [])));
+  return [...roles].map((role) => `${accountId}:${localRoleId(accountId, role)}`).join(',');
+}
 /** Credentials for DynamoDB Local only: it checks that some are sent, not which. */
 const DYNAMODB_LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
@@ -100,7 +122,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const credentialsFile = path.join(stateDir, 'credentials');
     const identities = (await readSharedCredentialsFile(credentialsFile))?.filter((identity) => identity.arn.includes(`:${accountId}:`)) ?? [];
-    const reusable = LOCAL_USERS.every((name) => identities.some((identity) => identity.name === name));
+    // Reused only when every identity is there with the same ARN: a file of an earlier
+    // version (alice as an IAM user) is replaced.
+    const reusable = LOCAL_USERS.every((spec) => identities.some((identity) => identity.arn === localArn(accountId, spec)));
     const local = reusable ? identities : createLocalIdentities(accountId, LOCAL_USERS);
     if (!reusable) await writeSharedCredentialsFile(credentialsFile, local, region);
 
@@ -188,6 +212,9 @@ function localConfig(input: {
     ...(options.rateLimit === undefined ? {} : { SENTINEL_RATE_LIMIT_REQUESTS: String(options.rateLimit.requests), SENTINEL_RATE_LIMIT_WINDOW: String(options.rateLimit.windowSeconds) }),
     // The local admin identity can always provision and push, whatever the loaded policy says.
     SENTINEL_BOOTSTRAP_ADMINS: 'admin',
+    // No IAM to ask: the local Identity Center roles are pinned by their unique ids.
+    SENTINEL_IDENTITY_ROLE_LOOKUP: 'none',
+    SENTINEL_IDENTITY_ROLES: localIdentityRoles(input.accountId),
     SENTINEL_DYNAMODB_ENDPOINT: input.dynamodbEndpoint,
   });
   return Object.freeze({ ...config, issuer: input.issuerKind });

@@ -1,10 +1,31 @@
 /**
- * Per-user credential request limit: a fixed-window counter in the config table
- * (`ratelimit#<user>` / `<window start epoch seconds>`, DESIGN.md Tables: config).
+ * Credential requests per principal (the one AWS fixed, `Caller.principal`: never a
+ * session name its caller picks), as a sliding window in the config table.
  *
- * One atomic `ADD` per request, so concurrent Lambdas count exactly. A counter that
- * cannot be read or written refuses the request (fail closed): the limit exists to
- * bound what a stolen identity can do, and an outage must not lift it.
+ * The estimate is that of two adjacent fixed windows, the previous one weighted by how
+ * much of it still lies within the last `windowSeconds`:
+ *
+ *     estimate = current + previous × (time left in the current window ÷ window)
+ *
+ * and a request passes while the estimate, itself included, is at most the limit. A
+ * burst that straddles a boundary therefore gets at most the limit plus
+ * limit × (how long it lasts after the boundary ÷ window), where a fixed window gave
+ * twice the limit. Every request counts, refused ones too, as before: a caller that
+ * keeps retrying stays refused; `Retry-After` says how long to wait without retrying.
+ *
+ * Storage: one item per principal and *epoch* of {@link EPOCH_WINDOWS} windows
+ * (`ratelimit#<principal>` / `<epoch start, epoch seconds>`), one counter per window
+ * (`w<window start>`). Each request is ONE atomic UpdateItem (see {@link consume}), so
+ * concurrent Lambdas count exactly; DynamoDB's update expressions cannot branch, so the
+ * counters are named after their windows instead of being reset, and the epoch bounds
+ * how many an item can ever hold. The cost of the epoch: in its first window the
+ * previous window's counter is in the previous epoch's item and is not seen, so at
+ * that one boundary per epoch (00:00 UTC every day with the default 60 s window) a
+ * straddling burst can get up to twice the limit, as a fixed window allowed at every
+ * boundary.
+ *
+ * A counter that cannot be read or written refuses the request (fail closed): the limit
+ * exists to bound what a stolen identity can do, and an outage must not lift it.
  */
 
 import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -12,13 +33,19 @@ import { dynamoFailure } from '../aws/dynamoErrors.js';
 import { SentinelError, UnavailableError } from '../errors.js';
 import type { RateLimiter } from './ports.js';
 
-/** Counters outlive their window by an hour, so a late look at the table still shows the burst. */
+/**
+ * Windows per item: a day at the default 60 s window. An item holds at most this many
+ * counters (a few kB), usually two or three.
+ */
+export const EPOCH_WINDOWS = 1440;
+
+/** Counters outlive the window that still reads them by an hour, so a late look at the table still shows the burst. */
 const COUNTER_RETENTION_SECONDS = 3600;
 
 /** How dependency failures name the limiter (src/aws/dynamoErrors.ts). */
 const STORE = 'the rate limiter';
 
-/** At most `requests` credential requests per user in each fixed window of `windowSeconds`. */
+/** At most `requests` credential requests per principal in any `windowSeconds` (estimated as above). */
 export interface RateLimit {
   requests: number;
   windowSeconds: number;
@@ -42,38 +69,74 @@ export class DynamoRateLimiter implements RateLimiter {
     this.#limit = { requests: limit.requests, windowSeconds: limit.windowSeconds };
   }
 
-  async consume(user: string, now: Date): Promise<void> {
+  /**
+   * Counts one request of `principal` at `now`.
+   *
+   * @throws SentinelError `RATE_LIMITED` over the limit, with the seconds until a retry passes.
+   * @throws SentinelError `UNAVAILABLE` / `INTERNAL` when the counter cannot be updated (src/aws/dynamoErrors.ts).
+   */
+  async consume(principal: string, now: Date): Promise<void> {
     const { requests, windowSeconds } = this.#limit;
+    const windowMs = windowSeconds * 1000;
     const nowMs = now.getTime();
-    const nowSeconds = Math.floor(nowMs / 1000);
-    const windowStart = nowSeconds - (nowSeconds % windowSeconds);
-    const windowEnd = windowStart + windowSeconds;
+    const window = Math.floor(nowMs / windowMs);
+    const start = window * windowSeconds;
+    const epochStart = Math.floor(window / EPOCH_WINDOWS) * EPOCH_WINDOWS * windowSeconds;
 
-    let hits: unknown;
+    let counts: { current: unknown; previous: unknown };
     try {
       const output = await this.#documents.send(
         new UpdateCommand({
           TableName: this.#table,
-          Key: { pk: `ratelimit#${user}`, sk: String(windowStart) },
-          // ADD treats a missing counter as 0, so the window's first request creates it; every increment is atomic.
-          UpdateExpression: 'ADD hits :one SET #ttl = :ttl',
-          ExpressionAttributeNames: { '#ttl': 'ttl' },
-          ExpressionAttributeValues: { ':one': 1, ':ttl': windowEnd + COUNTER_RETENTION_SECONDS },
+          Key: { pk: `ratelimit#${principal}`, sk: String(epochStart) },
+          // One atomic update, no condition (every request counts):
+          // - ADD the request to this window's counter (ADD starts a missing counter at 0);
+          // - SET `previous` to the previous window's counter as it stands (0 when there is
+          //   none, also in an epoch's first window, whose previous window is in the last
+          //   epoch's item): a copy, so that UPDATED_NEW returns it with the new count;
+          // - SET the item's ttl past the end of the next window, which still reads this one;
+          // - REMOVE the counter of two windows ago, which no window reads any more.
+          UpdateExpression: 'ADD #current :one SET #previous = if_not_exists(#previousWindow, :zero), #ttl = :ttl REMOVE #stale',
+          ExpressionAttributeNames: {
+            '#current': `w${start}`,
+            '#previousWindow': `w${start - windowSeconds}`,
+            '#previous': 'previous',
+            '#stale': `w${start - 2 * windowSeconds}`,
+            '#ttl': 'ttl',
+          },
+          ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':ttl': start + 2 * windowSeconds + COUNTER_RETENTION_SECONDS },
           ReturnValues: 'UPDATED_NEW',
         }),
       );
-      hits = output.Attributes?.hits;
+      counts = { current: output.Attributes?.[`w${start}`], previous: output.Attributes?.['previous'] };
     } catch (error) {
       // The update has no condition: every failure is the translator's, and none lets the request through.
       throw dynamoFailure(error, STORE);
     }
-    if (typeof hits !== 'number') throw new UnavailableError('the rate limiter returned no count');
-    if (hits <= requests) return;
-    const retryAfter = Math.max(1, Math.ceil((windowEnd * 1000 - nowMs) / 1000));
+    const { current, previous } = counts;
+    if (typeof current !== 'number' || typeof previous !== 'number') throw new UnavailableError('the rate limiter returned no count');
+    const remainingMs = (window + 1) * windowMs - nowMs;
+    // current + previous × remaining ÷ window ≤ requests, multiplied out to stay in whole numbers.
+    if (current * windowMs + previous * remainingMs <= requests * windowMs) return;
+    const retryAfter = Math.max(1, Math.ceil(this.#retryAfterMs(window, current, previous, remainingMs) / 1000));
     throw new SentinelError(
       'RATE_LIMITED',
       `too many credential requests: at most ${requests} per ${windowSeconds} s; retry in ${retryAfter} s`,
       { retryAfterSeconds: retryAfter },
     );
+  }
+
+  /** How long until one more request would pass, if none is made meanwhile. */
+  #retryAfterMs(window: number, current: number, previous: number, remainingMs: number): number {
+    const { requests, windowSeconds } = this.#limit;
+    const windowMs = windowSeconds * 1000;
+    if (current + 1 <= requests && previous > 0) {
+      // Later in this window: the previous window's share shrinks until (current + 1) + previous × left ÷ window ≤ requests.
+      return remainingMs - Math.floor(((requests - current - 1) * windowMs) / previous);
+    }
+    // In the next window this one is the previous (unless the next one starts an epoch, which does not see it).
+    const carried = (window + 1) % EPOCH_WINDOWS === 0 ? 0 : current;
+    if (carried === 0) return remainingMs;
+    return remainingMs + windowMs - Math.min(windowMs, Math.floor(((requests - 1) * windowMs) / carried));
   }
 }

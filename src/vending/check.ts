@@ -38,7 +38,7 @@ export async function checkSession(id: string, request: CheckSessionRequest, cal
   if (table === undefined) throw new SentinelError('INVALID_REQUEST', "this deployment has no default session table: send the session's table as sessionTable");
   checkSessionTable(table, settings.tablePrefix);
   // Counted like any request: a child re-checking in a loop cannot hammer the table.
-  await deps.rateLimiter.consume(caller.user, now);
+  await deps.rateLimiter.consume(caller.principal, now);
   if (request.sessionTable !== undefined) await checkClientSessionTable(table, settings, deps.sessionTables);
 
   const loaded = await deps.policies.current(now);

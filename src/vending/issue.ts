@@ -106,7 +106,7 @@ async function decide(request: CredentialsRequest, context: VendingContext, deps
     throw new SentinelError('INVALID_REQUEST', "this deployment has no default session table: send the session's table as sessionTable");
   }
   if (request.sessionTable !== undefined) checkSessionTable(request.sessionTable, settings.tablePrefix);
-  await deps.rateLimiter.consume(context.caller.user, now);
+  await deps.rateLimiter.consume(context.caller.principal, now);
   if (request.sessionTable !== undefined) await checkClientSessionTable(request.sessionTable, settings, deps.sessionTables);
   const loaded = await deps.policies.current(now);
   return planIssuance({ request, caller: context.caller, loaded, now, settings, ids: { requestId: deps.randomHex(4), sessionId: deps.randomHex(16) } });

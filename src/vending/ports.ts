@@ -29,7 +29,15 @@ export interface CredentialIssuer {
   issue(input: IssueInput): Promise<IssuedCredentials>;
 }
 
-/** Counts a user's credential requests; throws `RetryableError('RATE_LIMITED')` over the limit. */
+/**
+ * Counts credential requests per principal; throws `SentinelError('RATE_LIMITED')` (with
+ * `retryAfterSeconds`) over the limit.
+ */
 export interface RateLimiter {
-  consume(user: string, now: Date): Promise<void>;
+  /**
+   * @param principal the principal AWS fixed (`Caller.principal`: an IAM user, a role —
+   *   never a session name, which its caller picks — or a person), so fresh session names
+   *   do not buy fresh limits.
+   */
+  consume(principal: string, now: Date): Promise<void>;
 }

@@ -15,6 +15,9 @@ import type { CliResult } from '../support/cli.js';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'policy.yaml');
 const ACCOUNT = '000000000000';
+/** The local stack's people sign in through IAM Identity Center roles (src/local/stack.ts). */
+const ENGINEER = `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Engineer_5c1f0e9a7b3d2468`;
+const ADMIN = `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Admin_9e8d7c6b5a4f3e21`;
 
 let stack: TestStack;
 let dir: string;
@@ -43,22 +46,22 @@ afterAll(async () => {
 
 describe('sentinel whoami', () => {
   it('shows the caller, their ARN and account', async () => {
-    expect(await sentinel('alice', ['whoami'])).toEqual({ code: 0, stdout: `alice (arn:aws:iam::${ACCOUNT}:user/alice) in account ${ACCOUNT}\n`, stderr: '' });
+    expect(await sentinel('alice', ['whoami'])).toEqual({ code: 0, stdout: `alice (${ENGINEER}/alice) in account ${ACCOUNT}\n`, stderr: '' });
   });
 
   it('says so when the caller is an admin', async () => {
-    expect(await sentinel('admin', ['whoami'])).toEqual({ code: 0, stdout: `admin (arn:aws:iam::${ACCOUNT}:user/admin) in account ${ACCOUNT}\nadmin\n`, stderr: '' });
+    expect(await sentinel('admin', ['whoami'])).toEqual({ code: 0, stdout: `admin (${ADMIN}/admin) in account ${ACCOUNT}\nadmin\n`, stderr: '' });
   });
 
   it('prints the API body with --output json', async () => {
     const result = await sentinel('admin', ['whoami', '--output', 'json']);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({ user: 'admin', arn: `arn:aws:iam::${ACCOUNT}:user/admin`, accountId: ACCOUNT, admin: true });
+    expect(JSON.parse(result.stdout)).toEqual({ user: 'admin', arn: `${ADMIN}/admin`, accountId: ACCOUNT, admin: true });
   });
 
   it('signs with the profile --aws-profile names, over AWS_PROFILE', async () => {
     const result = await sentinel('alice', ['whoami', '--aws-profile', 'bob']);
-    expect(result.stdout).toBe(`bob (arn:aws:iam::${ACCOUNT}:user/bob) in account ${ACCOUNT}\n`);
+    expect(result.stdout).toBe(`bob (${ENGINEER}/bob) in account ${ACCOUNT}\n`);
   });
 });
 

@@ -348,7 +348,7 @@ admins: [admin]
     expect(stack.stdout()).toContain(`export AWS_SHARED_CREDENTIALS_FILE=${path.join(dir, 'state', 'credentials')}`);
     const credentials = await readFile(path.join(dir, 'state', 'credentials'), 'utf8');
     expect(credentials).toContain(`region = ${REGION}`);
-    expect(credentials).toContain(`arn:aws:iam::${ACCOUNT}:user/alice`);
+    expect(credentials).toContain(`arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Engineer_5c1f0e9a7b3d2468/alice`);
     expect(stack.stderr()).toContain(`loaded ${path.relative(ROOT, path.join(dir, 'policy.yaml'))} as policy version 1`);
   });
 

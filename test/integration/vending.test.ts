@@ -4,6 +4,7 @@
  * replaced (by an issuer the test controls).
  */
 
+import { person } from '../support/callers.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { readFileSync } from 'node:fs';
@@ -20,7 +21,7 @@ import { vendCredentials } from '../../src/vending/issue.js';
 import { createTestTable, dynamodbEndpoint, testClients } from './dynamodb.js';
 
 const POLICY = readFileSync(new URL('../../examples/policy.yaml', import.meta.url), 'utf8');
-const alice = { user: 'alice', arn: 'arn:aws:iam::000000000000:user/alice', accountId: '000000000000' };
+const alice = person('alice');
 
 /** STS stand-in: counts calls, can fail, can run something while "STS" answers. */
 class ControlledIssuer implements CredentialIssuer {
@@ -51,7 +52,7 @@ async function setup(): Promise<{ deps: VendingDeps; issuer: ControlledIssuer }>
     configTable,
     defaultSessionTable: sessionsTable,
     tablePrefix: 'sentinel-',
-    identity: { identityRolePatterns: ['AWSReservedSSO_*'], allowedAccounts: ['000000000000'] },
+    identity: { ownAccountId: '000000000000', identityRolePatterns: ['AWSReservedSSO_*'], allowedAccounts: ['000000000000'], identityRoles: [], identityRoleLookup: false },
     policyTtlSeconds: 0,
     rateLimit: { requests: 1000, windowSeconds: 60 },
     maxSessionLifetimeSeconds: 12 * 3600,

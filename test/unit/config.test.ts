@@ -24,7 +24,7 @@ describe('loadConfig defaults', () => {
       accountId: '111122223333',
       configTable: 'sentinel-config',
       tablePrefix: 'sentinel-',
-      identity: { identityRolePatterns: ['AWSReservedSSO_*'], allowedAccounts: ['111122223333'] },
+      identity: { ownAccountId: '111122223333', allowedAccounts: ['111122223333'], identityRolePatterns: ['AWSReservedSSO_*'], identityRoles: [], identityRoleLookup: true },
       policyTtlSeconds: 10,
       rateLimit: { requests: 60, windowSeconds: 60 },
       maxSessionLifetimeSeconds: 12 * 3600,
@@ -57,6 +57,7 @@ describe('loadConfig defaults', () => {
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.identity)).toBe(true);
     expect(Object.isFrozen(config.identity.allowedAccounts)).toBe(true);
+    expect(Object.isFrozen(config.identity.identityRoles)).toBe(true);
     expect(Object.isFrozen(config.rateLimit)).toBe(true);
     expect(Object.isFrozen(config.bootstrapAdmins)).toBe(true);
   });
@@ -71,13 +72,15 @@ describe('loadConfig values', () => {
       SENTINEL_CONFIG_TABLE: 'acme-sentinel-config',
       SENTINEL_DEFAULT_SESSION_TABLE: 'acme-sentinel-sessions',
       SENTINEL_IDENTITY_ROLE_PATTERNS: ' AWSReservedSSO_* , people-* ',
+      SENTINEL_IDENTITY_ROLE_LOOKUP: 'none',
+      SENTINEL_IDENTITY_ROLES: 'arn:aws:iam::444455556666:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_Eng_0123abcd, 444455556666:AROAENGINEERROLE0001',
       SENTINEL_ALLOWED_ACCOUNTS: '111122223333,444455556666',
       SENTINEL_POLICY_TTL: '0',
       SENTINEL_RATE_LIMIT_REQUESTS: '5',
       SENTINEL_RATE_LIMIT_WINDOW: '300',
       SENTINEL_MAX_SESSION_LIFETIME: '1h30m',
       SENTINEL_AUDIT_RETENTION_DAYS: '365',
-      SENTINEL_BOOTSTRAP_ADMINS: 'erin, ops/frank',
+      SENTINEL_BOOTSTRAP_ADMINS: 'erin, iam:frank, 444455556666:role:ops/grace, ops/frank',
       SENTINEL_ISSUER: 'sts',
       SENTINEL_DYNAMODB_ENDPOINT: 'http://127.0.0.1:18000',
     });
@@ -87,12 +90,21 @@ describe('loadConfig values', () => {
       tablePrefix: 'acme-sentinel-',
       configTable: 'acme-sentinel-config',
       defaultSessionTable: 'acme-sentinel-sessions',
-      identity: { identityRolePatterns: ['AWSReservedSSO_*', 'people-*'], allowedAccounts: ['111122223333', '444455556666'] },
+      identity: {
+        ownAccountId: '111122223333',
+        allowedAccounts: ['111122223333', '444455556666'],
+        identityRolePatterns: ['AWSReservedSSO_*', 'people-*'],
+        identityRoles: [
+          { accountId: '444455556666', roleName: 'AWSReservedSSO_Eng_0123abcd' },
+          { accountId: '444455556666', roleId: 'AROAENGINEERROLE0001' },
+        ],
+        identityRoleLookup: false,
+      },
       policyTtlSeconds: 0,
       rateLimit: { requests: 5, windowSeconds: 300 },
       maxSessionLifetimeSeconds: 5400,
       auditRetentionSeconds: 365 * 86_400,
-      bootstrapAdmins: ['erin', 'ops/frank'],
+      bootstrapAdmins: ['erin', 'iam:frank', '444455556666:role:ops/grace', 'ops/frank'],
       issuer: 'sts',
       dynamodbEndpoint: 'http://127.0.0.1:18000',
     });
@@ -119,6 +131,12 @@ describe('loadConfig refusals', () => {
     [{ ...BASE, SENTINEL_DEFAULT_SESSION_TABLE: 'sentinel-sessions/x' }, 'SENTINEL_DEFAULT_SESSION_TABLE: "sentinel-sessions/x" is not a DynamoDB table name'],
     [{ ...BASE, SENTINEL_IDENTITY_ROLE_PATTERNS: 'AWSReservedSSO_*,,people-*' }, 'SENTINEL_IDENTITY_ROLE_PATTERNS: entry 2 of the comma-separated list is empty'],
     [{ ...BASE, SENTINEL_IDENTITY_ROLE_PATTERNS: 'role name' }, 'SENTINEL_IDENTITY_ROLE_PATTERNS: "role name" is not a role-name pattern'],
+    [{ ...BASE, SENTINEL_IDENTITY_ROLE_LOOKUP: 'getrole' }, 'SENTINEL_IDENTITY_ROLE_LOOKUP: "getrole" is not a lookup: "iam" (look roles up with iam:GetRole) or "none" (only SENTINEL_IDENTITY_ROLES)'],
+    [{ ...BASE, SENTINEL_IDENTITY_ROLE_LOOKUP: 'IAM' }, 'SENTINEL_IDENTITY_ROLE_LOOKUP: "IAM" is not a lookup (did you mean "iam"?)'],
+    [{ ...BASE, SENTINEL_IDENTITY_ROLES: 'AWSReservedSSO_*' }, 'SENTINEL_IDENTITY_ROLES: "AWSReservedSSO_*" is neither a role ARN (arn:aws:iam::<account>:role/<path/>name) nor <account>:<role unique id AROA…>'],
+    [{ ...BASE, SENTINEL_IDENTITY_ROLES: 'arn:aws:sts::111122223333:assumed-role/people/alice' }, 'SENTINEL_IDENTITY_ROLES: "arn:aws:sts::111122223333:assumed-role/people/alice" is neither a role ARN'],
+    [{ ...BASE, SENTINEL_IDENTITY_ROLES: '111122223333:AROAENGINEERROLE0001,' }, 'SENTINEL_IDENTITY_ROLES: entry 2 of the comma-separated list is empty'],
+    [{ ...BASE, SENTINEL_IDENTITY_ROLES: '444455556666:AROAENGINEERROLE0001' }, 'SENTINEL_IDENTITY_ROLES: names a role of account 444455556666, which SENTINEL_ALLOWED_ACCOUNTS does not allow'],
     [{ ...BASE, SENTINEL_ALLOWED_ACCOUNTS: '111122223333,' }, 'SENTINEL_ALLOWED_ACCOUNTS: entry 2 of the comma-separated list is empty'],
     [{ ...BASE, SENTINEL_ALLOWED_ACCOUNTS: '111122223333,prod' }, 'SENTINEL_ALLOWED_ACCOUNTS: "prod" is not a 12-digit AWS account id'],
     [{ ...BASE, SENTINEL_POLICY_TTL: '10s' }, 'SENTINEL_POLICY_TTL: "10s" is not a whole number of seconds'],
@@ -136,6 +154,8 @@ describe('loadConfig refusals', () => {
     [{ ...BASE, SENTINEL_AUDIT_RETENTION_DAYS: '3651' }, 'SENTINEL_AUDIT_RETENTION_DAYS: 3651 days is above the maximum of 3650'],
     [{ ...BASE, SENTINEL_BOOTSTRAP_ADMINS: 'erin,' }, 'SENTINEL_BOOTSTRAP_ADMINS: entry 2 of the comma-separated list is empty'],
     [{ ...BASE, SENTINEL_BOOTSTRAP_ADMINS: 'erin smith' }, 'SENTINEL_BOOTSTRAP_ADMINS: "erin smith" is not a user name'],
+    [{ ...BASE, SENTINEL_BOOTSTRAP_ADMINS: 'user:erin' }, 'SENTINEL_BOOTSTRAP_ADMINS: "user:erin" is not a user name'],
+    [{ ...BASE, SENTINEL_BOOTSTRAP_ADMINS: 'role:deploy' }, 'SENTINEL_BOOTSTRAP_ADMINS: "role:deploy" is not a user name'],
     [{ ...BASE, SENTINEL_ISSUER: 'stss' }, 'SENTINEL_ISSUER: "stss" is not an issuer (did you mean "sts"?)'],
     [{ ...BASE, SENTINEL_DYNAMODB_ENDPOINT: 'localhost:8000' }, 'SENTINEL_DYNAMODB_ENDPOINT: "localhost:8000" is not an http:// or https:// URL'],
     [{ ...BASE, SENTINEL_DYNAMODB_ENDPOINT: 'ftp://127.0.0.1' }, 'SENTINEL_DYNAMODB_ENDPOINT: "ftp://127.0.0.1" is not an http:// or https:// URL'],

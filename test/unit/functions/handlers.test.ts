@@ -6,12 +6,13 @@
 
 import { readFileSync } from 'node:fs';
 import { ConditionalCheckFailedException, ResourceNotFoundException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetRoleCommand, IAMClient, IAMServiceException } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const POLICY = readFileSync(new URL('../../../examples/policy.yaml', import.meta.url), 'utf8');
 const ACCOUNT = '000000000000';
@@ -19,6 +20,15 @@ const SESSION_ID = '0123456789abcdef0123456789abcdef';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const sts = mockClient(STSClient);
+const iam = mockClient(IAMClient);
+
+/**
+ * The callers sign as people: sessions of this IAM Identity Center role, which the
+ * function confirms with iam:GetRole (mocked below), so `user: 'alice'` is the policy's alice.
+ */
+const SSO_ROLE = 'AWSReservedSSO_Engineer_5c1f0e9a7b3d2468';
+const SSO_ROLE_ID = 'AROAENGINEERROLE0001';
+const personArn = (user: string) => `arn:aws:sts::${ACCOUNT}:assumed-role/${SSO_ROLE}/${user}`;
 
 type Handler = (event: APIGatewayProxyEventV2WithIAMAuthorizer, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
 
@@ -37,8 +47,13 @@ async function loadHandler(name: string, env: Record<string, string> = {}): Prom
   return module.handler;
 }
 
-function event(method: string, path: string, options: { body?: string; user?: string; arn?: string | null; pathParameters?: Record<string, string> } = {}): APIGatewayProxyEventV2WithIAMAuthorizer {
-  const arn = options.arn === undefined ? `arn:aws:iam::${ACCOUNT}:user/${options.user ?? 'alice'}` : options.arn;
+function event(
+  method: string,
+  path: string,
+  options: { body?: string; user?: string; arn?: string | null; userId?: string; accountId?: string; pathParameters?: Record<string, string> } = {},
+): APIGatewayProxyEventV2WithIAMAuthorizer {
+  const arn = options.arn === undefined ? personArn(options.user ?? 'alice') : options.arn;
+  const userId = options.userId ?? (options.arn === undefined ? `${SSO_ROLE_ID}:${options.user ?? 'alice'}` : 'AIDAEXAMPLE');
   // API Gateway's route key is the route's template (`/v1/sessions/{id}/end`), not the request path.
   let template = path;
   for (const [name, value] of Object.entries(options.pathParameters ?? {})) template = template.replace(`/${value}`, `/{${name}}`);
@@ -64,7 +79,7 @@ function event(method: string, path: string, options: { body?: string; user?: st
       timeEpoch: 0,
       authorizer: (arn === null
         ? undefined
-        : { iam: { accessKey: 'AKIAEXAMPLE', accountId: ACCOUNT, callerId: 'AIDAEXAMPLE', cognitoIdentity: null, principalOrgId: null, userArn: arn, userId: 'AIDAEXAMPLE' } }) as never,
+        : { iam: { accessKey: 'AKIAEXAMPLE', accountId: options.accountId ?? ACCOUNT, callerId: userId, cognitoIdentity: null, principalOrgId: null, userArn: arn, userId } }) as never,
     },
   };
 }
@@ -107,9 +122,18 @@ beforeEach(() => {
   ddb.on(GetCommand).resolves({});
   ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'current' } }).resolves({ Item: { pk: 'policy', sk: 'current', version: 1, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
   ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'v1' } }).resolves({ Item: { pk: 'policy', sk: 'v1', version: 1, text: POLICY, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
-  ddb.on(UpdateCommand, { TableName: 'sentinel-config' }).resolves({ Attributes: { hits: 1 } });
+  // The rate limiter's one UpdateItem answers with this window's count and the previous one's.
+  ddb.on(UpdateCommand, { TableName: 'sentinel-config' }).callsFake((input: { ExpressionAttributeNames: Record<string, string> }) => ({
+    Attributes: { [input.ExpressionAttributeNames['#current'] ?? '']: 1, previous: 0 },
+  }));
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).resolves({});
+  iam.reset();
+  // IAM answers for the Identity Center role only; the function may read nothing else (AccessDenied).
+  iam.on(GetRoleCommand).rejects(new IAMServiceException({ name: 'AccessDenied', message: 'not authorized to perform iam:GetRole', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
+  iam.on(GetRoleCommand, { RoleName: SSO_ROLE }).resolves({
+    Role: { Path: '/aws-reserved/sso.amazonaws.com/eu-west-1/', RoleName: SSO_ROLE, RoleId: SSO_ROLE_ID, Arn: `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/eu-west-1/${SSO_ROLE}`, CreateDate: new Date('2026-01-01T00:00:00Z'), AssumeRolePolicyDocument: '{}' },
+  });
   sts.on(AssumeRoleCommand).resolves({
     Credentials: { AccessKeyId: 'ASIAMOCKED', SecretAccessKey: 'mocked-secret-access-key', SessionToken: 'mocked-session-token', Expiration: new Date('2099-01-01T01:00:00Z') },
   });
@@ -242,7 +266,9 @@ describe('POST /v1/credentials (functions/credentials.ts)', () => {
   });
 
   it('RATE_LIMITED with Retry-After', async () => {
-    ddb.on(UpdateCommand, { TableName: 'sentinel-config' }).resolves({ Attributes: { hits: 6 } });
+    ddb.on(UpdateCommand, { TableName: 'sentinel-config' }).callsFake((input: { ExpressionAttributeNames: Record<string, string> }) => ({
+      Attributes: { [input.ExpressionAttributeNames['#current'] ?? '']: 6, previous: 0 },
+    }));
     const handler = await loadHandler('credentials');
     const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }) }));
     expect(response.statusCode).toBe(429);
@@ -319,7 +345,7 @@ describe('the other routes', () => {
     expect(await call(handler, event('GET', '/v1/whoami', { user: 'admin' }))).toEqual({
       statusCode: 200,
       headers: JSON_HEADERS,
-      body: { user: 'admin', arn: `arn:aws:iam::${ACCOUNT}:user/admin`, accountId: ACCOUNT, admin: true },
+      body: { user: 'admin', arn: personArn('admin'), accountId: ACCOUNT, admin: true },
     });
   });
 
@@ -429,5 +455,91 @@ describe('the other routes', () => {
   it('a GET route refuses a body', async () => {
     const handler = await loadHandler('whoami');
     expect(await call(handler, event('GET', '/v1/whoami', { body: '{}' }))).toEqual(error(400, 'INVALID_REQUEST', 'this route takes no request body'));
+  });
+});
+
+describe('who the caller is (docs/identity.md), through the deployed handlers', () => {
+  const SECOND = '222222222222';
+  const twoAccounts = { SENTINEL_ALLOWED_ACCOUNTS: `${ACCOUNT},${SECOND}` };
+
+  afterEach(() => {
+    // loadHandler's stubs outlive a test: put these back to "unset" for whatever runs next.
+    for (const key of ['SENTINEL_ALLOWED_ACCOUNTS', 'SENTINEL_IDENTITY_ROLE_LOOKUP', 'SENTINEL_IDENTITY_ROLES']) vi.stubEnv(key, '');
+  });
+
+  it('an IAM admin of a second allowed account whose user name equals a policy admin is not an admin', async () => {
+    const whoami = await loadHandler('whoami', twoAccounts);
+    const foreign = { arn: `arn:aws:iam::${SECOND}:user/admin`, accountId: SECOND };
+    expect(await call(whoami, event('GET', '/v1/whoami', foreign))).toEqual({
+      statusCode: 200,
+      headers: JSON_HEADERS,
+      body: { user: `${SECOND}:iam:admin`, arn: `arn:aws:iam::${SECOND}:user/admin`, accountId: SECOND, admin: false },
+    });
+    const getPolicy = await loadHandler('getPolicy', twoAccounts);
+    expect(await call(getPolicy, event('GET', '/v1/policy', foreign))).toEqual(
+      error(403, 'NOT_ADMIN', `only admins may read the policy; "${SECOND}:iam:admin" is not in the policy's admins`),
+    );
+    expect(iam.commandCalls(GetRoleCommand)).toHaveLength(0);
+  });
+
+  it("an IAM user of the deployment's own account named like a person is not that person", async () => {
+    const getPolicy = await loadHandler('getPolicy');
+    expect(await call(getPolicy, event('GET', '/v1/policy', { arn: `arn:aws:iam::${ACCOUNT}:user/admin` }))).toEqual(
+      error(403, 'NOT_ADMIN', 'only admins may read the policy; "iam:admin" is not in the policy\'s admins'),
+    );
+  });
+
+  it('a role made to look like an Identity Center role is an ordinary role, and IAM refusing to show it is the answer', async () => {
+    const whoami = await loadHandler('whoami');
+    const lookAlike = { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_x/admin`, userId: 'AROALOOKALIKEROLE001:admin' };
+    expect(await call(whoami, event('GET', '/v1/whoami', lookAlike))).toEqual({
+      statusCode: 200,
+      headers: JSON_HEADERS,
+      body: { user: 'role:AWSReservedSSO_x/admin', arn: lookAlike.arn, accountId: ACCOUNT, admin: false },
+    });
+    expect(iam.commandCalls(GetRoleCommand).map((entry) => entry.args[0].input)).toEqual([{ RoleName: 'AWSReservedSSO_x' }]);
+    expect(logged).toContain('IAM refused GetRole for AWSReservedSSO_x: not an identity role');
+    // A longer look-alike cannot even be represented as an ordinary role session: refused.
+    const selfmade = await call(whoami, event('GET', '/v1/whoami', { arn: `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_selfmade/ops-erin`, userId: 'AROALOOKALIKEROLE002:ops-erin' }));
+    expect(selfmade).toEqual(
+      error(403, 'INVALID_IDENTITY', 'user name "role:AWSReservedSSO_selfmade/ops-erin" is 37 characters; Sentinel can represent at most 33'),
+    );
+  });
+
+  it('a recreated Identity Center role (another unique id than the session names) is not confirmed', async () => {
+    const whoami = await loadHandler('whoami');
+    const response = await call(whoami, event('GET', '/v1/whoami', { user: 'admin', userId: 'AROAOLDENGINEERROLE1:admin' }));
+    expect(response).toEqual(error(403, 'INVALID_IDENTITY', `user name "role:${SSO_ROLE}/admin" is 51 characters; Sentinel can represent at most 33`));
+  });
+
+  it('fails closed with 503 UNAVAILABLE when IAM cannot answer, and issues nothing', async () => {
+    iam.on(GetRoleCommand, { RoleName: SSO_ROLE }).rejects(new IAMServiceException({ name: 'Throttling', message: 'Rate exceeded', $fault: 'client', $metadata: { httpStatusCode: 400 } }));
+    const handler = await loadHandler('credentials');
+    const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }) }));
+    expect(response).toEqual(error(503, 'UNAVAILABLE', 'IAM is unavailable', {}, { 'retry-after': '2' }));
+    expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+    expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+  });
+
+  it('asks IAM once per function instance, not once per request', async () => {
+    const handler = await loadHandler('whoami');
+    for (let i = 0; i < 3; i++) expect((await call(handler, event('GET', '/v1/whoami', { user: 'bob' }))).statusCode).toBe(200);
+    expect(iam.commandCalls(GetRoleCommand)).toHaveLength(1);
+  });
+
+  it('with SENTINEL_IDENTITY_ROLE_LOOKUP=none only pinned roles are people, and IAM is never asked', async () => {
+    const pinned = await loadHandler('whoami', { SENTINEL_IDENTITY_ROLE_LOOKUP: 'none', SENTINEL_IDENTITY_ROLES: `${ACCOUNT}:${SSO_ROLE_ID}` });
+    expect((await call(pinned, event('GET', '/v1/whoami', { user: 'admin' }))).body).toMatchObject({ user: 'admin', admin: true });
+    const unpinned = await loadHandler('whoami', { SENTINEL_IDENTITY_ROLE_LOOKUP: 'none', SENTINEL_IDENTITY_ROLES: '' });
+    expect((await call(unpinned, event('GET', '/v1/whoami', { user: 'admin' }))).body).toMatchObject({ error: { code: 'INVALID_IDENTITY' } });
+    expect(iam.commandCalls(GetRoleCommand)).toHaveLength(0);
+  });
+
+  it('counts the rate limit per principal: a role, never its session name; a person', async () => {
+    const handler = await loadHandler('credentials');
+    await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }), arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deploy/ci-42`, userId: 'AROADEPLOYROLE000001:ci-42' }));
+    await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }) }));
+    const keys = ddb.commandCalls(UpdateCommand, { TableName: 'sentinel-config' }).map((entry) => (entry.args[0].input.Key as { pk: string }).pk);
+    expect(keys).toEqual([`ratelimit#${ACCOUNT}:role/deploy`, 'ratelimit#person/alice']);
   });
 });

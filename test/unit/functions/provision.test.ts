@@ -40,6 +40,9 @@ const ENV = {
   SENTINEL_ACCOUNT_ID: ACCOUNT,
   SENTINEL_DEFAULT_SESSION_TABLE: 'sentinel-sessions',
   SENTINEL_CONFIG_TABLE: 'sentinel-config',
+  // Callers are people on a pinned Identity Center role (docs/identity.md); no IAM lookup.
+  SENTINEL_IDENTITY_ROLE_LOOKUP: 'none',
+  SENTINEL_IDENTITY_ROLES: `${ACCOUNT}:AROAADMINROLE0000001`,
 };
 
 async function loadHandler(env: Record<string, string> = {}): Promise<Handler> {
@@ -84,7 +87,7 @@ function event(routeKey: string, options: Request = {}): APIGatewayProxyEventV2W
       time: '18/Nov/2026:10:00:00 +0000',
       timeEpoch: 0,
       authorizer: {
-        iam: { accessKey: 'AKIAEXAMPLE', accountId: ACCOUNT, callerId: 'AIDAEXAMPLE', cognitoIdentity: null, principalOrgId: null, userArn: `arn:aws:iam::${ACCOUNT}:user/${options.user ?? 'admin'}`, userId: 'AIDAEXAMPLE' },
+        iam: { accessKey: 'AKIAEXAMPLE', accountId: ACCOUNT, callerId: 'AIDAEXAMPLE', cognitoIdentity: null, principalOrgId: null, userArn: `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/${options.user ?? 'admin'}`, userId: `AROAADMINROLE0000001:${options.user ?? 'admin'}` },
       } as never,
     },
   };

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { person } from '../../support/callers.js';
 import { policyAdmins } from '../../../src/http/access.js';
 import { compilePolicy } from '../../../src/policy/compile.js';
 import { parsePolicy } from '../../../src/policy/parse.js';
@@ -14,7 +15,7 @@ function source(text: string | undefined): PolicySource & { reads: number } {
   return counting;
 }
 
-const caller = (user: string) => ({ user, arn: `arn:aws:iam::000000000000:user/${user}`, accountId: '000000000000' });
+const caller = person;
 
 describe('policyAdmins', () => {
   it('lets a bootstrap admin in while no policy is stored (a new deployment)', async () => {

@@ -7,20 +7,23 @@ import { MAX_USER_LENGTH, STS_NAME_MAX_LENGTH, roleSessionName, sourceIdentity }
 const STS_VALUE = /^[A-Za-z0-9_+=,.@-]{2,64}$/;
 
 const NAME_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_+=,.@-'.split('');
-const NAME_CHARS_WITHOUT_EQUALS = NAME_CHARS.filter((c) => c !== '=');
+/** Without the two characters the mapping writes, names cannot be mistaken for each other. */
+const NAME_CHARS_WITHOUT_MAPPED = NAME_CHARS.filter((c) => c !== '=' && c !== '.');
 
 function iamName(chars: string[], maxLength: number): fc.Arbitrary<string> {
   return fc.string({ unit: fc.constantFrom(...chars), minLength: 1, maxLength });
 }
 
-/** Any user resolveCaller can produce: an IAM name, or role/session, at most 33 characters. */
+/**
+ * Any user resolveCaller can produce, at most 33 characters: a person's bare name,
+ * `iam:<name>`, `role:<role>/<session>`, each of the last two also with an account in front.
+ */
 function user(chars: string[] = NAME_CHARS): fc.Arbitrary<string> {
-  const plain = iamName(chars, MAX_USER_LENGTH);
-  const roleSession = fc
-    .tuple(iamName(chars, MAX_USER_LENGTH), iamName(chars, MAX_USER_LENGTH))
-    .map(([role, session]) => `${role}/${session}`)
-    .filter((u) => u.length <= MAX_USER_LENGTH);
-  return fc.oneof(plain, roleSession);
+  const name = iamName(chars, MAX_USER_LENGTH);
+  const account = fc.option(fc.constantFrom('222233334444', '111122223333'), { nil: undefined }).map((a) => (a === undefined ? '' : `${a}:`));
+  const iamUser = fc.tuple(account, name).map(([a, n]) => `${a}iam:${n}`);
+  const roleSession = fc.tuple(account, name, name).map(([a, role, session]) => `${a}role:${role}/${session}`);
+  return fc.oneof(name, iamUser, roleSession).filter((u) => u.length <= MAX_USER_LENGTH);
 }
 
 const hex8 = fc.stringMatching(/^[0-9a-f]{8}$/);
@@ -46,6 +49,11 @@ describe('sourceIdentity and roleSessionName', () => {
   it.each([
     ['alice', 'direct', '0f3a9c21', 'sentinel.alice.direct.0f3a9c21', 'sentinel-alice-0f3a9c21'],
     ['alice@example.com', 'apr-0a1b2c3d', 'deadbeef', 'sentinel.alice@example.com.apr-0a1b2c3d.deadbeef', 'sentinel-alice@example.com-deadbeef'],
+    ['iam:alice', 'direct', '0f3a9c21', 'sentinel.iam.alice.direct.0f3a9c21', 'sentinel-iam.alice-0f3a9c21'],
+    ['role:deploy/ci-42', 'bg-00000000', '0123456789abcdef', 'sentinel.role.deploy=ci-42.bg-00000000.0123456789abcdef', 'sentinel-role.deploy=ci-42-0123456789abcdef'],
+    ['222233334444:iam:alice', 'apr-0a1b2c3d', 'deadbeef', 'sentinel.222233334444.iam.alice.apr-0a1b2c3d.deadbeef', 'sentinel-222233334444.iam.alice-deadbeef'],
+    ['222233334444:role:deploy/ci-42', 'direct', '0f3a9c21', 'sentinel.222233334444.role.deploy=ci-42.direct.0f3a9c21', 'sentinel-222233334444.role.deploy=ci-42-0f3a9c21'],
+    // The spelling of earlier versions still maps (a stored session record may carry it).
     ['deploy/ci', 'bg-00000000', '0123456789abcdef', 'sentinel.deploy=ci.bg-00000000.0123456789abcdef', 'sentinel-deploy=ci-0123456789abcdef'],
   ])('%s via %s (%s)', (u, v, id, expectedSource, expectedSession) => {
     expect(sourceIdentity(u, v, id)).toBe(expectedSource);
@@ -61,9 +69,17 @@ describe('sourceIdentity and roleSessionName', () => {
     );
   });
 
-  it('maps distinct users to distinct names when no name contains "="', () => {
+  it('fits the longest users of every form exactly, with the longest via', () => {
+    for (const u of ['p'.repeat(33), `iam:${'u'.repeat(29)}`, `role:${'r'.repeat(13)}/${'s'.repeat(14)}`, `222233334444:iam:${'u'.repeat(16)}`, `222233334444:role:${'r'.repeat(7)}/${'s'.repeat(7)}`]) {
+      expect(u).toHaveLength(MAX_USER_LENGTH);
+      expect(sourceIdentity(u, 'apr-0123abcd', '89abcdef')).toHaveLength(STS_NAME_MAX_LENGTH);
+      expect(sourceIdentity(u, 'apr-0123abcd', '89abcdef')).toMatch(STS_VALUE);
+    }
+  });
+
+  it('maps distinct users to distinct names when no name contains "=" or "."', () => {
     fc.assert(
-      fc.property(user(NAME_CHARS_WITHOUT_EQUALS), user(NAME_CHARS_WITHOUT_EQUALS), via, hex8, (a, b, v, id) => {
+      fc.property(user(NAME_CHARS_WITHOUT_MAPPED), user(NAME_CHARS_WITHOUT_MAPPED), via, hex8, (a, b, v, id) => {
         fc.pre(a !== b);
         expect(sourceIdentity(a, v, id)).not.toBe(sourceIdentity(b, v, id));
         expect(roleSessionName(a, id)).not.toBe(roleSessionName(b, id));
@@ -71,8 +87,9 @@ describe('sourceIdentity and roleSessionName', () => {
     );
   });
 
-  it('is not injective when a name contains "=" (documented; the session record keeps the exact user)', () => {
-    expect(sourceIdentity('deploy/alice', 'direct', '0f3a9c21')).toBe(sourceIdentity('deploy=alice', 'direct', '0f3a9c21'));
+  it('is not injective when a name contains "=" or "." (documented; the session record keeps the exact user)', () => {
+    expect(sourceIdentity('role:deploy/alice', 'direct', '0f3a9c21')).toBe(sourceIdentity('role.deploy=alice', 'direct', '0f3a9c21'));
+    expect(sourceIdentity('iam:alice', 'direct', '0f3a9c21')).toBe(sourceIdentity('iam.alice', 'direct', '0f3a9c21'));
   });
 
   it.each([
@@ -80,7 +97,11 @@ describe('sourceIdentity and roleSessionName', () => {
     ['a user of 34 characters', 'u'.repeat(34), 'direct', '0f3a9c21'],
     ['a user with a space', 'al ice', 'direct', '0f3a9c21'],
     ['a user with two slashes', 'a/b/c', 'direct', '0f3a9c21'],
-    ['a user with a colon', 'a:b', 'direct', '0f3a9c21'],
+    ['a user with a colon that is no kind', 'a:b', 'direct', '0f3a9c21'],
+    ['a role user without a session', 'role:deploy', 'direct', '0f3a9c21'],
+    ['an IAM user with a slash', 'iam:a/b', 'direct', '0f3a9c21'],
+    ['an account that is not 12 digits', '2222:iam:alice', 'direct', '0f3a9c21'],
+    ['an iam: user of 34 characters', `iam:${'u'.repeat(30)}`, 'direct', '0f3a9c21'],
     ['an unknown via', 'alice', 'approved', '0f3a9c21'],
     ['a via with upper-case hex', 'alice', 'apr-0A1B2C3D', '0f3a9c21'],
     ['a via with 7 hex digits', 'alice', 'bg-0a1b2c3', '0f3a9c21'],

@@ -1,144 +1,375 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SentinelError } from '../../../src/errors.js';
-import { matchesRolePattern, resolveCaller } from '../../../src/identity/resolve.js';
-import type { AuthorizerIam, IdentityRules } from '../../../src/identity/types.js';
+import { UnavailableError } from '../../../src/errors.js';
+import { matchesRolePattern, parseIdentityRolePin, resolveCaller } from '../../../src/identity/resolve.js';
+import type { AuthorizerIam, Caller, IdentityRoleVerifier, IdentityRules } from '../../../src/identity/types.js';
+import { caught } from '../../support/caught.js';
 
-const ACCOUNT = '111122223333';
+/** The deployment's own account, a second allowed one, and one that is not allowed. */
+const OWN = '111122223333';
+const SECOND = '222222222222';
 const OTHER = '444455556666';
-const RULES: IdentityRules = { identityRolePatterns: ['AWSReservedSSO_*'], allowedAccounts: [ACCOUNT] };
 
-function iam(userArn: string, accountId: string | null = ACCOUNT): AuthorizerIam {
-  return { accountId, userArn, userId: 'AIDAEXAMPLE', accessKey: 'AKIAEXAMPLE', principalOrgId: null };
+const SSO_ADMIN = 'AWSReservedSSO_Admin_0123456789abcdef';
+const SSO_ADMIN_ID = 'AROAADMINROLE0000001';
+
+const RULES: IdentityRules = {
+  ownAccountId: OWN,
+  allowedAccounts: [OWN, SECOND],
+  identityRolePatterns: ['AWSReservedSSO_*'],
+  identityRoles: [],
+  identityRoleLookup: true,
+};
+
+/** A verifier that knows exactly the Identity Center roles it is given (account/name/id), and records what it was asked. */
+function verifier(known: string[] = [], failure?: Error): IdentityRoleVerifier & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    async isIdentityRole(accountId, roleName, roleId) {
+      asked.push(`${accountId}/${roleName}/${roleId}`);
+      if (failure !== undefined) throw failure;
+      return known.includes(`${accountId}/${roleName}/${roleId}`);
+    },
+  };
 }
 
-function refusal(fn: () => unknown): SentinelError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(SentinelError);
-    return error as SentinelError;
-  }
-  throw new Error('expected a SentinelError');
+function iam(userArn: string, options: { userId?: string | null; accountId?: string | null } = {}): AuthorizerIam {
+  const accountId = options.accountId === undefined ? (userArn.split(':')[4] ?? null) : options.accountId;
+  return { accountId, userArn, userId: options.userId === undefined ? 'AIDAEXAMPLE' : options.userId, accessKey: 'AKIAEXAMPLE', principalOrgId: null };
 }
 
-describe('resolveCaller: accepted ARN forms', () => {
-  const cases: Array<{ name: string; arn: string; user: string; rules?: IdentityRules }> = [
-    { name: 'IAM user', arn: `arn:aws:iam::${ACCOUNT}:user/alice`, user: 'alice' },
-    { name: 'IAM user with a path', arn: `arn:aws:iam::${ACCOUNT}:user/division/team/alice`, user: 'alice' },
-    { name: 'IAM user in China', arn: `arn:aws-cn:iam::${ACCOUNT}:user/bob`, user: 'bob' },
-    { name: 'IAM user in GovCloud', arn: `arn:aws-us-gov:iam::${ACCOUNT}:user/ops/carol`, user: 'carol' },
-    { name: 'IAM user with every allowed character', arn: `arn:aws:iam::${ACCOUNT}:user/a_b+c=d,e.f@g-h`, user: 'a_b+c=d,e.f@g-h' },
+/** The assumed-role context API Gateway reports: the ARN and `<role id>:<session>`. */
+function session(account: string, role: string, name: string, roleId = 'AROAORDINARYROLE0001', partition = 'aws'): AuthorizerIam {
+  return iam(`arn:${partition}:sts::${account}:assumed-role/${role}/${name}`, { userId: `${roleId}:${name}` });
+}
+
+describe('resolveCaller: who each principal is', () => {
+  const cases: Array<{ name: string; context: AuthorizerIam; user: string; kind: Caller['kind']; principal: string; known?: string[]; rules?: Partial<IdentityRules> }> = [
+    { name: 'an IAM user of the own account keeps its kind', context: iam(`arn:aws:iam::${OWN}:user/ops-erin`), user: 'iam:ops-erin', kind: 'iam-user', principal: `${OWN}:user/ops-erin` },
     {
-      name: 'SSO role: the session name is the user',
-      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice@example.com`,
-      user: 'alice@example.com',
+      name: 'an IAM user of a second allowed account keeps its account and kind',
+      context: iam(`arn:aws:iam::${SECOND}:user/ops-erin`),
+      user: `${SECOND}:iam:ops-erin`,
+      kind: 'iam-user',
+      principal: `${SECOND}:user/ops-erin`,
+    },
+    { name: 'an IAM user with a path: the path is not part of the name', context: iam(`arn:aws:iam::${OWN}:user/division/team/alice`), user: 'iam:alice', kind: 'iam-user', principal: `${OWN}:user/alice` },
+    { name: 'an IAM user in China', context: iam(`arn:aws-cn:iam::${OWN}:user/bob`), user: 'iam:bob', kind: 'iam-user', principal: `${OWN}:user/bob` },
+    { name: 'an IAM user in GovCloud', context: iam(`arn:aws-us-gov:iam::${OWN}:user/ops/carol`), user: 'iam:carol', kind: 'iam-user', principal: `${OWN}:user/carol` },
+    { name: 'every IAM name character', context: iam(`arn:aws:iam::${OWN}:user/a_b+c=d,e.f@g-h`), user: 'iam:a_b+c=d,e.f@g-h', kind: 'iam-user', principal: `${OWN}:user/a_b+c=d,e.f@g-h` },
+    {
+      name: 'a verified Identity Center role: the session name is the person',
+      context: session(OWN, SSO_ADMIN, 'ops-erin', SSO_ADMIN_ID),
+      known: [`${OWN}/${SSO_ADMIN}/${SSO_ADMIN_ID}`],
+      user: 'ops-erin',
+      kind: 'person',
+      principal: 'person/ops-erin',
     },
     {
-      name: 'SSO role in GovCloud',
-      arn: `arn:aws-us-gov:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_ReadOnly_abc/dave`,
-      user: 'dave',
+      name: 'a verified Identity Center role in GovCloud',
+      context: session(OWN, 'AWSReservedSSO_ReadOnly_abc', 'dave@example.com', 'AROAREADONLYROLE0001', 'aws-us-gov'),
+      known: [`${OWN}/AWSReservedSSO_ReadOnly_abc/AROAREADONLYROLE0001`],
+      user: 'dave@example.com',
+      kind: 'person',
+      principal: 'person/dave@example.com',
     },
     {
-      name: 'SSO role in China',
-      arn: `arn:aws-cn:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_ReadOnly_abc/erin`,
-      user: 'erin',
+      name: 'a look-alike the lookup does not confirm is an ordinary role',
+      context: session(OWN, 'AWSReservedSSO_x', 'erin'),
+      user: 'role:AWSReservedSSO_x/erin',
+      kind: 'role',
+      principal: `${OWN}:role/AWSReservedSSO_x`,
     },
-    { name: 'ordinary role: role/session', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deploy/ci-run-42`, user: 'deploy/ci-run-42' },
+    { name: 'an ordinary role of the own account', context: session(OWN, 'deploy', 'ci-42'), user: 'role:deploy/ci-42', kind: 'role', principal: `${OWN}:role/deploy` },
     {
-      name: 'a role that only contains the pattern text is ordinary',
-      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/XAWSReservedSSO_a/alice`,
-      user: 'XAWSReservedSSO_a/alice',
+      name: 'an ordinary role of a second allowed account',
+      context: session(SECOND, 'deploy', 'ci-42'),
+      user: `${SECOND}:role:deploy/ci-42`,
+      kind: 'role',
+      principal: `${SECOND}:role/deploy`,
     },
     {
-      name: 'patterns are case-sensitive',
-      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/awsreservedsso_Admin/alice`,
-      user: 'awsreservedsso_Admin/alice',
-    },
-    {
-      name: 'a configured exact pattern',
-      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/people/alice`,
+      name: 'a role pinned by ARN in a second account (no lookup)',
+      context: session(SECOND, 'AWSReservedSSO_Eng_abc', 'alice', 'AROAENGINEERROLE0001'),
+      rules: { identityRoles: [{ accountId: SECOND, roleName: 'AWSReservedSSO_Eng_abc' }] },
       user: 'alice',
-      rules: { identityRolePatterns: ['AWSReservedSSO_*', 'people'], allowedAccounts: [ACCOUNT] },
+      kind: 'person',
+      principal: 'person/alice',
     },
     {
-      name: 'no identity-role patterns: every role is ordinary',
-      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Admin_x/alice`,
-      user: 'AWSReservedSSO_Admin_x/alice',
-      rules: { identityRolePatterns: [], allowedAccounts: [ACCOUNT] },
+      name: 'a role pinned by unique id in a second account',
+      context: session(SECOND, 'AWSReservedSSO_Eng_abc', 'alice', 'AROAENGINEERROLE0001'),
+      rules: { identityRoles: [{ accountId: SECOND, roleId: 'AROAENGINEERROLE0001' }] },
+      user: 'alice',
+      kind: 'person',
+      principal: 'person/alice',
     },
     {
-      name: 'a user of exactly 33 characters',
-      arn: `arn:aws:iam::${ACCOUNT}:user/${'a'.repeat(33)}`,
-      user: 'a'.repeat(33),
+      name: 'a pin by unique id does not cover a recreated role of the same name',
+      context: session(SECOND, 'people', 'alice', 'AROARECREATEDROLE001'),
+      rules: { identityRoles: [{ accountId: SECOND, roleId: 'AROAENGINEERROLE0001' }] },
+      user: `${SECOND}:role:people/alice`,
+      kind: 'role',
+      principal: `${SECOND}:role/people`,
     },
+    {
+      name: 'a pin is for its account only',
+      context: session(OWN, 'people', 'alice'),
+      rules: { identityRoles: [{ accountId: SECOND, roleName: 'people' }] },
+      user: 'role:people/alice',
+      kind: 'role',
+      principal: `${OWN}:role/people`,
+    },
+    {
+      name: 'a pin needs no pattern: any role the operator names',
+      context: session(OWN, 'people', 'alice'),
+      rules: { identityRoles: [{ accountId: OWN, roleName: 'people' }], identityRolePatterns: [] },
+      user: 'alice',
+      kind: 'person',
+      principal: 'person/alice',
+    },
+    {
+      name: 'the same person through another role and account is the same user and principal',
+      context: session(SECOND, 'AWSReservedSSO_Eng_abc', 'ops-erin', 'AROAENGINEERROLE0001'),
+      rules: { identityRoles: [{ accountId: SECOND, roleName: 'AWSReservedSSO_Eng_abc' }] },
+      user: 'ops-erin',
+      kind: 'person',
+      principal: 'person/ops-erin',
+    },
+    { name: 'a person of exactly 33 characters', context: session(OWN, SSO_ADMIN, 'p'.repeat(33), SSO_ADMIN_ID), known: [`${OWN}/${SSO_ADMIN}/${SSO_ADMIN_ID}`], user: 'p'.repeat(33), kind: 'person', principal: `person/${'p'.repeat(33)}` },
+    { name: 'an IAM user of exactly 33 characters with iam:', context: iam(`arn:aws:iam::${OWN}:user/${'u'.repeat(29)}`), user: `iam:${'u'.repeat(29)}`, kind: 'iam-user', principal: `${OWN}:user/${'u'.repeat(29)}` },
+    {
+      name: 'an IAM user of another account of exactly 33 characters',
+      context: iam(`arn:aws:iam::${SECOND}:user/${'u'.repeat(16)}`),
+      user: `${SECOND}:iam:${'u'.repeat(16)}`,
+      kind: 'iam-user',
+      principal: `${SECOND}:user/${'u'.repeat(16)}`,
+    },
+    { name: 'a role session of exactly 33 characters', context: session(OWN, 'r'.repeat(13), 's'.repeat(14)), user: `role:${'r'.repeat(13)}/${'s'.repeat(14)}`, kind: 'role', principal: `${OWN}:role/${'r'.repeat(13)}` },
   ];
 
-  it.each(cases)('$name', ({ arn, user, rules }) => {
-    expect(resolveCaller(iam(arn), rules ?? RULES)).toEqual({ user, arn, accountId: ACCOUNT });
+  it.each(cases)('$name', async ({ context, user, kind, principal, known, rules }) => {
+    const arn = context.userArn ?? '';
+    expect(await resolveCaller(context, { ...RULES, ...rules }, verifier(known))).toEqual({ user, arn, accountId: arn.split(':')[4], kind, principal });
   });
 
-  it('accepts a context without accountId (the ARN names the account)', () => {
-    expect(resolveCaller(iam(`arn:aws:iam::${ACCOUNT}:user/alice`, null), RULES).accountId).toBe(ACCOUNT);
+  it('looks up only what it must: the own account, a matching name, with the session role id', async () => {
+    const lookups = verifier([`${OWN}/${SSO_ADMIN}/${SSO_ADMIN_ID}`]);
+    await resolveCaller(session(OWN, SSO_ADMIN, 'ops-erin', SSO_ADMIN_ID), RULES, lookups);
+    await resolveCaller(session(OWN, 'deploy', 'ci-42'), RULES, lookups);
+    await resolveCaller(iam(`arn:aws:iam::${OWN}:user/alice`), RULES, lookups);
+    await resolveCaller(session(SECOND, 'deploy', 'ci-42'), RULES, lookups);
+    expect(lookups.asked).toEqual([`${OWN}/${SSO_ADMIN}/${SSO_ADMIN_ID}`]);
   });
 
-  it('accepts any allowed account, not only the first', () => {
-    const rules = { ...RULES, allowedAccounts: [OTHER, ACCOUNT] };
-    expect(resolveCaller(iam(`arn:aws:iam::${ACCOUNT}:user/alice`), rules).user).toBe('alice');
+  it('asks with the id of the session, so a deleted and recreated look-alike (another id) is not a person', async () => {
+    const lookups = verifier([`${OWN}/AWSReservedSSO_x/AROAORIGINALROLE0001`]);
+    const caller = await resolveCaller(session(OWN, 'AWSReservedSSO_x', 'erin', 'AROARECREATEDROLE001'), RULES, lookups);
+    expect(caller).toMatchObject({ user: 'role:AWSReservedSSO_x/erin', kind: 'role' });
+    expect(lookups.asked).toEqual([`${OWN}/AWSReservedSSO_x/AROARECREATEDROLE001`]);
+  });
+
+  it('with the lookup off, only pins make people', async () => {
+    const lookups = verifier([`${OWN}/AWSReservedSSO_x/AROAORDINARYROLE0001`]);
+    const caller = await resolveCaller(session(OWN, 'AWSReservedSSO_x', 'erin'), { ...RULES, identityRoleLookup: false }, lookups);
+    expect(caller).toMatchObject({ user: 'role:AWSReservedSSO_x/erin', kind: 'role' });
+    expect(lookups.asked).toEqual([]);
+  });
+
+  it('without a role id in the context nothing is looked up: the session stays an ordinary one', async () => {
+    const lookups = verifier([`${OWN}/AWSReservedSSO_x/AROAORDINARYROLE0001`]);
+    for (const userId of [null, '', 'AIDAEXAMPLE', 'not-an-id:erin']) {
+      const context = iam(`arn:aws:sts::${OWN}:assumed-role/AWSReservedSSO_x/erin`, { userId });
+      expect(await resolveCaller(context, RULES, lookups)).toMatchObject({ user: 'role:AWSReservedSSO_x/erin', kind: 'role' });
+    }
+    expect(lookups.asked).toEqual([]);
+  });
+
+  it('accepts a context without accountId (the ARN names the account)', async () => {
+    expect((await resolveCaller(iam(`arn:aws:iam::${OWN}:user/alice`, { accountId: null }), RULES, verifier())).accountId).toBe(OWN);
+  });
+
+  it('never treats a role of another account as a person without a pin, whatever its name', async () => {
+    const lookups = verifier([`${SECOND}/AWSReservedSSO_A/AROAORDINARYROLE0001`]);
+    const error = await caught(resolveCaller(session(SECOND, 'AWSReservedSSO_A', 'al'), RULES, lookups));
+    // As an ordinary role of another account the name is too long to represent: refused, never a person.
+    expect(error.code).toBe('INVALID_IDENTITY');
+    expect(lookups.asked).toEqual([]);
   });
 });
 
 describe('resolveCaller: refusals', () => {
-  it.each([undefined, iam(''), { accountId: ACCOUNT, userArn: null }])('IAM_AUTH_REQUIRED without an IAM context (%#)', (context) => {
-    const error = refusal(() => resolveCaller(context, RULES));
+  it.each([undefined, iam(''), { accountId: OWN, userArn: null }])('IAM_AUTH_REQUIRED without an IAM context (%#)', async (context) => {
+    const error = await caught(resolveCaller(context, RULES, verifier()));
     expect(error.code).toBe('IAM_AUTH_REQUIRED');
     expect(error.message).toBe('this API needs a SigV4-signed request (AWS_IAM)');
   });
 
-  const cases: Array<{ name: string; arn: string; message: RegExp; context?: AuthorizerIam; rules?: IdentityRules }> = [
-    { name: 'root', arn: `arn:aws:iam::${ACCOUNT}:root`, message: /^root credentials cannot be used with Sentinel; sign in as an IAM user or role$/ },
-    { name: 'GovCloud root', arn: `arn:aws-us-gov:iam::${ACCOUNT}:root`, message: /^root credentials cannot be used/ },
-    { name: 'federated user', arn: `arn:aws:sts::${ACCOUNT}:federated-user/bob`, message: /^federated-user credentials \(GetFederationToken\) cannot be used/ },
-    { name: 'a role ARN (not a session)', arn: `arn:aws:iam::${ACCOUNT}:role/deploy`, message: /^iam:role credentials cannot be used with Sentinel; only IAM users and assumed roles/ },
-    { name: 'an unknown STS form', arn: `arn:aws:sts::${ACCOUNT}:something/x`, message: /^sts:something credentials cannot be used/ },
-    { name: 'another service', arn: `arn:aws:s3:::bucket`, message: /not a valid IAM or STS ARN/ },
-    { name: 'not an ARN', arn: 'alice', message: /not a valid IAM or STS ARN/ },
-    { name: 'an ISO partition', arn: `arn:aws-iso:iam::${ACCOUNT}:user/alice`, message: /^partition "aws-iso" is not supported; Sentinel accepts aws, aws-cn, aws-us-gov$/ },
-    { name: 'a region in an IAM ARN', arn: `arn:aws:iam:us-east-1:${ACCOUNT}:user/alice`, message: /not a valid IAM or STS ARN/ },
-    { name: 'a short account id', arn: 'arn:aws:iam::1234:user/alice', message: /not a valid IAM or STS ARN/ },
-    { name: 'assumed role without a session', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deploy`, message: /expected assumed-role\/<role>\/<session>/ },
-    { name: 'assumed role with a path', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/path/deploy/ci`, message: /expected assumed-role\/<role>\/<session>/ },
-    { name: 'empty user name', arn: `arn:aws:iam::${ACCOUNT}:user/team/`, message: /^the caller ARN has an empty user name$/ },
-    { name: 'empty session name', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deploy/`, message: /empty session name/ },
+  const cases: Array<{ name: string; context: AuthorizerIam; message: RegExp; rules?: Partial<IdentityRules>; known?: string[] }> = [
+    { name: 'root', context: iam(`arn:aws:iam::${OWN}:root`), message: /^root credentials cannot be used with Sentinel; sign in as an IAM user or role$/ },
+    { name: 'GovCloud root', context: iam(`arn:aws-us-gov:iam::${OWN}:root`), message: /^root credentials cannot be used/ },
+    { name: 'federated user', context: iam(`arn:aws:sts::${OWN}:federated-user/bob`), message: /^federated-user credentials \(GetFederationToken\) cannot be used/ },
+    { name: 'a role ARN (not a session)', context: iam(`arn:aws:iam::${OWN}:role/deploy`), message: /^iam:role credentials cannot be used with Sentinel; only IAM users and assumed roles/ },
+    { name: 'an unknown STS form', context: iam(`arn:aws:sts::${OWN}:something/x`), message: /^sts:something credentials cannot be used/ },
+    { name: 'another service', context: iam(`arn:aws:s3:::bucket`, { accountId: null }), message: /not a valid IAM or STS ARN/ },
+    { name: 'not an ARN', context: iam('alice', { accountId: null }), message: /not a valid IAM or STS ARN/ },
+    { name: 'an ISO partition', context: iam(`arn:aws-iso:iam::${OWN}:user/alice`), message: /^partition "aws-iso" is not supported; Sentinel accepts aws, aws-cn, aws-us-gov$/ },
+    { name: 'a region in an IAM ARN', context: iam(`arn:aws:iam:us-east-1:${OWN}:user/alice`), message: /not a valid IAM or STS ARN/ },
+    { name: 'a short account id', context: iam('arn:aws:iam::1234:user/alice', { accountId: null }), message: /not a valid IAM or STS ARN/ },
+    { name: 'assumed role without a session', context: iam(`arn:aws:sts::${OWN}:assumed-role/deploy`), message: /expected assumed-role\/<role>\/<session>/ },
+    { name: 'assumed role with a path', context: iam(`arn:aws:sts::${OWN}:assumed-role/path/deploy/ci`), message: /expected assumed-role\/<role>\/<session>/ },
+    { name: 'empty user name', context: iam(`arn:aws:iam::${OWN}:user/team/`), message: /^the caller ARN has an empty user name$/ },
+    { name: 'empty session name', context: iam(`arn:aws:sts::${OWN}:assumed-role/deploy/`), message: /empty session name/ },
     {
       name: 'characters IAM does not allow',
-      arn: `arn:aws:iam::${ACCOUNT}:user/al ice`,
+      context: iam(`arn:aws:iam::${OWN}:user/al ice`),
       message: /^user name "al ice" contains characters outside \[A-Za-z0-9_\+=,\.@-\], which Sentinel cannot represent$/,
     },
-    { name: 'non-ASCII session name', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_A/élodie`, message: /^session name "élodie" contains characters outside/ },
+    { name: 'non-ASCII session name', context: iam(`arn:aws:sts::${OWN}:assumed-role/AWSReservedSSO_A/élodie`), message: /^session name "élodie" contains characters outside/ },
     {
-      name: 'a user of 34 characters',
-      arn: `arn:aws:iam::${ACCOUNT}:user/${'a'.repeat(34)}`,
-      message: new RegExp(`^user name "${'a'.repeat(34)}" is 34 characters; Sentinel can represent at most 33$`),
+      name: 'a person of 34 characters',
+      context: session(OWN, SSO_ADMIN, 'p'.repeat(34), SSO_ADMIN_ID),
+      known: [`${OWN}/${SSO_ADMIN}/${SSO_ADMIN_ID}`],
+      message: new RegExp(`^user name "${'p'.repeat(34)}" is 34 characters; Sentinel can represent at most 33$`),
     },
     {
-      name: 'an ordinary role whose role/session is too long',
-      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deployment-pipeline/github-actions-run`,
-      message: /^user name "deployment-pipeline\/github-actions-run" is 38 characters; Sentinel can represent at most 33$/,
+      name: 'an IAM user whose iam: name is 34 characters',
+      context: iam(`arn:aws:iam::${OWN}:user/${'u'.repeat(30)}`),
+      message: new RegExp(`^user name "iam:${'u'.repeat(30)}" is 34 characters; Sentinel can represent at most 33$`),
     },
-    { name: 'an account that is not allowed', arn: `arn:aws:iam::${OTHER}:user/alice`, context: iam(`arn:aws:iam::${OTHER}:user/alice`, OTHER), message: /^account 444455556666 is not allowed to use this Sentinel deployment$/ },
-    { name: 'no allowed accounts at all', arn: `arn:aws:iam::${ACCOUNT}:user/alice`, rules: { identityRolePatterns: [], allowedAccounts: [] }, message: /^account 111122223333 is not allowed/ },
+    {
+      name: "another account's IAM user of 34 characters",
+      context: iam(`arn:aws:iam::${SECOND}:user/${'u'.repeat(17)}`),
+      message: /is 34 characters; Sentinel can represent at most 33$/,
+    },
+    {
+      name: 'an ordinary role whose role:role/session is too long',
+      context: session(OWN, 'deployment-pipeline', 'github-actions-run'),
+      message: /^user name "role:deployment-pipeline\/github-actions-run" is 43 characters; Sentinel can represent at most 33$/,
+    },
+    {
+      name: 'the look-alike AWSReservedSSO_selfmade: an ordinary role, too long to represent',
+      context: session(OWN, 'AWSReservedSSO_selfmade', 'ops-erin'),
+      message: /^user name "role:AWSReservedSSO_selfmade\/ops-erin" is 37 characters; Sentinel can represent at most 33$/,
+    },
+    {
+      name: 'an Identity Center role whose unique id is not the session one: an ordinary role, too long to represent',
+      context: session(OWN, SSO_ADMIN, 'ops-erin', 'AROASOMEOTHERROLE001'),
+      known: [`${OWN}/${SSO_ADMIN}/${SSO_ADMIN_ID}`],
+      message: /^user name "role:AWSReservedSSO_Admin_0123456789abcdef\/ops-erin" is 51 characters; Sentinel can represent at most 33$/,
+    },
+    {
+      name: 'a unique id that names another session',
+      context: iam(`arn:aws:sts::${OWN}:assumed-role/${SSO_ADMIN}/alice`, { userId: `${SSO_ADMIN_ID}:bob` }),
+      known: [`${OWN}/${SSO_ADMIN}/${SSO_ADMIN_ID}`],
+      message: /^the caller's unique id names session "bob", but its ARN names session "alice"$/,
+    },
+    { name: 'an account that is not allowed', context: iam(`arn:aws:iam::${OTHER}:user/alice`), message: /^account 444455556666 is not allowed to use this Sentinel deployment$/ },
+    { name: 'no allowed accounts at all', context: iam(`arn:aws:iam::${OWN}:user/alice`), rules: { allowedAccounts: [] }, message: /^account 111122223333 is not allowed/ },
     {
       name: 'ARN account differs from the authorizer account',
-      arn: `arn:aws:iam::${OTHER}:user/alice`,
-      rules: { identityRolePatterns: [], allowedAccounts: [ACCOUNT, OTHER] },
-      message: /^the caller's ARN names account 444455556666 but the request was authenticated for account 111122223333$/,
+      context: iam(`arn:aws:iam::${SECOND}:user/alice`, { accountId: OWN }),
+      message: /^the caller's ARN names account 222222222222 but the request was authenticated for account 111122223333$/,
     },
   ];
 
-  it.each(cases)('INVALID_IDENTITY: $name', ({ arn, message, context, rules }) => {
-    const error = refusal(() => resolveCaller(context ?? iam(arn), rules ?? RULES));
+  it.each(cases)('INVALID_IDENTITY: $name', async ({ context, message, rules, known }) => {
+    const error = await caught(resolveCaller(context, { ...RULES, ...rules }, verifier(known)));
     expect(error.code).toBe('INVALID_IDENTITY');
     expect(error.message).toMatch(message);
+  });
+
+  it('fails closed when the lookup fails: UNAVAILABLE, never a person and never an ordinary role', async () => {
+    const failure = new UnavailableError('IAM is unavailable', { retryAfterSeconds: 2 });
+    const error = await caught(resolveCaller(session(OWN, SSO_ADMIN, 'ops-erin', SSO_ADMIN_ID), RULES, verifier([], failure)));
+    expect(error).toBe(failure);
+  });
+});
+
+describe('resolveCaller: distinct principals are distinct users', () => {
+  const name = fc.stringMatching(/^[A-Za-z0-9_+=,.@-]{2,12}$/);
+  const account = fc.constantFrom(OWN, SECOND, '333333333333');
+  /** A principal AWS tells apart, with the key it is told apart by (a person is their sign-in name). */
+  const principal = fc.oneof(
+    fc.record({ kind: fc.constant('iam-user' as const), account, name }).map((p) => ({ key: `user ${p.account} ${p.name}`, context: iam(`arn:aws:iam::${p.account}:user/${p.name}`) })),
+    fc.record({ kind: fc.constant('role' as const), account, role: name, session: name }).map((p) => ({
+      key: `role ${p.account} ${p.role} ${p.session}`,
+      context: session(p.account, p.role, p.session),
+    })),
+    fc.record({ account, role: fc.constantFrom('AWSReservedSSO_Eng_a', 'AWSReservedSSO_Ops_b'), session: name }).map((p) => ({
+      key: `person ${p.session}`,
+      context: session(p.account, p.role, p.session, p.role === 'AWSReservedSSO_Eng_a' ? 'AROAENGROLE000000001' : 'AROAOPSROLE000000001'),
+    })),
+  );
+  const rules: IdentityRules = {
+    ...RULES,
+    allowedAccounts: [OWN, SECOND, '333333333333'],
+    identityRoles: [
+      { accountId: OWN, roleId: 'AROAENGROLE000000001' },
+      { accountId: SECOND, roleName: 'AWSReservedSSO_Eng_a' },
+      { accountId: '333333333333', roleName: 'AWSReservedSSO_Eng_a' },
+      { accountId: SECOND, roleName: 'AWSReservedSSO_Ops_b' },
+      { accountId: '333333333333', roleName: 'AWSReservedSSO_Ops_b' },
+    ],
+  };
+  const lookups = verifier([`${OWN}/AWSReservedSSO_Ops_b/AROAOPSROLE000000001`]);
+
+  /** The caller, or undefined when the name is too long to represent (refused, so it collides with nobody). */
+  async function resolved(context: AuthorizerIam): Promise<Caller | undefined> {
+    return resolveCaller(context, rules, lookups).catch((error: unknown) => {
+      if ((error as { code?: string }).code === 'INVALID_IDENTITY') return undefined;
+      throw error;
+    });
+  }
+
+  it('never maps two principals AWS tells apart (account, kind, role, user, session) to one user', async () => {
+    await fc.assert(
+      fc.asyncProperty(principal, principal, async (a, b) => {
+        fc.pre(a.key !== b.key);
+        const [first, second] = await Promise.all([resolved(a.context), resolved(b.context)]);
+        fc.pre(first !== undefined && second !== undefined);
+        expect(first?.user).not.toBe(second?.user);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('counts every session of a role as its role, and nothing else as it', async () => {
+    await fc.assert(
+      fc.asyncProperty(principal, principal, async (a, b) => {
+        const [first, second] = await Promise.all([resolved(a.context), resolved(b.context)]);
+        fc.pre(first !== undefined && second !== undefined);
+        const sameFixedPrincipal = (caller: Caller, key: string) => (caller.kind === 'role' ? key.split(' ').slice(0, 3).join(' ') : key);
+        expect(first?.principal === second?.principal).toBe(sameFixedPrincipal(first as Caller, a.key) === sameFixedPrincipal(second as Caller, b.key));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+describe('parseIdentityRolePin', () => {
+  it.each([
+    [`arn:aws:iam::${OWN}:role/aws-reserved/sso.amazonaws.com/eu-west-2/${SSO_ADMIN}`, { accountId: OWN, roleName: SSO_ADMIN }],
+    [`arn:aws:iam::${OWN}:role/people`, { accountId: OWN, roleName: 'people' }],
+    [`arn:aws-us-gov:iam::${OWN}:role/people`, { accountId: OWN, roleName: 'people' }],
+    [`${SECOND}:AROAENGINEERROLE0001`, { accountId: SECOND, roleId: 'AROAENGINEERROLE0001' }],
+  ])('%s', (text, pin) => {
+    expect(parseIdentityRolePin(text)).toEqual(pin);
+  });
+
+  it.each([
+    'AWSReservedSSO_*',
+    `arn:aws:sts::${OWN}:assumed-role/people/alice`,
+    `arn:aws:iam::${OWN}:user/alice`,
+    `arn:aws:iam::${OWN}:role/`,
+    `arn:aws-iso:iam::${OWN}:role/people`,
+    `arn:aws:iam:eu-west-1:${OWN}:role/people`,
+    '1234:AROAX',
+    `${OWN}:AIDAUSERID`,
+    `${OWN}:aroalowercase`,
+  ])('refuses %s', (text) => {
+    expect(parseIdentityRolePin(text)).toBeUndefined();
   });
 });
 

@@ -3,7 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SentinelError } from '../../../src/errors.js';
-import { createLocalIdentities, readSharedCredentialsFile, verifierIdentities, writeSharedCredentialsFile } from '../../../src/local/identities.js';
+import { createLocalIdentities, localArn, localRoleId, readSharedCredentialsFile, verifierIdentities, writeSharedCredentialsFile } from '../../../src/local/identities.js';
+
+/** One of each kind, as the local stack makes them. */
+const MIXED = [{ name: 'alice', role: 'AWSReservedSSO_Engineer_5c1f0e9a7b3d2468' }, 'erin', { name: 'ci-42', role: 'deploy' }];
 
 const ACCOUNT = '000000000000';
 let dir: string;
@@ -30,6 +33,38 @@ describe('createLocalIdentities', () => {
     expect(new Set(identities.map((i) => i.secretAccessKey)).size).toBe(3);
   });
 
+  it('makes role sessions with the ARN and unique id API Gateway reports for an assumed role', () => {
+    const [alice, erin, ci] = createLocalIdentities(ACCOUNT, MIXED);
+    expect(alice).toMatchObject({
+      name: 'alice',
+      role: 'AWSReservedSSO_Engineer_5c1f0e9a7b3d2468',
+      arn: `arn:aws:sts::${ACCOUNT}:assumed-role/AWSReservedSSO_Engineer_5c1f0e9a7b3d2468/alice`,
+      accountId: ACCOUNT,
+      userId: `${localRoleId(ACCOUNT, 'AWSReservedSSO_Engineer_5c1f0e9a7b3d2468')}:alice`,
+    });
+    expect(alice?.userId).toMatch(/^AROA[A-Z2-7]{17}:alice$/);
+    expect(erin).toMatchObject({ name: 'erin', arn: `arn:aws:iam::${ACCOUNT}:user/erin` });
+    expect(erin?.role).toBeUndefined();
+    expect(ci).toMatchObject({ name: 'ci-42', role: 'deploy', arn: `arn:aws:sts::${ACCOUNT}:assumed-role/deploy/ci-42` });
+  });
+
+  it('gives every session of a role the same unique id, and other roles and accounts other ones', () => {
+    const [a, b] = createLocalIdentities(ACCOUNT, [
+      { name: 'alice', role: 'deploy' },
+      { name: 'bob', role: 'deploy' },
+    ]);
+    expect(a?.userId.split(':')[0]).toBe(b?.userId.split(':')[0]);
+    expect(localRoleId(ACCOUNT, 'deploy')).toBe(localRoleId(ACCOUNT, 'deploy'));
+    expect(localRoleId(ACCOUNT, 'deploy')).not.toBe(localRoleId(ACCOUNT, 'deploy2'));
+    expect(localRoleId(ACCOUNT, 'deploy')).not.toBe(localRoleId('111122223333', 'deploy'));
+  });
+
+  it('refuses role and session names IAM and STS would refuse', () => {
+    expect(() => createLocalIdentities(ACCOUNT, [{ name: 'a', role: 'deploy' }])).toThrow(/not a valid role session name/);
+    expect(() => createLocalIdentities(ACCOUNT, [{ name: 'alice', role: 'bad role' }])).toThrow(/not a valid IAM role name/);
+    expect(localArn(ACCOUNT, 'erin')).toBe(`arn:aws:iam::${ACCOUNT}:user/erin`);
+  });
+
   it('takes other names, and refuses names IAM would refuse and malformed accounts', () => {
     expect(createLocalIdentities('111122223333', ['ops-erin']).map((i) => i.arn)).toEqual(['arn:aws:iam::111122223333:user/ops-erin']);
     expect(() => createLocalIdentities(ACCOUNT, ['bad name'])).toThrow(SentinelError);
@@ -53,6 +88,14 @@ describe('shared credentials file', () => {
     const identities = createLocalIdentities(ACCOUNT);
     await writeSharedCredentialsFile(path, identities, 'eu-west-1');
     expect(await readSharedCredentialsFile(path)).toEqual(identities);
+  });
+
+  it('round-trips role sessions: profile named after the session, the role in the ARN', async () => {
+    const path = join(dir, 'credentials');
+    const identities = createLocalIdentities(ACCOUNT, MIXED);
+    await writeSharedCredentialsFile(path, identities, 'eu-west-1');
+    expect(await readSharedCredentialsFile(path)).toEqual(identities);
+    expect(await readFile(path, 'utf8')).toContain(`[ci-42]\naws_access_key_id = ${identities[2]!.accessKeyId}\n`);
   });
 
   it('is an AWS shared credentials file with one profile per identity', async () => {
@@ -91,6 +134,8 @@ describe('shared credentials file', () => {
       good.replace('a'.repeat(40), 'short'),
       good.replace(`sentinel_local_arn = arn:aws:iam::${ACCOUNT}:user/alice\n`, ''),
       good.replace('user/alice', 'user/bob'),
+      good.replace(`arn:aws:iam::${ACCOUNT}:user/alice`, `arn:aws:sts::${ACCOUNT}:assumed-role/deploy/bob`),
+      good.replace(`arn:aws:iam::${ACCOUNT}:user/alice`, `arn:aws:sts::${ACCOUNT}:assumed-role/alice`),
       good + good,
     ];
     for (const [index, text] of cases.entries()) {

@@ -3,6 +3,7 @@
  * first (a refusal writes nothing), then the session's state in one conditional write.
  */
 
+import { person } from '../../support/callers.js';
 import { describe, expect, it } from 'vitest';
 import type { Caller } from '../../../src/identity/types.js';
 import { checkSession } from '../../../src/vending/check.js';
@@ -11,8 +12,8 @@ import { caught } from '../../support/caught.js';
 import { harness, SERVER_FREEZE_POLICY } from './fakes.js';
 import type { Harness } from './fakes.js';
 
-const alice: Caller = { user: 'alice', arn: 'arn:aws:iam::000000000000:user/alice', accountId: '000000000000' };
-const bob: Caller = { user: 'bob', arn: 'arn:aws:iam::000000000000:user/bob', accountId: '000000000000' };
+const alice: Caller = person('alice');
+const bob: Caller = person('bob');
 
 async function started(h: Harness): Promise<string> {
   const first = await vendCredentials({ profile: 'prod', mode: 'server' }, { caller: alice, requestId: 'r', receivedAt: h.clock.time }, h.deps);
@@ -58,9 +59,11 @@ describe('checkSession', () => {
     expect((await caught(checkSession(id, { profile: 'prod' }, bob, h.deps))).code).toBe('NOT_OWNER');
   });
 
-  it('is rate limited like any request', async () => {
+  it('is rate limited like any request, per principal', async () => {
     const h = harness();
     const id = await started(h);
+    await checkSession(id, { profile: 'prod' }, alice, h.deps);
+    expect(h.consumed).toEqual(['person/alice', 'person/alice']);
     h.rateLimited.value = true;
     const error = await caught(checkSession(id, { profile: 'prod' }, alice, h.deps));
     expect([error.code, error.retryAfterSeconds]).toEqual(['RATE_LIMITED', 7]);

@@ -132,6 +132,8 @@ export interface Harness {
   lines: DecisionLine[];
   warnings: string[];
   rateLimited: { value: boolean };
+  /** The principal of every request the rate limiter counted. */
+  consumed: string[];
   setPolicy(text: string, version?: number): void;
   clock: { time: Date };
 }
@@ -143,6 +145,7 @@ export function harness(options: { defaultSessionTable?: string | null; now?: Da
   const lines: DecisionLine[] = [];
   const warnings: string[] = [];
   const rateLimited = { value: false };
+  const consumed: string[] = [];
   let current = loaded();
   let counter = 0;
   const defaultSessionTable = options.defaultSessionTable === undefined ? 'sentinel-sessions' : options.defaultSessionTable;
@@ -156,7 +159,8 @@ export function harness(options: { defaultSessionTable?: string | null; now?: Da
     sessions,
     policies: { current: async () => current },
     rateLimiter: {
-      consume: async () => {
+      consume: async (principal) => {
+        consumed.push(principal);
         if (rateLimited.value) {
           const { SentinelError } = await import('../../../src/errors.js');
           throw new SentinelError('RATE_LIMITED', 'too many', { retryAfterSeconds: 7 });
@@ -177,6 +181,7 @@ export function harness(options: { defaultSessionTable?: string | null; now?: Da
     lines,
     warnings,
     rateLimited,
+    consumed,
     setPolicy: (text, version = 2) => {
       current = loaded(text, version);
     },

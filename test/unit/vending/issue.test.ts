@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { person } from '../../support/callers.js';
 import type { CredentialsRequest } from '../../../src/api/contract.js';
 import { UnavailableError } from '../../../src/errors.js';
 import type { Caller } from '../../../src/identity/types.js';
@@ -7,8 +8,8 @@ import { caught } from '../../support/caught.js';
 import { harness, SERVER_FREEZE_POLICY } from './fakes.js';
 import type { Harness } from './fakes.js';
 
-const alice: Caller = { user: 'alice', arn: 'arn:aws:iam::000000000000:user/alice', accountId: '000000000000' };
-const carol: Caller = { user: 'carol', arn: 'arn:aws:iam::000000000000:user/carol', accountId: '000000000000' };
+const alice: Caller = person('alice');
+const carol: Caller = person('carol');
 
 function vend(h: Harness, request: CredentialsRequest, caller: Caller = alice) {
   return vendCredentials(request, { caller, requestId: 'req-1', receivedAt: h.clock.time }, h.deps);

@@ -3,6 +3,7 @@
  * approvals and break-glass will feed.
  */
 
+import { person } from '../../support/callers.js';
 import { describe, expect, it } from 'vitest';
 import type { Decision } from '../../../src/policy/types.js';
 import { applyGrants, planIssuance } from '../../../src/vending/plan.js';
@@ -11,7 +12,7 @@ import { loaded } from './fakes.js';
 
 const NOW = new Date('2026-11-18T10:00:00Z');
 const SETTINGS = { tablePrefix: 'sentinel-', defaultSessionTable: 'sentinel-sessions', maxSessionLifetimeSeconds: 12 * 3600, auditRetentionSeconds: 90 * 86_400 };
-const ALICE = { user: 'alice', arn: 'arn:aws:iam::000000000000:user/alice', accountId: '000000000000' };
+const ALICE = person('alice');
 
 function input(request: PlanInput['request'], extra: Partial<PlanInput> = {}): PlanInput {
   return { request, caller: ALICE, loaded: loaded(), now: NOW, settings: SETTINGS, ids: { requestId: 'a1b2c3d4', sessionId: '0123456789abcdef0123456789abcdef' }, ...extra };
