@@ -132,6 +132,7 @@ class Linter {
       this.durationCap(what, entry.profiles, entry.maxDurationSeconds, at('max_duration'), 'break-glass sessions');
     });
     this.likelyTypos(this.policy.admins, { position: undefined, path: 'admins' }, (name) => `admin "${name}" in \`admins\``, 'gets no admin rights');
+    this.unqualifiedRoleSessions();
 
     const issues = this.drafts.map(
       (draft): PolicyIssue => ({
@@ -399,6 +400,31 @@ class Linter {
    * `days: []` and a deny rule's `session_table` load unchanged (DESIGN.md, Policy
    * document), but read as mistakes: say what they mean and what to write instead.
    */
+  /**
+   * `deploy/ci-42`, the spelling of an assumed-role session before users were qualified
+   * by kind: a bare name is an Identity Center person's sign-in name, so this one could
+   * only ever mean the role session `role:deploy/ci-42`, and it matches no one.
+   */
+  private unqualifiedRoleSessions(): void {
+    const places: Array<[readonly string[], Place]> = [
+      ...this.policy.rules.map((rule, index): [readonly string[], Place] => [rule.conditions.users ?? [], { position: rule.position, path: `rules[${index}].conditions.users` }]),
+      ...Object.entries(this.policy.groups).map(([group, members]): [readonly string[], Place] => [members, { position: undefined, path: `groups.${group}` }]),
+      ...this.policy.approvals.map((entry, index): [readonly string[], Place] => [[...entry.approvers, ...(entry.autoApprove?.users ?? [])], { position: entry.position, path: `approvals[${index}]` }]),
+      ...this.policy.breakglass.map((entry, index): [readonly string[], Place] => [entry.users, { position: entry.position, path: `breakglass[${index}].users` }]),
+      [this.policy.admins, { position: undefined, path: 'admins' }],
+    ];
+    for (const [names, at] of places) {
+      for (const name of names) {
+        if (!name.includes('/') || name.includes(':')) continue;
+        this.warn(
+          at.position,
+          at.path,
+          `user "${name}" in ${at.path} matches no one: a bare name is an Identity Center person's sign-in name; an assumed-role session is written "role:${name}" (or "<account>:role:${name}" for another account, see docs/identity.md)`,
+        );
+      }
+    }
+  }
+
   private originalFormat(rule: Rule, index: number): void {
     if (rule.conditions.time?.days?.length === 0) {
       this.warn(

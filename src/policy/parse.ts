@@ -411,7 +411,7 @@ class Reader {
 
   private users(node: Node | null, path: string): string[] {
     return this.list(node, path, (item, at) =>
-      this.pattern(item, at, USER_NAME, 'user name', 'alice, or role-name/session-name for an assumed role'),
+      this.pattern(item, at, USER_NAME, 'user name', 'alice (an Identity Center person), iam:alice, or role:role-name/session-name'),
     );
   }
 

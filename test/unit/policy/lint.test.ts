@@ -825,3 +825,23 @@ describe('soundness', () => {
     );
   });
 });
+
+describe('lintPolicy: user names of the old role-session spelling', () => {
+  it('warns that deploy/ci-42 matches no one and names the spelling that would', () => {
+    const text = `version: "1"
+groups:
+  ci: [deploy/ci-7, "role:deploy/ci-8"]
+rules:
+  - name: ci
+    effect: allow
+    conditions: { users: [deploy/ci-42, "iam:erin", alice] }
+`;
+    const policy = parsePolicy(text, 'p.yaml');
+    const messages = lintPolicy(policy, { file: 'p.yaml' }).map((issue) => issue.message);
+    expect(messages).toContain(
+      'user "deploy/ci-42" in rules[0].conditions.users matches no one: a bare name is an Identity Center person\'s sign-in name; an assumed-role session is written "role:deploy/ci-42" (or "<account>:role:deploy/ci-42" for another account, see docs/identity.md)',
+    );
+    const spelling = messages.filter((message) => message.includes('an assumed-role session is written'));
+    expect(spelling.map((message) => message.split(' matches')[0])).toEqual(['user "deploy/ci-7" in groups.ci', 'user "deploy/ci-42" in rules[0].conditions.users']);
+  });
+});
