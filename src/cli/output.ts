@@ -6,6 +6,7 @@
 
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
+import { printableJson, printableLines } from './sanitize.js';
 
 /** The values of the global `--output` option. */
 export const OUTPUT_FORMATS = ['text', 'json'] as const;
@@ -17,14 +18,18 @@ export function outputFormat(command: Command): OutputFormat {
   return value === 'json' ? 'json' : 'text';
 }
 
-/** Writes `lines` to `stream`, each newline-terminated; nothing at all for no lines. */
+/**
+ * Writes `lines` to `stream`, each newline-terminated; nothing at all for no lines.
+ * Lines often carry server text (names, ARNs, reasons): any character a terminal would
+ * act on is shown as an escape (src/cli/sanitize.ts); the CLI's own text has none.
+ */
 export function writeLines(stream: NodeJS.WritableStream, lines: readonly string[]): void {
-  if (lines.length > 0) stream.write(`${lines.join('\n')}\n`);
+  if (lines.length > 0) stream.write(`${printableLines(lines.join('\n'))}\n`);
 }
 
-/** A JSON document, two-space indented, newline-terminated (as `--output json` prints everywhere). */
+/** A JSON document, two-space indented, newline-terminated (as `--output json` prints everywhere); the same document, nothing raw a terminal acts on. */
 export function writeJson(stream: NodeJS.WritableStream, value: unknown): void {
-  stream.write(`${JSON.stringify(value, null, 2)}\n`);
+  stream.write(`${printableJson(JSON.stringify(value, null, 2))}\n`);
 }
 
 /** The streams and format the helpers below choose between. */

@@ -102,7 +102,28 @@ export function loadPolicy(text: string, file = '<policy>'): { policy?: Policy; 
     return { issues: reader.issues };
   }
   const policy = reader.read(text);
+  // Strings are checked field by field above; this finds what remains, in comments:
+  // `sentinel policy pull` and `diff` print the document as stored.
+  const raw = reader.issues.length === 0 ? rawControl(text) : undefined;
+  if (raw !== undefined) reader.issues.push(issueAt(file, raw.position, '', controlMessage('a comment of the document', raw.code)));
   return reader.issues.length === 0 && policy !== undefined ? { policy, issues: [] } : { issues: reader.issues };
+}
+
+/** The first character a terminal acts on, outside the tabs and line breaks YAML itself uses, with its position. */
+function rawControl(text: string): { code: number; position: SourcePosition } | undefined {
+  let line = 1;
+  let col = 1;
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if (code === 0x0a) {
+      line += 1;
+      col = 1;
+      continue;
+    }
+    if (code !== 0x09 && code !== 0x0d && isTerminalControl(code)) return { code, position: { line, col } };
+    col += 1;
+  }
+  return undefined;
 }
 
 /** Like {@link loadPolicy}, but throws {@link PolicyValidationError} when the document is invalid. */

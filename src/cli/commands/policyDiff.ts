@@ -13,6 +13,7 @@ import { runCommand } from '../context.js';
 import { CliError } from '../errors.js';
 import { EXIT_ERROR, EXIT_OK } from '../exitCodes.js';
 import { writeJson, writeLines } from '../output.js';
+import { printableLines } from '../sanitize.js';
 import { describeReadError } from '../readError.js';
 import { CodedError } from '../../errors.js';
 
@@ -74,7 +75,7 @@ export async function runPolicyDiff(options: PolicyDiffOptions, context: Command
   } else if (patch === undefined) {
     writeLines(context.stdout, [`no changes: ${file} matches policy version ${stored.version}`]);
   } else {
-    context.stdout.write(patch);
+    context.stdout.write(printableLines(patch));
   }
   return options.exitCode === true && patch !== undefined ? EXIT_ERROR : EXIT_OK;
 }

@@ -366,6 +366,13 @@ describe('control characters', () => {
     });
   });
 
+  it('refuses a control character in a comment too, at its line and column (policy pull prints the document as stored)', () => {
+    const { issues } = loadPolicy(`version: "1"\n# title \u001b]0;pwned\u0007\nrules: []\n`, 'p.yaml');
+    expect(issues).toEqual([
+      expect.objectContaining({ line: 2, col: 9, message: expect.stringMatching(/^a comment of the document contains a control character \(U\+001B\)/) }),
+    ]);
+  });
+
   it('refuses control characters written raw in the file as well as escaped', () => {
     const text = hostile(`ok${ESC}[2Kerased`);
     expect(only(text)).toMatchObject({ ...positionOf(text, 'ok'), path: 'rules[0].reason', message: expect.stringMatching(/^reason of rule "x" contains a control character \(U\+001B\)/) });

@@ -25,6 +25,15 @@ describe('sentinel whoami', () => {
     expect((await outcome(h, (context) => runWhoami({}, context))).stdout).toBe(`ops-erin (arn:aws:iam::${ACCOUNT}:user/ops-erin) in account ${ACCOUNT}\nadmin\n`);
   });
 
+  it('never prints a terminal control sequence the server sent, in text or JSON', async () => {
+    const hostile = { ...ALICE, user: 'alice\u001b]0;pwned\u0007', arn: 'arn\u202e' };
+    const text = await outcome(harness(fakeApi({ whoami: async () => hostile })), (context) => runWhoami({}, context));
+    expect(text.stdout).toBe(`alice\\u001b]0;pwned\\u0007 (arn\\u202e) in account ${ACCOUNT}\n`);
+    const json = await outcome(harness(fakeApi({ whoami: async () => hostile }), { format: 'json' }), (context) => runWhoami({}, context));
+    expect(json.stdout).not.toMatch(/[\u001b\u0007\u202e]/);
+    expect(JSON.parse(json.stdout)).toEqual(hostile);
+  });
+
   it('prints the API answer as indented JSON with --output json', async () => {
     const h = harness(fakeApi({ whoami: async () => ALICE }), { format: 'json' });
     const result = await outcome(h, (context) => runWhoami({}, context));
