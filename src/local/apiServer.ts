@@ -46,13 +46,14 @@ export interface LocalApiServerOptions {
   accountId?: string;
   /** One line per request, plus refusal reasons and handler errors (never secrets). Defaults to stderr. */
   log?: (line: string) => void;
-  /** API Gateway allows 10 MB; the Sentinel API needs far less. */
+  /** Default 6 MB: what a deployment accepts (API Gateway takes 10 MB, a synchronous Lambda invocation 6 MB). */
   maxBodyBytes?: number;
   /** The functions' Lambda timeout: what `getRemainingTimeInMillis` counts down from, and when the call is abandoned with a 500. */
   functionTimeoutMs?: number;
 }
 
-const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+/** A deployment's limit, so a request the deployment accepts (a 1 MiB policy, JSON-encoded) is accepted here too. */
+const DEFAULT_MAX_BODY_BYTES = 6 * 1000 * 1000;
 /** Sentinel's functions run with a 29 s timeout, inside API Gateway's 30 s integration limit. */
 const DEFAULT_FUNCTION_TIMEOUT_MS = 29_000;
 const TEXT_CONTENT_TYPE = /^(?:text\/[^;]*|application\/(?:json|xml|javascript))\s*(?:;|$)/i;

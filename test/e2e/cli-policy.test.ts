@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import type { TestStack } from '../support/localStack.js';
 import { startTestStack } from '../support/localStack.js';
+import { bigPolicy } from '../support/policies.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const BIN = path.join(ROOT, 'bin', 'sentinel');
@@ -417,6 +418,18 @@ describe('sentinel policy pull --file, against the local control plane', () => {
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(await readFile(file, 'utf8')).toBe(await readFile(EXAMPLE, 'utf8'));
   });
+
+  it('pushes and pulls back a valid 750 kB policy of 5,000 rules (stored compressed, never a 503)', async () => {
+    const file = path.join(dir, 'big.yaml');
+    const big = bigPolicy(5000);
+    await writeFile(file, big);
+    const pushed = await runCli(['policy', 'push', '--yes', 'big.yaml'], { cwd: dir, env: stack!.env('admin') });
+    expect(pushed.code).toBe(0);
+    expect(`${pushed.stdout}${pushed.stderr}`).toContain('version 2');
+    const pulled = await runCli(['policy', 'pull'], { cwd: dir, env: stack!.env('admin') });
+    expect(pulled.code).toBe(0);
+    expect(pulled.stdout).toBe(big);
+  }, 60_000);
 });
 
 describe('output to a closed pipe', () => {
