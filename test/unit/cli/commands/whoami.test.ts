@@ -30,7 +30,7 @@ describe('sentinel whoami', () => {
     const text = await outcome(harness(fakeApi({ whoami: async () => hostile })), (context) => runWhoami({}, context));
     expect(text.stdout).toBe(`alice\\u001b]0;pwned\\u0007 (arn\\u202e) in account ${ACCOUNT}\n`);
     const json = await outcome(harness(fakeApi({ whoami: async () => hostile }), { format: 'json' }), (context) => runWhoami({}, context));
-    expect(json.stdout).not.toMatch(/[\u001b\u0007\u202e]/);
+    for (const raw of ['\u001b', '\u0007', '\u202e']) expect(json.stdout).not.toContain(raw);
     expect(JSON.parse(json.stdout)).toEqual(hostile);
   });
 
