@@ -17,9 +17,13 @@ const app = createDynamoClients({
 const { documents } = testClients();
 const LIMIT = 10;
 const ACCOUNT = '000000000000';
-/** 2025-03-04T10:00:00Z, a whole minute (and not the first of its epoch, which starts at midnight). */
-const WINDOW_START = 1_741_082_400;
-const EPOCH_START = 1_741_046_400;
+/**
+ * Tomorrow's epoch (it starts at midnight UTC) and 10:00 in it: a whole minute, not the
+ * first of its epoch. In the future on purpose: DynamoDB Local's TTL deletes items whose
+ * `ttl` has passed, and a counter deleted mid-test would let requests through.
+ */
+const EPOCH_START = (Math.floor(Date.now() / 86_400_000) + 1) * 86_400;
+const WINDOW_START = EPOCH_START + 36_000;
 const at = (seconds: number): Date => new Date((WINDOW_START + seconds) * 1000);
 
 let table: string;

@@ -23,6 +23,11 @@ beforeAll(async () => {
 });
 
 const NOW = '2025-03-04T10:00:00.000Z';
+/**
+ * Items' `ttl` a day in the future, whatever the records' 2025 dates: DynamoDB Local's TTL
+ * deletes items whose `ttl` has passed, which would make a test lose its item mid-way.
+ */
+const TTL = Math.floor(Date.now() / 1000) + 86_400;
 
 function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
   return {
@@ -39,7 +44,7 @@ function session(overrides: Partial<SessionRecord> = {}): SessionRecord {
     lastAccessAt: '2025-03-04T09:00:00.000Z',
     expiresAt: '2025-03-04T10:15:00.000Z',
     requestCount: 1,
-    ttl: 1_748_944_800,
+    ttl: TTL,
     ...overrides,
   };
 }
@@ -113,7 +118,7 @@ describe('DynamoSessionStore on DynamoDB Local', () => {
         last_access_at: '2025-03-04T09:00:00.000Z',
         expires_at: '2025-03-04T10:15:00.000Z',
         request_count: 1,
-        ttl: 1_748_944_800,
+        ttl: TTL,
       },
     ]);
     expect(await store.get(own, record.id)).toEqual({ ...record, status: 'pending' });
@@ -171,8 +176,8 @@ describe('DynamoSessionStore on DynamoDB Local', () => {
 
   it('markIssued moves expires_at and ttl of an active session', async () => {
     const record = await created();
-    await store.markIssued(table, record.id, { user: record.user, expiresAt: '2025-03-04T11:00:00.000Z', ttl: 1_748_948_400 });
-    expect(await rawItem(record.id)).toMatchObject({ expires_at: '2025-03-04T11:00:00.000Z', ttl: 1_748_948_400, status: 'active' });
+    await store.markIssued(table, record.id, { user: record.user, expiresAt: '2025-03-04T11:00:00.000Z', ttl: TTL + 3600 });
+    expect(await rawItem(record.id)).toMatchObject({ expires_at: '2025-03-04T11:00:00.000Z', ttl: TTL + 3600, status: 'active' });
   });
 
   it('markIssued after a revoke throws SESSION_REVOKED and leaves the expiry alone', async () => {
