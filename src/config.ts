@@ -57,6 +57,13 @@ export interface SentinelConfig {
   issuer: 'sts' | 'dev';
   /** `SENTINEL_DYNAMODB_ENDPOINT`: a DynamoDB endpoint override (DynamoDB Local); absent in AWS. */
   dynamodbEndpoint?: string;
+  /**
+   * `SENTINEL_CURSOR_SECRET` (optional, at least 32 characters): the secret the page
+   * cursors of session listings are authenticated with (src/sessions/cursor.ts). Unset,
+   * each function instance makes a random key at cold start: cursors then work only on
+   * the instance that made them, and another answers 400 "list again".
+   */
+  cursorSecret?: string;
 }
 
 /** Every `SENTINEL_*` variable `loadConfig` reads; any other `SENTINEL_*` key is a mistake. */
@@ -77,6 +84,7 @@ export const CONFIG_KEYS = [
   'SENTINEL_BOOTSTRAP_ADMINS',
   'SENTINEL_ISSUER',
   'SENTINEL_DYNAMODB_ENDPOINT',
+  'SENTINEL_CURSOR_SECRET',
 ] as const;
 
 /**
@@ -199,6 +207,7 @@ const SCHEMAS = {
       return z.NEVER;
     }),
   ),
+  cursorSecret: z.string().check(z.minLength(32, { error: () => 'must be at least 32 characters (a random secret, e.g. openssl rand -base64 32)' })),
   endpoint: z.url({ protocol: /^https?$/, error: (issue) => `${JSON.stringify(issue.input)} is not an http:// or https:// URL` }),
 };
 
@@ -273,6 +282,8 @@ export function loadConfig(env: Record<string, string | undefined>): SentinelCon
   const issuer = read('SENTINEL_ISSUER', SCHEMAS.issuer, 'sts');
   const dynamodbEndpoint = value('SENTINEL_DYNAMODB_ENDPOINT');
   if (dynamodbEndpoint !== undefined) parse('SENTINEL_DYNAMODB_ENDPOINT', SCHEMAS.endpoint, dynamodbEndpoint);
+  const cursorSecret = value('SENTINEL_CURSOR_SECRET');
+  if (cursorSecret !== undefined) parse('SENTINEL_CURSOR_SECRET', SCHEMAS.cursorSecret, cursorSecret);
 
   return Object.freeze({
     region,
@@ -294,6 +305,7 @@ export function loadConfig(env: Record<string, string | undefined>): SentinelCon
     bootstrapAdmins: Object.freeze(bootstrapAdmins),
     issuer,
     ...(dynamodbEndpoint === undefined ? {} : { dynamodbEndpoint }),
+    ...(cursorSecret === undefined ? {} : { cursorSecret }),
   }) as SentinelConfig;
 }
 

@@ -158,6 +158,92 @@ export interface CheckSessionResponse {
   policyVersion: number;
 }
 
+/** A session's effective status (src/sessions/types.ts, `effectiveStatus`). */
+export type SessionViewStatus = 'pending' | 'active' | 'revoked' | 'ended' | 'expired' | 'failed';
+
+/**
+ * A session record as the API shows it: every attribute of the table's item in
+ * camelCase, the effective status (a session past `expiresAt` reads `expired` before
+ * any sweep marks it) and the table it lives in. The table holds no credential.
+ */
+export interface SessionView {
+  id: string;
+  table: string;
+  user: string;
+  callerArn: string;
+  accountId: string;
+  profile: string;
+  roleArn: string;
+  mode: Mode;
+  status: SessionViewStatus;
+  sourceIdentity: string;
+  createdAt: string;
+  lastAccessAt: string;
+  expiresAt: string;
+  requestCount: number;
+  revokedBy?: string;
+  revokedReason?: string;
+  revokedAt?: string;
+  endedAt?: string;
+  ttl: number;
+}
+
+/** Query of `GET /v1/sessions`: callers see their own sessions; admins name a `user` or a `profile`. */
+export interface ListSessionsQuery {
+  user?: string;
+  profile?: string;
+  status?: SessionViewStatus;
+  /** ISO time: sessions created at or after it. */
+  since?: string;
+  /** 1–100, default 50. */
+  limit?: number;
+  /** The previous page's `cursor`, with the same parameters. */
+  cursor?: string;
+  sessionTable?: string;
+}
+
+export interface ListSessionsResponse {
+  /** Newest first. */
+  sessions: SessionView[];
+  /** Present when there may be more: send it back with the same parameters. */
+  cursor?: string;
+}
+
+/** Query of `GET /v1/sessions/{id}`. */
+export interface ShowSessionQuery {
+  sessionTable?: string;
+}
+
+/** `GET /v1/sessions/{id}` and `POST /v1/sessions/{id}/revoke`. */
+export interface SessionResponse {
+  session: SessionView;
+}
+
+/** `POST /v1/sessions/{id}/revoke` (admins). */
+export interface RevokeSessionRequest {
+  /** 1–500 characters, no control characters. */
+  reason: string;
+  sessionTable?: string;
+}
+
+/** `POST /v1/sessions/revoke` (admins): every active or pending session of one user or one profile. */
+export interface RevokeSessionsRequest {
+  user?: string;
+  profile?: string;
+  reason: string;
+  sessionTable?: string;
+  /** The previous answer's `cursor`, with the same user or profile. */
+  cursor?: string;
+}
+
+export interface RevokeSessionsResponse {
+  revoked: number;
+  /** Sessions that changed between the read and their revocation (ended, expired, revoked by someone else). */
+  skipped: number;
+  /** Present when there may be more to revoke: call again with it. */
+  cursor?: string;
+}
+
 /** `POST /v1/provision` (admins): plan, or start creating, a table of `kind`. */
 export interface ProvisionRequest {
   kind: 'sessions' | 'requests' | 'breakglass' | 'config';

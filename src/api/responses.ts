@@ -18,11 +18,15 @@ import type {
   ErrorBody,
   EvaluateResponse,
   IamPolicyDocument,
+  ListSessionsResponse,
   PolicyDocumentResponse,
   ProfileModeOutcome,
   ProfilesResponse,
   ProvisionResponse,
   PutPolicyResponse,
+  RevokeSessionsResponse,
+  SessionResponse,
+  SessionView,
   WhoamiResponse,
 } from './contract.js';
 import { ERROR_CODES } from './contract.js';
@@ -110,6 +114,34 @@ export const checkSessionResponseSchema: z.ZodMiniType<CheckSessionResponse> = z
   decision: z.object({ effect: z.literal('allow'), rule: z.string() }),
   policyVersion: z.int(),
 });
+
+export const sessionViewSchema: z.ZodMiniType<SessionView> = z.object({
+  id: z.string(),
+  table: z.string(),
+  user: z.string(),
+  callerArn: z.string(),
+  accountId: z.string(),
+  profile: z.string(),
+  roleArn: z.string(),
+  mode,
+  status: z.enum(['pending', 'active', 'revoked', 'ended', 'expired', 'failed']),
+  sourceIdentity: z.string(),
+  createdAt: isoTime,
+  lastAccessAt: isoTime,
+  expiresAt: isoTime,
+  requestCount: z.int(),
+  revokedBy: z.optional(z.string()),
+  revokedReason: z.optional(z.string()),
+  revokedAt: z.optional(isoTime),
+  endedAt: z.optional(isoTime),
+  ttl: z.int(),
+});
+
+export const listSessionsResponseSchema: z.ZodMiniType<ListSessionsResponse> = z.object({ sessions: z.array(sessionViewSchema), cursor: z.optional(z.string()) });
+
+export const sessionResponseSchema: z.ZodMiniType<SessionResponse> = z.object({ session: sessionViewSchema });
+
+export const revokeSessionsResponseSchema: z.ZodMiniType<RevokeSessionsResponse> = z.object({ revoked: z.int(), skipped: z.int(), cursor: z.optional(z.string()) });
 
 export const provisionResponseSchema: z.ZodMiniType<ProvisionResponse> = z.object({
   status: z.enum(['PLAN', 'CREATING', 'READY', 'DRIFT']),

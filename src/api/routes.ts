@@ -22,9 +22,13 @@ import {
   endSessionRequestSchema,
   evaluateRequestSchema,
   iamPolicyQuerySchema,
+  listSessionsQuerySchema,
   provisionRequestSchema,
   provisionStatusQuerySchema,
   putPolicyRequestSchema,
+  revokeSessionRequestSchema,
+  revokeSessionsRequestSchema,
+  showSessionQuerySchema,
 } from './schemas.js';
 import {
   checkSessionResponseSchema,
@@ -32,15 +36,18 @@ import {
   endSessionResponseSchema,
   evaluateResponseSchema,
   iamPolicyDocumentSchema,
+  listSessionsResponseSchema,
   policyDocumentResponseSchema,
   profilesResponseSchema,
   provisionResponseSchema,
   putPolicyResponseSchema,
+  revokeSessionsResponseSchema,
+  sessionResponseSchema,
   whoamiResponseSchema,
 } from './responses.js';
 
 /** The Lambda functions of a deployment: one file each in functions/, one entry each in serverless.yml. */
-export const FUNCTION_NAMES = ['credentials', 'whoami', 'profiles', 'getPolicy', 'putPolicy', 'evaluatePolicy', 'endSession', 'checkSession', 'provision'] as const;
+export const FUNCTION_NAMES = ['credentials', 'whoami', 'profiles', 'getPolicy', 'putPolicy', 'evaluatePolicy', 'endSession', 'checkSession', 'sessions', 'revokeSessions', 'provision'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
 
 /**
@@ -161,6 +168,52 @@ export const ROUTES = {
     query: null,
     response: checkSessionResponseSchema,
     action: 'check a session',
+  }),
+  // Own sessions for anyone; an admin names a user or a profile. Always a Query on an index, never a Scan.
+  listSessions: route({
+    method: 'GET',
+    path: '/v1/sessions',
+    function: 'sessions',
+    access: 'any',
+    retry: 'read',
+    body: null,
+    query: listSessionsQuerySchema,
+    response: listSessionsResponseSchema,
+    action: 'list the sessions of other users',
+  }),
+  // The owner or an admin; to anyone else a session does not exist.
+  showSession: route({
+    method: 'GET',
+    path: '/v1/sessions/{id}',
+    function: 'sessions',
+    access: 'owner',
+    retry: 'read',
+    body: null,
+    query: showSessionQuerySchema,
+    response: sessionResponseSchema,
+    action: 'show a session',
+  }),
+  revokeSession: route({
+    method: 'POST',
+    path: '/v1/sessions/{id}/revoke',
+    function: 'revokeSessions',
+    access: 'admin',
+    retry: 'write',
+    body: revokeSessionRequestSchema,
+    query: null,
+    response: sessionResponseSchema,
+    action: 'revoke sessions',
+  }),
+  revokeSessions: route({
+    method: 'POST',
+    path: '/v1/sessions/revoke',
+    function: 'revokeSessions',
+    access: 'admin',
+    retry: 'write',
+    body: revokeSessionsRequestSchema,
+    query: null,
+    response: revokeSessionsResponseSchema,
+    action: 'revoke sessions',
   }),
   provision: route({
     method: 'POST',

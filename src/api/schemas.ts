@@ -8,7 +8,20 @@ import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { MODES } from '../policy/types.js';
 import { PROFILE_NAME, PROFILE_NAME_RULE, SESSION_ID, STS_MAX_DURATION_SECONDS, STS_MIN_DURATION_SECONDS, TABLE_KINDS, TABLE_NAME, TABLE_NAME_RULE, USER_NAME } from './constants.js';
-import type { CheckSessionRequest, CredentialsRequest, EndSessionRequest, EvaluateRequest, ProvisionRequest, PutPolicyRequest } from './contract.js';
+import type {
+  CheckSessionRequest,
+  CredentialsRequest,
+  EndSessionRequest,
+  EvaluateRequest,
+  ListSessionsQuery,
+  ProvisionRequest,
+  PutPolicyRequest,
+  RevokeSessionRequest,
+  RevokeSessionsRequest,
+  ShowSessionQuery,
+} from './contract.js';
+import { hasTerminalControl } from '../text.js';
+import { SESSION_STATUSES } from '../sessions/types.js';
 
 // zod/mini (the contract's schemas load on the CLI's start-up path, and full zod is
 // twenty times larger) carries no messages of its own: the English ones are zod's.
@@ -50,6 +63,50 @@ export const endSessionRequestSchema: z.ZodMiniType<EndSessionRequest> = z.stric
 export const checkSessionRequestSchema: z.ZodMiniType<CheckSessionRequest> = z.strictObject({
   profile: profileName,
   sessionTable: z.optional(tableName),
+});
+
+const userName = z.string().check(z.regex(USER_NAME, 'must be a user name'));
+
+/** Cursors are a few hundred characters; anything far longer is not one of ours. */
+const cursor = z.string().check(z.minLength(1), z.maxLength(4096));
+
+/** Bounds of a session listing's page (`limit`). */
+export const SESSION_PAGE_MAX = 100;
+export const SESSION_PAGE_DEFAULT = 50;
+
+/** Query of `GET /v1/sessions`: query values are strings, `limit` becomes a number. */
+export const listSessionsQuerySchema: z.ZodMiniType<ListSessionsQuery> = z.strictObject({
+  user: z.optional(userName),
+  profile: z.optional(profileName),
+  status: z.optional(z.enum(SESSION_STATUSES)),
+  since: z.optional(z.iso.datetime({ offset: true })),
+  limit: z.optional(
+    z.pipe(
+      z.string().check(z.regex(/^\d{1,3}$/, `must be a whole number from 1 to ${SESSION_PAGE_MAX}`)),
+      z.pipe(z.transform(Number), z.int().check(z.minimum(1, `must be a whole number from 1 to ${SESSION_PAGE_MAX}`), z.maximum(SESSION_PAGE_MAX, `must be a whole number from 1 to ${SESSION_PAGE_MAX}`))),
+    ),
+  ),
+  cursor: z.optional(cursor),
+  sessionTable: z.optional(tableName),
+});
+
+export const showSessionQuerySchema: z.ZodMiniType<ShowSessionQuery> = z.strictObject({ sessionTable: z.optional(tableName) });
+
+/** A revocation's reason: shown to the session's owner and printed by the CLI, so one line of visible text. */
+const reason = z.string().check(
+  z.minLength(1, 'must not be empty'),
+  z.maxLength(500, 'must be at most 500 characters'),
+  z.refine((text: string) => !hasTerminalControl(text), 'must not contain control characters'),
+);
+
+export const revokeSessionRequestSchema: z.ZodMiniType<RevokeSessionRequest> = z.strictObject({ reason, sessionTable: z.optional(tableName) });
+
+export const revokeSessionsRequestSchema: z.ZodMiniType<RevokeSessionsRequest> = z.strictObject({
+  user: z.optional(userName),
+  profile: z.optional(profileName),
+  reason,
+  sessionTable: z.optional(tableName),
+  cursor: z.optional(cursor),
 });
 
 const tableKind = z.enum(TABLE_KINDS);

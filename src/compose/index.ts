@@ -12,6 +12,7 @@ import { evaluatePolicyFunction, getPolicyFunction, putPolicyFunction } from './
 import { profilesFunction } from './profiles.js';
 import { provisionFunction } from './provision.js';
 import type { Composed, Runtime } from './runtime.js';
+import { revokeSessionsFunction, sessionsFunction } from './sessions.js';
 import { whoamiFunction } from './whoami.js';
 
 export const FUNCTIONS: { [F in FunctionName]: (runtime: Runtime) => Composed<F> } = {
@@ -23,5 +24,7 @@ export const FUNCTIONS: { [F in FunctionName]: (runtime: Runtime) => Composed<F>
   evaluatePolicy: evaluatePolicyFunction,
   endSession: endSessionFunction,
   checkSession: checkSessionFunction,
+  sessions: sessionsFunction,
+  revokeSessions: revokeSessionsFunction,
   provision: provisionFunction,
 };

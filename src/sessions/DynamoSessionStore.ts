@@ -7,13 +7,13 @@
  * the caller gets the state error with a message the session's owner can act on.
  */
 
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamoFailure, isConditionFailure } from '../aws/dynamoErrors.js';
 import { SentinelError, UnavailableError } from '../errors.js';
 import { MODES, type Mode } from '../policy/types.js';
 import { SESSION_ACTIVE_ATTRIBUTE } from '../provisioning/schemas.js';
-import { effectiveStatus, SESSION_STATUSES, type SessionRecord, type SessionStatus, type SessionStore } from './types.js';
+import { effectiveStatus, SESSION_STATUSES, type SessionPage, type SessionQuery, type SessionRecord, type SessionStatus, type SessionStore } from './types.js';
 
 /** What a failed conditional write was asking for, to tell which part of the condition failed. */
 interface Expectation {
@@ -24,6 +24,44 @@ interface Expectation {
 
 /** How dependency failures name this store (src/aws/dynamoErrors.ts). */
 const STORE = 'the session store';
+
+/**
+ * Queries one listing may send: a filter that matches few sessions can leave a page
+ * short, and a request must stay well inside the function's timeout. The caller gets
+ * what was found and a cursor to go on.
+ */
+const MAX_QUERIES_PER_PAGE = 5;
+
+/** Each effective status ({@link effectiveStatus}) as a filter on the stored status and `expires_at` against `:now`. */
+const STATUS_FILTERS: Record<SessionStatus, string> = {
+  pending: '#status = :pending AND expires_at > :now',
+  active: '#status = :active AND expires_at > :now',
+  revoked: '#status = :revoked',
+  ended: '#status = :ended',
+  // Marked by a sweep, or still `active` with its credentials past expiry.
+  expired: '#status = :expired OR (#status = :active AND expires_at <= :now)',
+  // Marked after STS failed, or left `pending` by an issuance that never finished.
+  failed: '#status = :failed OR (#status = :pending AND expires_at <= :now)',
+};
+
+/** The stored statuses each effective-status filter names. */
+const STATUS_VALUES: Record<SessionStatus, readonly SessionStatus[]> = {
+  pending: ['pending'],
+  active: ['active'],
+  revoked: ['revoked'],
+  ended: ['ended'],
+  expired: ['expired', 'active'],
+  failed: ['failed', 'pending'],
+};
+
+/** Filters joined with AND; DynamoDB refuses redundant parentheses, so only a part holding OR gets them. */
+function filterExpression(parts: readonly string[]): string {
+  if (parts.length === 1) return parts[0] as string;
+  return parts.map((part) => (part.includes(' OR ') ? `(${part})` : part)).join(' AND ');
+}
+
+/** The partition attribute of each index a listing reads. */
+const INDEX_PARTITION = { 'by-user': 'user', 'by-profile': 'profile' } as const;
 
 /** A {@link SessionStore} on a DynamoDB table whose schema is `TABLE_SCHEMAS.sessions`. */
 export class DynamoSessionStore implements SessionStore {
@@ -137,6 +175,103 @@ export class DynamoSessionStore implements SessionStore {
   async get(table: string, id: string): Promise<SessionRecord | undefined> {
     const item = await this.#read(table, id);
     return item === undefined ? undefined : fromItem(item, table);
+  }
+
+  async list(table: string, query: SessionQuery): Promise<SessionPage> {
+    const partition = INDEX_PARTITION[query.index];
+    const names: Record<string, string> = { '#pk': partition };
+    const values: Record<string, unknown> = { ':key': query.key };
+    const filters: string[] = [];
+    if (query.statuses !== undefined && query.statuses.length > 0) {
+      names['#status'] = 'status';
+      for (const status of query.statuses) for (const stored of STATUS_VALUES[status]) values[`:${stored}`] = stored;
+      const filter = query.statuses.length === 1 ? STATUS_FILTERS[query.statuses[0] as SessionStatus] : query.statuses.map((status) => `(${STATUS_FILTERS[status]})`).join(' OR ');
+      // DynamoDB refuses a value no expression uses: `revoked` and `ended` do not look at the time.
+      if (filter.includes(':now')) values[':now'] = query.now;
+      filters.push(filter);
+    }
+    if (query.also?.user !== undefined) {
+      names['#user'] = 'user';
+      values[':alsoUser'] = query.also.user;
+      filters.push('#user = :alsoUser');
+    }
+    if (query.also?.profile !== undefined) {
+      names['#profile'] = 'profile';
+      values[':alsoProfile'] = query.also.profile;
+      filters.push('#profile = :alsoProfile');
+    }
+    if (query.since !== undefined) values[':since'] = query.since;
+
+    const sessions: SessionRecord[] = [];
+    let startKey = query.startKey;
+    for (let sent = 0; sent < MAX_QUERIES_PER_PAGE && sessions.length < query.limit; sent += 1) {
+      let output;
+      try {
+        output = await this.#documents.send(
+          new QueryCommand({
+            TableName: table,
+            IndexName: query.index,
+            // One owner's or one profile's sessions, from `since` on when given: the index's sort key is `created_at`.
+            KeyConditionExpression: query.since === undefined ? '#pk = :key' : '#pk = :key AND created_at >= :since',
+            // Effective status and the other filters are applied after the read: DynamoDB bills what it read, and
+            // a page may come back short (the loop asks again, a bounded number of times).
+            ...(filters.length === 0 ? {} : { FilterExpression: filterExpression(filters) }),
+            ExpressionAttributeNames: names,
+            ExpressionAttributeValues: values,
+            // Newest first.
+            ScanIndexForward: false,
+            Limit: query.limit,
+            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+          }),
+        );
+      } catch (error) {
+        throw dynamoFailure(error, STORE);
+      }
+      for (const item of output.Items ?? []) sessions.push(fromItem(item, table));
+      startKey = output.LastEvaluatedKey;
+      if (startKey === undefined) break;
+    }
+    if (sessions.length > query.limit) {
+      // The last query returned more than the page holds: the next page starts after the last session kept,
+      // whose index key (table key plus the index's keys) is what DynamoDB would have returned.
+      const kept = sessions.slice(0, query.limit);
+      const last = kept[kept.length - 1] as SessionRecord;
+      return { sessions: kept, next: { id: last.id, [partition]: partition === 'user' ? last.user : last.profile, created_at: last.createdAt } };
+    }
+    return startKey === undefined ? { sessions } : { sessions, next: startKey };
+  }
+
+  async revoke(table: string, request: { id: string; by: string; reason: string; now: string }): Promise<{ revoked: boolean; session: SessionRecord }> {
+    try {
+      const output = await this.#documents.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: { id: request.id },
+          UpdateExpression: `SET #status = :revoked, revoked_by = :by, revoked_reason = :reason, revoked_at = :now REMOVE ${SESSION_ACTIVE_ATTRIBUTE}`,
+          // Only a session still in use (being issued, or active) with credentials not yet expired: an ended,
+          // expired or failed one keeps its final state, and a revoked one keeps its first revocation.
+          ConditionExpression: '#status IN (:active, :pending) AND expires_at > :now',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':revoked': 'revoked', ':by': request.by, ':reason': request.reason, ':now': request.now, ':active': 'active', ':pending': 'pending' },
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      return { revoked: true, session: updatedRecord(output.Attributes, table, request.id) };
+    } catch (error) {
+      if (!isConditionFailure(error)) throw dynamoFailure(error, STORE);
+      const returned = 'Item' in error ? error.Item : undefined;
+      const old = returned === undefined ? await this.#read(table, request.id) : unmarshall(returned);
+      if (old === undefined) throw new SentinelError('NOT_FOUND', `session ${request.id} does not exist`, { cause: error });
+      const session = fromItem(old, table);
+      if (session.status === 'revoked') return { revoked: false, session };
+      const status = effectiveStatus(session, request.now);
+      if (status === 'active' || status === 'pending') {
+        // Every part of the condition holds now: the item changed between the write and the read.
+        throw new SentinelError('CONFLICT', `session ${request.id} changed while it was being revoked: try again`, { cause: error });
+      }
+      throw new SentinelError('CONFLICT', `session ${request.id} is ${status}: only active or pending sessions can be revoked`, { cause: error });
+    }
   }
 
   /**

@@ -82,6 +82,51 @@ export interface SessionStore {
   end(table: string, request: { id: string; user: string; now: string }): Promise<SessionRecord>;
 
   get(table: string, id: string): Promise<SessionRecord | undefined>;
+
+  /**
+   * One page of sessions, newest first, read with a Query on the `by-user` or
+   * `by-profile` index (never a Scan). `statuses` are effective statuses
+   * ({@link effectiveStatus} at `now`), matched in the query's filter; `next` is where
+   * the following page starts (DynamoDB's LastEvaluatedKey, or the key of the last
+   * session returned), absent at the end.
+   */
+  list(table: string, query: SessionQuery): Promise<SessionPage>;
+
+  /**
+   * Revokes a session: one conditional UpdateItem (`status IN (active, pending) AND
+   * expires_at > :now`) that sets `revoked`, `revoked_by`, `revoked_reason`,
+   * `revoked_at` and takes it out of the active index. A session already revoked is
+   * answered as it is (`revoked: false`: the existing revocation stands). Throws
+   * `NOT_FOUND`, or `CONFLICT` naming the state of a session that is ended, expired or
+   * failed (effective status).
+   */
+  revoke(table: string, request: { id: string; by: string; reason: string; now: string }): Promise<{ revoked: boolean; session: SessionRecord }>;
+}
+
+/** The indexes a session listing may read (src/provisioning/schemas.ts): by owner or by profile, each sorted by `created_at`. */
+export type SessionIndex = 'by-user' | 'by-profile';
+
+/** What {@link SessionStore.list} reads. */
+export interface SessionQuery {
+  index: SessionIndex;
+  /** The index's partition value: a user name (`by-user`) or a profile name (`by-profile`). */
+  key: string;
+  /** Only sessions whose effective status at `now` is one of these; all when absent. */
+  statuses?: readonly SessionStatus[];
+  /** Only this profile (with `by-user`) or this user (with `by-profile`). */
+  also?: { user?: string; profile?: string };
+  /** Only sessions created at or after this ISO time (the index's sort key). */
+  since?: string;
+  /** At most this many sessions. */
+  limit: number;
+  now: string;
+  /** Where to start: the `next` of the previous page. */
+  startKey?: Record<string, unknown>;
+}
+
+export interface SessionPage {
+  sessions: SessionRecord[];
+  next?: Record<string, unknown>;
 }
 
 /**

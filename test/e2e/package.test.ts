@@ -196,7 +196,7 @@ describe('serverless package', () => {
       }
     }
     const actions = Object.fromEntries(dynamodb.map((statement) => [statement.Sid, list(statement.Action).sort()]));
-    expect(actions).toEqual({ SentinelTableItems: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], ...PROVISIONING });
+    expect(actions).toEqual({ SentinelTableItems: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], ...PROVISIONING });
   });
 
   it('lets the functions assume only the configured roles, with source identity and session tags', () => {

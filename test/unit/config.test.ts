@@ -206,3 +206,12 @@ describe('loadConfig refusals', () => {
     for (const key of CONFIG_KEYS) expect(guide).toContain(`| \`${key}\``);
   });
 });
+
+describe('SENTINEL_CURSOR_SECRET', () => {
+  const base = { AWS_REGION: 'eu-west-1', SENTINEL_ACCOUNT_ID: '111122223333' };
+  it('is optional, kept when long enough, refused when short', () => {
+    expect(loadConfig(base).cursorSecret).toBeUndefined();
+    expect(loadConfig({ ...base, SENTINEL_CURSOR_SECRET: 'x'.repeat(32) }).cursorSecret).toBe('x'.repeat(32));
+    expect(() => loadConfig({ ...base, SENTINEL_CURSOR_SECRET: 'short' })).toThrow('SENTINEL_CURSOR_SECRET: must be at least 32 characters');
+  });
+});

@@ -13,12 +13,17 @@ import type {
   EvaluateRequest,
   EvaluateResponse,
   IamPolicyDocument,
+  ListSessionsResponse,
   PolicyDocumentResponse,
   ProfilesResponse,
   ProvisionRequest,
   ProvisionResponse,
   PutPolicyRequest,
   PutPolicyResponse,
+  RevokeSessionRequest,
+  RevokeSessionsRequest,
+  RevokeSessionsResponse,
+  SessionResponse,
   WhoamiResponse,
 } from '../../api/contract.js';
 
@@ -42,6 +47,14 @@ export interface SentinelApi {
   endSession(id: string, body: EndSessionRequest): Promise<EndSessionResponse>;
   /** `POST /v1/sessions/{id}/check`: the server-mode re-check (policy and session state; no credentials). */
   checkSession(id: string, body: CheckSessionRequest): Promise<CheckSessionResponse>;
+  /** `GET /v1/sessions` with query parameters as strings (`user`, `profile`, `status`, `since`, `limit`, `cursor`, `sessionTable`). */
+  listSessions(query: Record<string, string>): Promise<ListSessionsResponse>;
+  /** `GET /v1/sessions/{id}` (owner or admin). */
+  showSession(id: string, query: Record<string, string>): Promise<SessionResponse>;
+  /** `POST /v1/sessions/{id}/revoke` (admins). */
+  revokeSession(id: string, body: RevokeSessionRequest): Promise<SessionResponse>;
+  /** `POST /v1/sessions/revoke` (admins): one batch; follow `cursor` for the rest. */
+  revokeSessions(body: RevokeSessionsRequest): Promise<RevokeSessionsResponse>;
   /** `POST /v1/provision`: the plan (`plan: true`), or the start of creation (`CREATING`: poll {@link SentinelApi.provisionStatus}). */
   provision(body: ProvisionRequest): Promise<ProvisionResponse>;
   /** `GET /v1/provision/{table}?kind=`: moves creation on and reports `CREATING`, `READY` (with the ARN) or `DRIFT`. */

@@ -74,8 +74,8 @@ describe('the route table', () => {
     expect(retryClassOf('whoami', undefined)).toBe('read');
   });
 
-  it('admin routes are exactly the policy store and provisioning routes', () => {
+  it('admin routes are exactly the policy store, provisioning and revocation routes', () => {
     const admin = (Object.keys(ROUTES) as RouteName[]).filter((name) => ROUTES[name].access === 'admin').sort();
-    expect(admin).toEqual(['getPolicy', 'iamPolicy', 'provision', 'provisionStatus', 'putPolicy']);
+    expect(admin).toEqual(['getPolicy', 'iamPolicy', 'provision', 'provisionStatus', 'putPolicy', 'revokeSession', 'revokeSessions']);
   });
 });

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { ConditionalCheckFailedException, ResourceNotFoundException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetRoleCommand, IAMClient, IAMServiceException } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -455,6 +455,110 @@ describe('the other routes', () => {
   it('a GET route refuses a body', async () => {
     const handler = await loadHandler('whoami');
     expect(await call(handler, event('GET', '/v1/whoami', { body: '{}' }))).toEqual(error(400, 'INVALID_REQUEST', 'this route takes no request body'));
+  });
+});
+
+describe('sessions: list, show, revoke (functions/sessions.ts, functions/revokeSessions.ts)', () => {
+  const item = (overrides: Record<string, unknown> = {}) => ({
+    id: SESSION_ID, user: 'alice', caller_arn: personArn('alice'), account_id: ACCOUNT, profile: 'prod', role_arn: 'arn:aws:iam::111122223333:role/sentinel-prod',
+    mode: 'server', status: 'active', active_user: 'alice', source_identity: 'sentinel.alice.direct.0a1b2c3d', created_at: '2026-11-18T09:55:00.000Z',
+    last_access_at: '2026-11-18T10:00:00.000Z', expires_at: '2099-11-18T10:10:00.000Z', request_count: 4, ttl: 1_800_000_000, ...overrides,
+  });
+  const view = (overrides: Record<string, unknown> = {}) => ({
+    id: SESSION_ID, table: 'sentinel-sessions', user: 'alice', callerArn: personArn('alice'), accountId: ACCOUNT, profile: 'prod', roleArn: 'arn:aws:iam::111122223333:role/sentinel-prod',
+    mode: 'server', status: 'active', sourceIdentity: 'sentinel.alice.direct.0a1b2c3d', createdAt: '2026-11-18T09:55:00.000Z',
+    lastAccessAt: '2026-11-18T10:00:00.000Z', expiresAt: '2099-11-18T10:10:00.000Z', requestCount: 4, ttl: 1_800_000_000, ...overrides,
+  });
+  const withQuery = (request: APIGatewayProxyEventV2WithIAMAuthorizer, query: Record<string, string>) => ({ ...request, queryStringParameters: query });
+
+  it('GET /v1/sessions: the caller\'s own sessions from the by-user index (a Query, never a Scan), the effective status', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [item(), item({ id: 'f'.repeat(32), expires_at: '2026-11-18T10:00:00.000Z' })] });
+    const handler = await loadHandler('sessions');
+    const listed = await call(handler, event('GET', '/v1/sessions'));
+    expect(listed).toEqual({ statusCode: 200, headers: JSON_HEADERS, body: { sessions: [view(), view({ id: 'f'.repeat(32), expiresAt: '2026-11-18T10:00:00.000Z', status: 'expired' })] } });
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(1);
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ TableName: 'sentinel-sessions', IndexName: 'by-user', KeyConditionExpression: '#pk = :key', ExpressionAttributeValues: { ':key': 'alice' }, ScanIndexForward: false, Limit: 50 });
+  });
+
+  it('GET /v1/sessions: NOT_ADMIN for another user\'s, INVALID_REQUEST for an admin naming nobody, a bad limit, or an altered cursor', async () => {
+    const handler = await loadHandler('sessions');
+    expect(await call(handler, withQuery(event('GET', '/v1/sessions'), { user: 'bob' }))).toEqual(
+      error(403, 'NOT_ADMIN', 'only admins may list the sessions of other users; "alice" is not in the policy\'s admins'),
+    );
+    expect(await call(handler, event('GET', '/v1/sessions', { user: 'admin' }))).toEqual(
+      error(400, 'INVALID_REQUEST', 'name a user or a profile: listing every session would need a Scan of the table'),
+    );
+    expect(await call(handler, withQuery(event('GET', '/v1/sessions'), { limit: '101' }))).toEqual(error(400, 'INVALID_REQUEST', 'query parameter limit: must be a whole number from 1 to 100'));
+    expect(await call(handler, withQuery(event('GET', '/v1/sessions'), { cursor: 'abc.def' }))).toEqual(error(400, 'INVALID_REQUEST', 'the cursor has expired or was altered: list again'));
+    expect(ddb.commandCalls(QueryCommand)).toHaveLength(0);
+  });
+
+  it('GET /v1/sessions: a cursor continues the same listing and is refused for another caller', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [item()], LastEvaluatedKey: { id: SESSION_ID, user: 'alice', created_at: '2026-11-18T09:55:00.000Z' } });
+    const handler = await loadHandler('sessions');
+    const first = (await call(handler, withQuery(event('GET', '/v1/sessions'), { limit: '1' }))).body as { cursor: string };
+    expect(typeof first.cursor).toBe('string');
+    const second = await call(handler, withQuery(event('GET', '/v1/sessions'), { limit: '1', cursor: first.cursor }));
+    expect(second.statusCode).toBe(200);
+    expect(ddb.commandCalls(QueryCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual({ id: SESSION_ID, user: 'alice', created_at: '2026-11-18T09:55:00.000Z' });
+    expect(await call(handler, withQuery(event('GET', '/v1/sessions', { user: 'bob' }), { limit: '1', cursor: first.cursor }))).toEqual(
+      error(400, 'INVALID_REQUEST', 'the cursor belongs to another listing (other parameters or another caller): send the same parameters, or list again without it'),
+    );
+  });
+
+  it('GET /v1/sessions/{id}: the owner\'s and an admin\'s view; NOT_FOUND to anyone else', async () => {
+    ddb.on(GetCommand, { TableName: 'sentinel-sessions' }).resolves({ Item: item() });
+    const handler = await loadHandler('sessions');
+    const own = await call(handler, event('GET', `/v1/sessions/${SESSION_ID}`, { pathParameters: { id: SESSION_ID } }));
+    expect(own).toEqual({ statusCode: 200, headers: JSON_HEADERS, body: { session: view() } });
+    const admin = await call(handler, event('GET', `/v1/sessions/${SESSION_ID}`, { pathParameters: { id: SESSION_ID }, user: 'admin' }));
+    expect(admin).toEqual(own);
+    const stranger = await call(handler, event('GET', `/v1/sessions/${SESSION_ID}`, { pathParameters: { id: SESSION_ID }, user: 'bob' }));
+    expect(stranger).toEqual(error(404, 'NOT_FOUND', `session ${SESSION_ID} does not exist`));
+  });
+
+  it('POST /v1/sessions/{id}/revoke: admins only; a second revocation answers the first; an ended session is a CONFLICT', async () => {
+    const handler = await loadHandler('revokeSessions');
+    const body = JSON.stringify({ reason: 'laptop stolen' });
+    const path = `/v1/sessions/${SESSION_ID}/revoke`;
+    expect(await call(handler, event('POST', path, { body, pathParameters: { id: SESSION_ID } }))).toEqual(
+      error(403, 'NOT_ADMIN', 'only admins may revoke sessions; "alice" is not in the policy\'s admins'),
+    );
+    const revokedItem = item({ status: 'revoked', active_user: undefined, revoked_by: 'admin', revoked_reason: 'laptop stolen', revoked_at: '2026-11-18T10:05:00.000Z' });
+    delete (revokedItem as Record<string, unknown>).active_user;
+    ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).resolves({ Attributes: revokedItem });
+    const revokedView = view({ status: 'revoked', revokedBy: 'admin', revokedReason: 'laptop stolen', revokedAt: '2026-11-18T10:05:00.000Z' });
+    expect(await call(handler, event('POST', path, { body, pathParameters: { id: SESSION_ID }, user: 'admin' }))).toEqual({ statusCode: 200, headers: JSON_HEADERS, body: { session: revokedView } });
+    expect(ddb.commandCalls(UpdateCommand, { TableName: 'sentinel-sessions' })[0]?.args[0].input.ConditionExpression).toBe('#status IN (:active, :pending) AND expires_at > :now');
+
+    ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: marshall(revokedItem) }));
+    expect(await call(handler, event('POST', path, { body: JSON.stringify({ reason: 'again' }), pathParameters: { id: SESSION_ID }, user: 'admin' }))).toEqual({ statusCode: 200, headers: JSON_HEADERS, body: { session: revokedView } });
+
+    ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: marshall(item({ status: 'ended', ended_at: '2026-11-18T10:01:00.000Z' })) }));
+    expect(await call(handler, event('POST', path, { body, pathParameters: { id: SESSION_ID }, user: 'admin' }))).toEqual(
+      error(409, 'CONFLICT', `session ${SESSION_ID} is ended: only active or pending sessions can be revoked`),
+    );
+    expect(await call(handler, event('POST', path, { body: JSON.stringify({ reason: 'a\u001b[2Jb' }), pathParameters: { id: SESSION_ID }, user: 'admin' }))).toEqual(
+      error(400, 'INVALID_REQUEST', 'reason: must not contain control characters'),
+    );
+  });
+
+  it('POST /v1/sessions/revoke: every active session of a user, counted; exactly one of user and profile', async () => {
+    ddb.on(QueryCommand).resolves({ Items: [item(), item({ id: 'f'.repeat(32) })] });
+    ddb.on(UpdateCommand, { TableName: 'sentinel-sessions', Key: { id: SESSION_ID } }).resolves({ Attributes: item({ status: 'revoked' }) });
+    ddb.on(UpdateCommand, { TableName: 'sentinel-sessions', Key: { id: 'f'.repeat(32) } }).rejects(
+      new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: marshall(item({ id: 'f'.repeat(32), status: 'ended' })) }),
+    );
+    const handler = await loadHandler('revokeSessions');
+    expect(await call(handler, event('POST', '/v1/sessions/revoke', { body: JSON.stringify({ user: 'alice', reason: 'offboarding' }), user: 'admin' }))).toEqual({
+      statusCode: 200,
+      headers: JSON_HEADERS,
+      body: { revoked: 1, skipped: 1 },
+    });
+    expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ IndexName: 'by-user', ExpressionAttributeValues: { ':key': 'alice' }, Limit: 100 });
+    expect(await call(handler, event('POST', '/v1/sessions/revoke', { body: JSON.stringify({ user: 'alice', profile: 'prod', reason: 'x' }), user: 'admin' }))).toEqual(
+      error(400, 'INVALID_REQUEST', 'name exactly one of user and profile'),
+    );
   });
 });
 

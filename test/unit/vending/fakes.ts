@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 import { SentinelError } from '../../../src/errors.js';
 import { compilePolicy } from '../../../src/policy/compile.js';
 import { parsePolicy } from '../../../src/policy/parse.js';
-import type { SessionRecord, SessionStore } from '../../../src/sessions/types.js';
+import { effectiveStatus } from '../../../src/sessions/types.js';
+import type { SessionPage, SessionQuery, SessionRecord, SessionStore } from '../../../src/sessions/types.js';
 import type { DecisionLine, VendingDeps } from '../../../src/vending/issue.js';
 import type { LoadedPolicy } from '../../../src/policy/source.js';
 import type { CredentialIssuer, IssueInput } from '../../../src/vending/ports.js';
@@ -86,6 +87,29 @@ export class MemorySessionStore implements SessionStore {
 
   async get(table: string, id: string): Promise<SessionRecord | undefined> {
     return this.table(table).get(id);
+  }
+
+  /** Newest first, filtered as the adapter's Query is; `next` is the id of the last session returned. */
+  async list(table: string, query: SessionQuery): Promise<SessionPage> {
+    const all = [...this.table(table).values()]
+      .filter((session) => (query.index === 'by-user' ? session.user : session.profile) === query.key)
+      .filter((session) => query.statuses === undefined || query.statuses.includes(effectiveStatus(session, query.now)))
+      .filter((session) => query.since === undefined || session.createdAt >= query.since)
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    const start = query.startKey === undefined ? 0 : all.findIndex((session) => session.id === query.startKey?.id) + 1;
+    const page = all.slice(start, start + query.limit);
+    const last = page[page.length - 1];
+    return start + query.limit < all.length && last !== undefined ? { sessions: page, next: { id: last.id } } : { sessions: page };
+  }
+
+  async revoke(table: string, request: { id: string; by: string; reason: string; now: string }): Promise<{ revoked: boolean; session: SessionRecord }> {
+    const session = this.table(table).get(request.id);
+    if (session === undefined) throw new SentinelError('NOT_FOUND', 'no such session');
+    if (session.status === 'revoked') return { revoked: false, session: { ...session } };
+    const status = effectiveStatus(session, request.now);
+    if (status !== 'active' && status !== 'pending') throw new SentinelError('CONFLICT', `session ${request.id} is ${status}`);
+    Object.assign(session, { status: 'revoked', revokedBy: request.by, revokedReason: request.reason, revokedAt: request.now });
+    return { revoked: true, session: { ...session } };
   }
 
   private throwIfFailing(method: 'create' | 'markIssued' | 'markFailed'): void {

@@ -115,6 +115,10 @@ export class FakeApi implements SentinelApi {
   evaluate = notUsed;
   endSession = notUsed;
   checkSession = notUsed;
+  listSessions = notUsed;
+  showSession = notUsed;
+  revokeSession = notUsed;
+  revokeSessions = notUsed;
 }
 
 /** A stream that records what is written (synchronously); `isTTY` as given. */

@@ -1,0 +1,144 @@
+/**
+ * Listing, showing and revoking sessions (DESIGN.md, Revocation; docs/api.md, Sessions).
+ * The DynamoDB side only: a revocation takes effect at the API at once (a refresh or
+ * re-check of a revoked session is refused), while the AWS-side deny of credentials
+ * already handed out is not built yet.
+ *
+ * Listings always read an index with a Query (`by-user`, `by-profile`), never a Scan:
+ * a non-admin reads their own partition; an admin must name a user or a profile.
+ */
+
+import type {
+  ListSessionsQuery,
+  ListSessionsResponse,
+  RevokeSessionsRequest,
+  RevokeSessionsResponse,
+  SessionView,
+} from '../api/contract.js';
+import { SESSION_PAGE_DEFAULT, SESSION_PAGE_MAX } from '../api/schemas.js';
+import { SentinelError } from '../errors.js';
+import type { Caller } from '../identity/types.js';
+import type { CursorCodec, CursorScope } from './cursor.js';
+import { checkClientSessionTable } from './tables.js';
+import type { SessionTableDirectory } from './tables.js';
+import { effectiveStatus } from './types.js';
+import type { SessionIndex, SessionRecord, SessionStore } from './types.js';
+
+export interface SessionAdminDeps {
+  sessions: SessionStore;
+  sessionTables: SessionTableDirectory;
+  settings: { tablePrefix: string; defaultSessionTable?: string };
+  cursors: CursorCodec;
+}
+
+/** The most sessions one bulk revocation call revokes; the answer's cursor goes on. */
+export const REVOKE_BATCH = 100;
+
+/** The record as the API shows it: camelCase, the effective status at `now`, and its table. */
+export function sessionView(session: SessionRecord, table: string, now: string): SessionView {
+  const { id, ...rest } = session;
+  return { id, table, ...rest, status: effectiveStatus(session, now) };
+}
+
+/** The table a request names (checked against the registry) or the deployment's default. */
+export async function sessionTable(requested: string | undefined, deps: Pick<SessionAdminDeps, 'sessionTables' | 'settings'>): Promise<string> {
+  const table = requested ?? deps.settings.defaultSessionTable;
+  if (table === undefined) throw new SentinelError('INVALID_REQUEST', 'this deployment has no default session table: send the table as sessionTable');
+  await checkClientSessionTable(table, deps.settings, deps.sessionTables);
+  return table;
+}
+
+/**
+ * `GET /v1/sessions`. A non-admin reads the `by-user` index with their own name (a
+ * `user` naming someone else is `NOT_ADMIN`); an admin names a `user` (`by-user`,
+ * `profile` then filters) or a `profile` (`by-profile`). With neither, an admin is
+ * refused: listing everything would need a Scan.
+ */
+export async function listSessions(query: ListSessionsQuery, caller: Caller, admin: boolean, now: Date, deps: SessionAdminDeps): Promise<ListSessionsResponse> {
+  if (!admin && query.user !== undefined && query.user !== caller.user) {
+    throw new SentinelError('NOT_ADMIN', `only admins may list the sessions of other users; "${caller.user}" is not in the policy's admins`);
+  }
+  const user = admin ? query.user : caller.user;
+  if (user === undefined && query.profile === undefined) {
+    throw new SentinelError('INVALID_REQUEST', 'name a user or a profile: listing every session would need a Scan of the table');
+  }
+  const table = await sessionTable(query.sessionTable, deps);
+  const index: SessionIndex = user === undefined ? 'by-profile' : 'by-user';
+  const key = user ?? (query.profile as string);
+  const since = query.since === undefined ? undefined : new Date(query.since).toISOString();
+  const limit = Math.min(query.limit ?? SESSION_PAGE_DEFAULT, SESSION_PAGE_MAX);
+  const scope: CursorScope = {
+    op: 'list',
+    caller: caller.user,
+    table,
+    index,
+    key,
+    profile: index === 'by-user' ? (query.profile ?? null) : null,
+    status: query.status ?? null,
+    since: since ?? null,
+    limit,
+  };
+  const startKey = query.cursor === undefined ? undefined : deps.cursors.open(query.cursor, scope);
+  const at = now.toISOString();
+  const page = await deps.sessions.list(table, {
+    index,
+    key,
+    ...(query.status === undefined ? {} : { statuses: [query.status] }),
+    ...(index === 'by-user' && query.profile !== undefined ? { also: { profile: query.profile } } : {}),
+    ...(since === undefined ? {} : { since }),
+    limit,
+    now: at,
+    ...(startKey === undefined ? {} : { startKey }),
+  });
+  return {
+    sessions: page.sessions.map((session) => sessionView(session, table, at)),
+    ...(page.next === undefined ? {} : { cursor: deps.cursors.seal(scope, page.next) }),
+  };
+}
+
+/** `GET /v1/sessions/{id}`: the owner's or, for an admin, anyone's; to others the session does not exist. */
+export async function showSession(id: string, requestedTable: string | undefined, caller: Caller, admin: () => Promise<boolean>, now: Date, deps: SessionAdminDeps): Promise<SessionView> {
+  const table = await sessionTable(requestedTable, deps);
+  const session = await deps.sessions.get(table, id);
+  // Someone else's session reads exactly like a missing one: its existence is not the caller's business.
+  if (session === undefined || (session.user !== caller.user && !(await admin()))) throw new SentinelError('NOT_FOUND', `session ${id} does not exist`);
+  return sessionView(session, table, now.toISOString());
+}
+
+/** `POST /v1/sessions/{id}/revoke` (admins): a second revocation answers the first. */
+export async function revokeSession(id: string, request: { reason: string; sessionTable?: string }, caller: Caller, now: Date, deps: SessionAdminDeps): Promise<SessionView> {
+  const table = await sessionTable(request.sessionTable, deps);
+  const at = now.toISOString();
+  const { session } = await deps.sessions.revoke(table, { id, by: caller.user, reason: request.reason, now: at });
+  return sessionView(session, table, at);
+}
+
+/**
+ * `POST /v1/sessions/revoke` (admins): every active or pending session of one user or
+ * one profile, at most {@link REVOKE_BATCH} per call, each its own conditional update.
+ * A session that changed between the read and its update is skipped and counted.
+ */
+export async function revokeSessions(request: RevokeSessionsRequest, caller: Caller, now: Date, deps: SessionAdminDeps): Promise<RevokeSessionsResponse> {
+  if ((request.user === undefined) === (request.profile === undefined)) throw new SentinelError('INVALID_REQUEST', 'name exactly one of user and profile');
+  const table = await sessionTable(request.sessionTable, deps);
+  const index: SessionIndex = request.user === undefined ? 'by-profile' : 'by-user';
+  const key = request.user ?? (request.profile as string);
+  const scope: CursorScope = { op: 'revoke', caller: caller.user, table, index, key };
+  const startKey = request.cursor === undefined ? undefined : deps.cursors.open(request.cursor, scope);
+  const at = now.toISOString();
+  const page = await deps.sessions.list(table, { index, key, statuses: ['active', 'pending'], limit: REVOKE_BATCH, now: at, ...(startKey === undefined ? {} : { startKey }) });
+  let revoked = 0;
+  let skipped = 0;
+  for (const session of page.sessions) {
+    try {
+      const outcome = await deps.sessions.revoke(table, { id: session.id, by: caller.user, reason: request.reason, now: at });
+      if (outcome.revoked) revoked += 1;
+      else skipped += 1;
+    } catch (error) {
+      // Ended, expired or gone since the read: nothing left to revoke. Anything else (a dependency) fails the call.
+      if (!(error instanceof SentinelError) || (error.code !== 'CONFLICT' && error.code !== 'NOT_FOUND')) throw error;
+      skipped += 1;
+    }
+  }
+  return { revoked, skipped, ...(page.next === undefined ? {} : { cursor: deps.cursors.seal(scope, page.next) }) };
+}
