@@ -6,6 +6,7 @@
  */
 
 import type { Decision, Mode } from '../policy/types.js';
+import type { SessionRecord, SessionStatus } from '../sessions/types.js';
 import type { Denial } from './denial.js';
 
 /** Every stable error code the API answers with. The status of each lives in src/http/errors.ts. */
@@ -159,33 +160,15 @@ export interface CheckSessionResponse {
 }
 
 /** A session's effective status (src/sessions/types.ts, `effectiveStatus`). */
-export type SessionViewStatus = 'pending' | 'active' | 'revoked' | 'ended' | 'expired' | 'failed';
+export type SessionViewStatus = SessionStatus;
 
 /**
  * A session record as the API shows it: every attribute of the table's item in
  * camelCase, the effective status (a session past `expiresAt` reads `expired` before
  * any sweep marks it) and the table it lives in. The table holds no credential.
  */
-export interface SessionView {
-  id: string;
+export interface SessionView extends SessionRecord {
   table: string;
-  user: string;
-  callerArn: string;
-  accountId: string;
-  profile: string;
-  roleArn: string;
-  mode: Mode;
-  status: SessionViewStatus;
-  sourceIdentity: string;
-  createdAt: string;
-  lastAccessAt: string;
-  expiresAt: string;
-  requestCount: number;
-  revokedBy?: string;
-  revokedReason?: string;
-  revokedAt?: string;
-  endedAt?: string;
-  ttl: number;
 }
 
 /** Query of `GET /v1/sessions`: callers see their own sessions; admins name a `user` or a `profile`. */
