@@ -12,7 +12,7 @@
  * installs them; outside CI a test whose tool is missing is skipped with the reason.
  */
 
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -20,27 +20,14 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestContext } from 'vitest';
 import { readSharedCredentialsFile } from '../../src/local/identities.js';
 import type { TestStack } from '../support/localStack.js';
+import { AWS_CLI, awsCliMissing, botocoreMissing, PYTHON, requireTool } from '../support/realClients.js';
 import { startTestStack } from '../support/localStack.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'sentinel');
-const AWS_CLI = '/usr/bin/aws';
-const PYTHON = '/usr/bin/python3';
 const SIGN = path.join(import.meta.dirname, 'fixtures', 'botocore_sign.py');
-
-const awsCliMissing = existsSync(AWS_CLI) ? undefined : `${AWS_CLI} is missing (Debian package awscli)`;
-const botocoreMissing =
-  spawnSync(PYTHON, ['-c', 'import botocore'], { stdio: 'ignore' }).status === 0 ? undefined : `${PYTHON} cannot import botocore (Debian package python3-boto3)`;
-
-/** Skips the test when a real client is missing on a developer's machine; in CI it must be there. */
-function requireTool(context: TestContext, missing: string | undefined): void {
-  if (missing === undefined) return;
-  if (process.env.CI === 'true') expect.fail(`${missing}: .ci/run installs it`);
-  context.skip(`${missing}; install it to run this test`);
-}
 
 interface Result {
   code: number | null;

@@ -11,34 +11,21 @@
  * real-clients.test.ts; outside CI a test whose tool is missing is skipped.
  */
 
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TestContext } from 'vitest';
 import type { RequestLog, TestStack } from '../support/localStack.js';
+import { AWS_CLI, awsCliMissing, botocoreMissing, PYTHON, requireTool } from '../support/realClients.js';
 import { requestLog, startTestStack } from '../support/localStack.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const BIN = path.join(ROOT, 'bin', 'sentinel');
-const AWS_CLI = '/usr/bin/aws';
-const PYTHON = '/usr/bin/python3';
 const RECHECK_MS = 5_000;
 const READS = 1000;
-
-const awsCliMissing = existsSync(AWS_CLI) ? undefined : `${AWS_CLI} is missing (Debian package awscli)`;
-const botocoreMissing =
-  spawnSync(PYTHON, ['-c', 'import botocore'], { stdio: 'ignore' }).status === 0 ? undefined : `${PYTHON} cannot import botocore (Debian package python3-boto3)`;
-
-function requireTool(context: TestContext, missing: string | undefined): void {
-  if (missing === undefined) return;
-  if (process.env.CI === 'true') expect.fail(`${missing}: .ci/run installs it`);
-  context.skip(`${missing}; install it to run this test`);
-}
 
 interface Result {
   code: number | null;
