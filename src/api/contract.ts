@@ -197,9 +197,29 @@ export interface ShowSessionQuery {
   sessionTable?: string;
 }
 
-/** `GET /v1/sessions/{id}` and `POST /v1/sessions/{id}/revoke`. */
+/** `GET /v1/sessions/{id}`. */
 export interface SessionResponse {
   session: SessionView;
+}
+
+/**
+ * Where the AWS side of a revocation stands (docs/revocation.md): `denied`, the
+ * session's id is in the `SentinelRevokedSessions` deny of the profile's role (or the
+ * role no longer exists), so its credentials stop working at AWS once IAM has
+ * propagated the change; `pending`, the IAM step failed or is still to come and the
+ * sweep (every 5 minutes) completes it; until then, credentials already handed out
+ * work at AWS until they expire, while Sentinel refuses every refresh and re-check.
+ */
+export interface RevocationAwsSide {
+  status: 'denied' | 'pending';
+  /** Why it is pending (IAM's failure, said without credentials), when it is. */
+  message?: string;
+}
+
+/** `POST /v1/sessions/{id}/revoke` (admins). */
+export interface RevokeSessionResponse {
+  session: SessionView;
+  aws: RevocationAwsSide;
 }
 
 /** `POST /v1/sessions/{id}/revoke` (admins). */
@@ -223,6 +243,8 @@ export interface RevokeSessionsResponse {
   revoked: number;
   /** Sessions that changed between the read and their revocation (ended, expired, revoked by someone else). */
   skipped: number;
+  /** Of the sessions this call revoked, how many still wait for the AWS side (the sweep completes them). */
+  awsPending: number;
   /** Present when there may be more to revoke: call again with it. */
   cursor?: string;
 }

@@ -24,6 +24,7 @@ import type {
   ProfilesResponse,
   ProvisionResponse,
   PutPolicyResponse,
+  RevokeSessionResponse,
   RevokeSessionsResponse,
   SessionResponse,
   SessionView,
@@ -141,7 +142,17 @@ export const listSessionsResponseSchema: z.ZodMiniType<ListSessionsResponse> = z
 
 export const sessionResponseSchema: z.ZodMiniType<SessionResponse> = z.object({ session: sessionViewSchema });
 
-export const revokeSessionsResponseSchema: z.ZodMiniType<RevokeSessionsResponse> = z.object({ revoked: z.int(), skipped: z.int(), cursor: z.optional(z.string()) });
+export const revokeSessionResponseSchema: z.ZodMiniType<RevokeSessionResponse> = z.object({
+  session: sessionViewSchema,
+  aws: z.object({ status: z.enum(['denied', 'pending']), message: z.optional(z.string()) }),
+});
+
+export const revokeSessionsResponseSchema: z.ZodMiniType<RevokeSessionsResponse> = z.object({
+  revoked: z.int(),
+  skipped: z.int(),
+  awsPending: z.int(),
+  cursor: z.optional(z.string()),
+});
 
 export const provisionResponseSchema: z.ZodMiniType<ProvisionResponse> = z.object({
   status: z.enum(['PLAN', 'CREATING', 'READY', 'DRIFT']),

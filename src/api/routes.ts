@@ -43,6 +43,7 @@ import {
   putPolicyResponseSchema,
   revokeSessionsResponseSchema,
   sessionResponseSchema,
+  revokeSessionResponseSchema,
   whoamiResponseSchema,
 } from './responses.js';
 
@@ -201,7 +202,7 @@ export const ROUTES = {
     retry: 'write',
     body: revokeSessionRequestSchema,
     query: null,
-    response: sessionResponseSchema,
+    response: revokeSessionResponseSchema,
     action: 'revoke sessions',
   }),
   revokeSessions: route({

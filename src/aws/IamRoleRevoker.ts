@@ -99,10 +99,10 @@ export class IamRoleRevoker implements RoleRevoker {
     }
   }
 
-  async prune(roleArn: string, stillNeeded: ReadonlySet<string>): Promise<PruneOutcome> {
+  async prune(roleArn: string, expired: ReadonlySet<string>): Promise<PruneOutcome> {
     const { accountId, roleName } = parseRoleArn(roleArn);
     const iam = this.#clientFor(accountId);
-    const { kept, removed } = pruneRevocations(await this.#read(iam, roleName, roleArn), stillNeeded);
+    const { kept, removed } = pruneRevocations(await this.#read(iam, roleName, roleArn), expired);
     if (removed.length === 0) return { removed, entries: kept.length };
     if (kept.length === 0) {
       try {

@@ -3,6 +3,7 @@
  * `compose` from a runtime built once at cold start from `process.env`.
  */
 
+import { Logger } from '@aws-lambda-powertools/logger';
 import type { FunctionName } from '../api/routes.js';
 import { loadConfig } from '../config.js';
 import { functionHandler } from '../http/handler.js';
@@ -21,6 +22,18 @@ export function composeFunction<F extends FunctionName>(runtime: Runtime, name: 
 
 export function lambdaHandler<F extends FunctionName>(name: F, compose: (runtime: Runtime) => Composed<F>): HttpHandler {
   return composeFunction(createRuntime(loadConfig(process.env)), name, compose);
+}
+
+/** Functions EventBridge invokes on a schedule rather than API Gateway: they serve no route. */
+export const SCHEDULED_FUNCTIONS = ['sweep'] as const;
+export type ScheduledFunctionName = (typeof SCHEDULED_FUNCTIONS)[number];
+
+/**
+ * The handler of a scheduled function: `run`, composed once per cold start, every log
+ * line naming the function; the event carries nothing it needs.
+ */
+export function scheduledHandler<T>(name: ScheduledFunctionName, compose: (runtime: Runtime) => () => Promise<T>): () => Promise<T> {
+  return compose(createRuntime(loadConfig(process.env), { logger: new Logger({ serviceName: 'sentinel', persistentKeys: { function: name } }) }));
 }
 
 /**

@@ -13,11 +13,14 @@ import type { FunctionName } from '../api/routes.js';
 import type { SentinelConfig } from '../config.js';
 import type { AdminCheck } from '../http/access.js';
 import type { FunctionRoutes } from '../http/route.js';
+import type { RoleRevoker } from '../sessions/revocation.js';
 import type { CredentialIssuer } from '../vending/ports.js';
 
 export interface RuntimeOverrides {
   /** The local stack's dev issuer; otherwise STS. */
   issuer?: CredentialIssuer;
+  /** The local stack's in-memory revoker; otherwise IAM (src/compose/revocation.ts). */
+  revoker?: RoleRevoker;
   logger?: Logger;
   clock?: Clock;
   /** DynamoDB Local's placeholder credentials (the local stack); STS keeps the default chain. */

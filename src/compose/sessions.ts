@@ -1,15 +1,17 @@
 /**
- * The two session-administration functions (DynamoDB only, no STS):
- * `sessions` serves the reads (`GET /v1/sessions`, `GET /v1/sessions/{id}`) for
- * everyone; `revokeSessions` serves the two revocations, for admins only. Split by
- * who may call: the admin function's whole surface sits behind the stack's admin
- * check, and each bundle holds only its routes.
+ * The two session-administration functions (no STS): `sessions` serves the reads
+ * (`GET /v1/sessions`, `GET /v1/sessions/{id}`) for everyone, on DynamoDB only;
+ * `revokeSessions` serves the two revocations, for admins only, and also writes the
+ * deny at AWS (IAM, src/compose/revocation.ts). Split by who may call: the admin
+ * function's whole surface sits behind the stack's admin check, and each bundle holds
+ * only its routes.
  */
 
 import { revokeSessionRoute, revokeSessionsRoute, listSessionsRoute, showSessionRoute } from '../http/routes/sessions.js';
 import { cursorCodec, cursorKey } from '../sessions/cursor.js';
 import type { SessionAdminDeps } from '../sessions/manage.js';
 import { admins, policies, sessions, sessionTables, tableSettings } from './dynamo.js';
+import { awsSideDeps } from './revocation.js';
 import type { Composed, Runtime } from './runtime.js';
 import { perRuntime } from './runtime.js';
 
@@ -29,6 +31,6 @@ export function sessionsFunction(runtime: Runtime): Composed<'sessions'> {
 }
 
 export function revokeSessionsFunction(runtime: Runtime): Composed<'revokeSessions'> {
-  const deps = adminDeps(runtime);
+  const deps = { ...adminDeps(runtime), ...awsSideDeps(runtime) };
   return { routes: { revokeSession: revokeSessionRoute(deps), revokeSessions: revokeSessionsRoute(deps) }, admins: admins(runtime) };
 }

@@ -27,7 +27,10 @@ import { provisionStatus, provisionTable } from '../provisioning/provision.js';
 import type { ProvisioningDeps } from '../provisioning/provision.js';
 import type { LocalRoute } from './apiServer.js';
 import { createLocalApiServer } from './apiServer.js';
+import { sweepFunction } from '../compose/sweep.js';
+import type { SweepReport } from '../sessions/sweep.js';
 import { DevCredentialIssuer } from './DevCredentialIssuer.js';
+import { MemoryRoleRevoker } from './MemoryRoleRevoker.js';
 import { startDynamoDbLocal } from './dynamodbLocal.js';
 import { createLocalIdentities, localArn, localRoleId, readSharedCredentialsFile, verifierIdentities, writeSharedCredentialsFile } from './identities.js';
 import type { LocalIdentitySpec } from './identities.js';
@@ -58,6 +61,8 @@ export interface LocalStackOptions {
   logger?: Logger;
   /** Credential requests per user and window. Default 60 per 60 s, as a deployment; benchmarks raise it. */
   rateLimit?: { requests: number; windowSeconds: number };
+  /** How often the sweep runs, in seconds, as the deployment's scheduled function. Default 300; 0 = only when `sweep()` is called. */
+  sweepIntervalSeconds?: number;
 }
 
 export interface LocalStack {
@@ -68,6 +73,10 @@ export interface LocalStack {
   identities: Array<{ name: string; arn: string }>;
   dynamodbEndpoint: string;
   defaultSessionTable: string | null;
+  /** The roles' SentinelRevokedSessions documents, as IAM would hold them (there is no IAM locally). */
+  revocations: MemoryRoleRevoker;
+  /** Runs the sweep now, as the deployment's scheduled function does every 5 minutes. */
+  sweep(): Promise<SweepReport>;
   stop(): Promise<void>;
 }
 
@@ -129,8 +138,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     if (!reusable) await writeSharedCredentialsFile(credentialsFile, local, region);
 
     const config = localConfig({ region, accountId, defaultSessionTable, issuerKind, dynamodbEndpoint: dynamodbLocal.endpoint, options });
+    const revocations = new MemoryRoleRevoker();
     const runtime = createRuntime(config, {
       ...(issuerKind === 'dev' ? { issuer: new DevCredentialIssuer() } : {}),
+      revoker: revocations,
       logger: options.logger ?? new Logger({ serviceName: 'sentinel-local' }),
       dynamodbCredentials: DYNAMODB_LOCAL_CREDENTIALS,
     });
@@ -173,6 +184,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         }),
     );
     const port = (server.address() as AddressInfo).port;
+    const sweep = sweepFunction(runtime);
+    const sweepSeconds = options.sweepIntervalSeconds ?? 300;
+    if (sweepSeconds > 0) {
+      // A failed run is logged by the sweep itself; the next one starts over, as deployed.
+      const timer = setInterval(() => void sweep().catch(() => undefined), sweepSeconds * 1000);
+      timer.unref();
+      stops.push(async () => clearInterval(timer));
+    }
     return {
       url: `http://127.0.0.1:${port}`,
       port,
@@ -181,6 +200,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       identities: local.map(({ name, arn }) => ({ name, arn })),
       dynamodbEndpoint: dynamodbLocal.endpoint,
       defaultSessionTable,
+      revocations,
+      sweep,
       stop: stopAll,
     };
   } catch (error) {

@@ -5,7 +5,7 @@
  * session table are checked against it.
  */
 
-import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoFailure, isConditionFailure } from '../aws/dynamoErrors.js';
 import { UnavailableError } from '../errors.js';
 import { TABLE_KINDS } from './schemas.js';
@@ -36,6 +36,33 @@ export class DynamoTableRegistry implements TableRegistry {
       throw dynamoFailure(error, STORE);
     }
     return item === undefined ? undefined : readEntry(item, table);
+  }
+
+  /** Every registered table of `kind` (the sweep's list of sessions tables), read to the end. */
+  async list(kind: TableKind): Promise<RegisteredTable[]> {
+    const tables: RegisteredTable[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      let output;
+      try {
+        output = await this.#documents.send(
+          new QueryCommand({
+            TableName: this.#table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': PARTITION },
+            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+          }),
+        );
+      } catch (error) {
+        throw dynamoFailure(error, STORE);
+      }
+      for (const item of output.Items ?? []) {
+        const entry = readEntry(item, String(item.sk));
+        if (entry.kind === kind) tables.push(entry);
+      }
+      startKey = output.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return tables;
   }
 
   /** Idempotent: keeps the first registration (who and when) of a table registered before as the same kind. */

@@ -7,7 +7,7 @@
  * the caller gets the state error with a message the session's owner can act on.
  */
 
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamoFailure, isConditionFailure } from '../aws/dynamoErrors.js';
 import { SentinelError, UnavailableError } from '../errors.js';
@@ -272,6 +272,50 @@ export class DynamoSessionStore implements SessionStore {
       }
       throw new SentinelError('CONFLICT', `session ${request.id} is ${status}: only active or pending sessions can be revoked`, { cause: error });
     }
+  }
+
+  async expireOverdue(table: string, request: { now: string; limit: number }): Promise<{ expired: number; more: boolean }> {
+    let expired = 0;
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      let output;
+      try {
+        output = await this.#documents.send(
+          new ScanCommand({
+            TableName: table,
+            IndexName: 'by-active',
+            FilterExpression: 'expires_at <= :now',
+            ProjectionExpression: 'id',
+            ExpressionAttributeValues: { ':now': request.now },
+            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+          }),
+        );
+      } catch (error) {
+        throw dynamoFailure(error, STORE);
+      }
+      for (const item of output.Items ?? []) {
+        if (expired === request.limit) return { expired, more: true };
+        try {
+          await this.#documents.send(
+            new UpdateCommand({
+              TableName: table,
+              Key: { id: item.id },
+              UpdateExpression: `SET #status = :expired REMOVE ${SESSION_ACTIVE_ATTRIBUTE}`,
+              // The index is eventually consistent: only a session that is still active and still past its expiry.
+              ConditionExpression: '#status = :active AND expires_at <= :now',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':expired': 'expired', ':active': 'active', ':now': request.now },
+            }),
+          );
+          expired += 1;
+        } catch (error) {
+          // Refreshed, ended or revoked since the index was read: not overdue any more.
+          if (!isConditionFailure(error)) throw dynamoFailure(error, STORE);
+        }
+      }
+      startKey = output.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return { expired, more: false };
   }
 
   /**

@@ -1,8 +1,10 @@
 /**
- * Listing, showing and revoking sessions (DESIGN.md, Revocation; docs/api.md, Sessions).
- * The DynamoDB side only: a revocation takes effect at the API at once (a refresh or
- * re-check of a revoked session is refused), while the AWS-side deny of credentials
- * already handed out is not built yet.
+ * Listing, showing and revoking sessions (DESIGN.md, Revocation; docs/api.md, Sessions;
+ * docs/revocation.md). A revocation takes effect at the API at once (a refresh or
+ * re-check of a revoked session is refused) and at AWS once the deny written into the
+ * profile's role has propagated; the ledger (src/sessions/ledger.ts) records the AWS
+ * side before the session is revoked, so the sweep can finish whatever a revocation
+ * left pending.
  *
  * Listings always read an index with a Query (`by-user`, `by-profile`), never a Scan:
  * a non-admin reads their own partition; an admin must name a user or a profile.
@@ -11,6 +13,8 @@
 import type {
   ListSessionsQuery,
   ListSessionsResponse,
+  RevocationAwsSide,
+  RevokeSessionResponse,
   RevokeSessionsRequest,
   RevokeSessionsResponse,
   SessionView,
@@ -18,6 +22,7 @@ import type {
 import { SESSION_PAGE_DEFAULT, SESSION_PAGE_MAX } from '../api/schemas.js';
 import { SentinelError } from '../errors.js';
 import type { Caller } from '../identity/types.js';
+import { denyAtAws, type AwsSideDeps } from './awsSide.js';
 import type { CursorCodec, CursorScope } from './cursor.js';
 import { checkClientSessionTable } from './tables.js';
 import type { SessionTableDirectory } from './tables.js';
@@ -30,6 +35,9 @@ export interface SessionAdminDeps {
   settings: { tablePrefix: string; defaultSessionTable?: string };
   cursors: CursorCodec;
 }
+
+/** What the revoke routes need beyond the table: the ledger, the role revoker and the log. */
+export type RevocationDeps = SessionAdminDeps & AwsSideDeps;
 
 /** The most sessions one bulk revocation call revokes; the answer's cursor goes on. */
 export const REVOKE_BATCH = 100;
@@ -105,20 +113,35 @@ export async function showSession(id: string, requestedTable: string | undefined
   return sessionView(session, table, now.toISOString());
 }
 
-/** `POST /v1/sessions/{id}/revoke` (admins): a second revocation answers the first. */
-export async function revokeSession(id: string, request: { reason: string; sessionTable?: string }, caller: Caller, now: Date, deps: SessionAdminDeps): Promise<SessionView> {
+/**
+ * `POST /v1/sessions/{id}/revoke` (admins): the ledger entry, the one conditional
+ * update, then the deny at AWS. A second revocation answers the first one and repeats
+ * the AWS step (a no-op when the deny is there; the completion when it was pending).
+ */
+export async function revokeSession(id: string, request: { reason: string; sessionTable?: string }, caller: Caller, now: Date, deps: RevocationDeps): Promise<RevokeSessionResponse> {
   const table = await sessionTable(request.sessionTable, deps);
   const at = now.toISOString();
-  const { session } = await deps.sessions.revoke(table, { id, by: caller.user, reason: request.reason, now: at });
-  return sessionView(session, table, at);
+  await deps.ledger.intend([{ sessionId: id, sessionTable: table, revokedAt: at }]);
+  let session: SessionRecord;
+  let revoked: boolean;
+  try {
+    ({ session, revoked } = await deps.sessions.revoke(table, { id, by: caller.user, reason: request.reason, now: at }));
+  } catch (error) {
+    await dropIntents([id], error, deps);
+    throw error;
+  }
+  const aws = (await denyAtAws([{ ...session, table }], at, deps)).get(id) as RevocationAwsSide;
+  if (revoked) deps.log.info('session revoked', { sessionId: id, user: session.user, profile: session.profile, revokedBy: caller.user, reason: request.reason, aws: aws.status });
+  return { session: sessionView(session, table, at), aws };
 }
 
 /**
  * `POST /v1/sessions/revoke` (admins): every active or pending session of one user or
- * one profile, at most {@link REVOKE_BATCH} per call, each its own conditional update.
- * A session that changed between the read and its update is skipped and counted.
+ * one profile, at most {@link REVOKE_BATCH} per call, each its own conditional update,
+ * then one deny per role. A session that changed between the read and its update is
+ * skipped and counted.
  */
-export async function revokeSessions(request: RevokeSessionsRequest, caller: Caller, now: Date, deps: SessionAdminDeps): Promise<RevokeSessionsResponse> {
+export async function revokeSessions(request: RevokeSessionsRequest, caller: Caller, now: Date, deps: RevocationDeps): Promise<RevokeSessionsResponse> {
   if ((request.user === undefined) === (request.profile === undefined)) throw new SentinelError('INVALID_REQUEST', 'name exactly one of user and profile');
   const table = await sessionTable(request.sessionTable, deps);
   const index: SessionIndex = request.user === undefined ? 'by-profile' : 'by-user';
@@ -127,18 +150,52 @@ export async function revokeSessions(request: RevokeSessionsRequest, caller: Cal
   const startKey = request.cursor === undefined ? undefined : deps.cursors.open(request.cursor, scope);
   const at = now.toISOString();
   const page = await deps.sessions.list(table, { index, key, statuses: ['active', 'pending'], limit: REVOKE_BATCH, now: at, ...(startKey === undefined ? {} : { startKey }) });
-  let revoked = 0;
+  await deps.ledger.intend(page.sessions.map((session) => ({ sessionId: session.id, sessionTable: table, revokedAt: at })));
+  const revoked: SessionRecord[] = [];
+  const notRevoked: string[] = [];
   let skipped = 0;
-  for (const session of page.sessions) {
+  for (const listed of page.sessions) {
     try {
-      const outcome = await deps.sessions.revoke(table, { id: session.id, by: caller.user, reason: request.reason, now: at });
-      if (outcome.revoked) revoked += 1;
+      const outcome = await deps.sessions.revoke(table, { id: listed.id, by: caller.user, reason: request.reason, now: at });
+      if (outcome.revoked) revoked.push(outcome.session);
       else skipped += 1;
     } catch (error) {
       // Ended, expired or gone since the read: nothing left to revoke. Anything else (a dependency) fails the call.
-      if (!(error instanceof SentinelError) || (error.code !== 'CONFLICT' && error.code !== 'NOT_FOUND')) throw error;
+      if (!isNotRevocable(error)) {
+        await dropIntents(notRevoked, undefined, deps);
+        throw error;
+      }
+      notRevoked.push(listed.id);
       skipped += 1;
     }
   }
-  return { revoked, skipped, ...(page.next === undefined ? {} : { cursor: deps.cursors.seal(scope, page.next) }) };
+  await dropIntents(notRevoked, undefined, deps);
+  const aws = await denyAtAws(
+    revoked.map((session) => ({ ...session, table })),
+    at,
+    deps,
+  );
+  const awsPending = [...aws.values()].filter((side) => side.status === 'pending').length;
+  if (revoked.length > 0) deps.log.info('sessions revoked', { ...(request.user === undefined ? { profile: request.profile } : { user: request.user }), revoked: revoked.length, revokedBy: caller.user, reason: request.reason, awsPending });
+  return { revoked: revoked.length, skipped, awsPending, ...(page.next === undefined ? {} : { cursor: deps.cursors.seal(scope, page.next) }) };
+}
+
+/** The revocation was refused because the session cannot be revoked (missing, ended, expired, failed). */
+function isNotRevocable(error: unknown): boolean {
+  return error instanceof SentinelError && (error.code === 'CONFLICT' || error.code === 'NOT_FOUND');
+}
+
+/**
+ * Forgets the ledger entries of sessions that were not revoked after all. Best effort:
+ * an entry left behind is dropped by the sweep, which finds its session not revoked.
+ * With `error`, only when that error says the session cannot be revoked (a dependency
+ * failure leaves the revocation's outcome unknown, so the entry stays for the sweep).
+ */
+async function dropIntents(ids: readonly string[], error: unknown, deps: RevocationDeps): Promise<void> {
+  if (ids.length === 0 || (error !== undefined && !isNotRevocable(error))) return;
+  try {
+    await deps.ledger.forget(ids);
+  } catch (forgetError) {
+    deps.log.warn('could not drop revocation ledger entries of sessions not revoked; the sweep drops them', { sessions: ids, error: forgetError });
+  }
 }

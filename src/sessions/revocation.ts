@@ -15,8 +15,9 @@
  * condition carrying dates would be policy, not bookkeeping, and a mistake there could
  * widen or narrow the deny). The session record already holds `expires_at`, the end of
  * the session's last credentials, so the policy lists ids only and pruning takes from
- * the caller the set of ids still needed ({@link pruneRevocations}). The list keeps
- * insertion order, oldest first.
+ * the caller the ids known to have expired ({@link pruneRevocations}): an id the caller
+ * does not know about (one a concurrent revocation has just added) is kept. The list
+ * keeps insertion order, oldest first.
  *
  * Budget: IAM allows a role 10,240 characters of inline policy in all, whitespace not
  * counted. With a minified document and nothing else inline on the role, one statement
@@ -91,11 +92,12 @@ export interface RoleRevoker {
   deny(roleArn: string, sessionIds: readonly string[]): Promise<DenyOutcome>;
 
   /**
-   * Removes every id not in `stillNeeded` (the revoked sessions whose `expires_at` has
-   * not passed, read completely from the session store: a partial read must not be
-   * passed, or live revocations would be lifted), deleting the policy when none is left.
+   * Removes the ids in `expired` (revoked sessions whose last credentials have expired,
+   * so their deny protects nothing any more), deleting the policy when none is left.
+   * Every other id stays, known or not: pruning can only ever lift a deny that is no
+   * longer needed, never one a concurrent revocation has just written.
    */
-  prune(roleArn: string, stillNeeded: ReadonlySet<string>): Promise<PruneOutcome>;
+  prune(roleArn: string, expired: ReadonlySet<string>): Promise<PruneOutcome>;
 }
 
 /** The revocation policy has no room left: `UNAVAILABLE`, and an alert for the operator. */
@@ -204,11 +206,11 @@ export function addRevocation(current: readonly string[], ids: string | readonly
 }
 
 /**
- * Splits `current` into the ids to keep (those in `stillNeeded`, order kept) and those
+ * Splits `current` into the ids to keep (those not in `expired`, order kept) and those
  * to remove. Only the caller knows expiries (the session records' `expires_at`).
  */
-export function pruneRevocations(current: readonly string[], stillNeeded: ReadonlySet<string>): { kept: string[]; removed: string[] } {
-  return { kept: current.filter((id) => stillNeeded.has(id)), removed: current.filter((id) => !stillNeeded.has(id)) };
+export function pruneRevocations(current: readonly string[], expired: ReadonlySet<string>): { kept: string[]; removed: string[] } {
+  return { kept: current.filter((id) => !expired.has(id)), removed: current.filter((id) => expired.has(id)) };
 }
 
 function checkId(id: string): void {

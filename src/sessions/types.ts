@@ -101,6 +101,16 @@ export interface SessionStore {
    * failed (effective status).
    */
   revoke(table: string, request: { id: string; by: string; reason: string; now: string }): Promise<{ revoked: boolean; session: SessionRecord }>;
+
+  /**
+   * The sweep: marks `expired` up to `limit` sessions still `active` whose `expires_at`
+   * has passed, each with one conditional UpdateItem (a session refreshed or revoked
+   * meanwhile is left alone). Reads the sparse `by-active` index, which holds only
+   * active sessions, with a Scan: the sweep is not a request path, and the index is as
+   * small as the number of sessions in use. Returns how many it marked and whether
+   * overdue sessions may remain (the next sweep goes on).
+   */
+  expireOverdue(table: string, request: { now: string; limit: number }): Promise<{ expired: number; more: boolean }>;
 }
 
 /** The indexes a session listing may read (src/provisioning/schemas.ts): by owner or by profile, each sorted by `created_at`. */

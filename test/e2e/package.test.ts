@@ -11,11 +11,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FUNCTION_NAMES, ROUTES as API_ROUTES, routeKey, routesOf } from '../../src/api/routes.js';
+import { SCHEDULED_FUNCTIONS } from '../../src/compose/lambda.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Each function and the route keys it serves, from the one route table. */
 const ROUTES: Record<string, string[]> = Object.fromEntries(FUNCTION_NAMES.map((name) => [name, routesOf(name).map((route) => routeKey(API_ROUTES[route]))]));
+
+/** Every function, HTTP or scheduled. */
+const ALL_FUNCTIONS: readonly string[] = [...FUNCTION_NAMES, ...SCHEDULED_FUNCTIONS];
 
 /** The provisioning statements of serverless.yml and their actions: nothing that alters or deletes a live table. */
 const PROVISIONING: Record<string, string[]> = {
@@ -140,6 +144,24 @@ function statements(): Statement[] {
   return [...inline, ...managed].flatMap((policy) => policy.PolicyDocument.Statement);
 }
 
+/** The statements of one role (by logical id), Sid → sorted actions; osls's unnamed logging statements under "logs". */
+function roleActions(logicalId: string): Record<string, string[]> {
+  const role = template.Resources[logicalId];
+  const policies = (role?.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
+  const actions: Record<string, string[]> = {};
+  for (const statement of policies.flatMap((policy) => policy.PolicyDocument.Statement)) {
+    const sid = statement.Sid ?? 'logs';
+    actions[sid] = [...(actions[sid] ?? []), ...list(statement.Action)].sort();
+  }
+  return actions;
+}
+
+/** The logical id of the role a function (by handler) runs as. */
+function roleOf(name: string): string | undefined {
+  const fn = resources('AWS::Lambda::Function').find((resource) => resource.Properties.Handler === `functions/${name}.handler`);
+  return referencedIds(fn?.Properties.Role)[0];
+}
+
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
 
 /** The logical ids a CloudFormation value refers to (`Ref`, `Fn::GetAtt`), in order. */
@@ -160,7 +182,7 @@ describe('serverless package', () => {
   });
 
   it('produces one zip per function holding its ES module bundle', async () => {
-    for (const name of Object.keys(ROUTES)) {
+    for (const name of ALL_FUNCTIONS) {
       const files = await unzip(path.join(output, `${name}.zip`));
       expect([...files.keys()].sort()).toEqual([`functions/${name}.mjs`, `functions/${name}.mjs.map`]);
       const bundle = files.get(`functions/${name}.mjs`)?.toString('utf8') ?? '';
@@ -174,7 +196,7 @@ describe('serverless package', () => {
     expect(routes.sort()).toEqual(Object.values(ROUTES).flat().map((key) => [key, 'AWS_IAM']).sort());
 
     const handlers = resources('AWS::Lambda::Function').map((fn) => fn.Properties.Handler);
-    expect(handlers.sort()).toEqual(Object.keys(ROUTES).map((name) => `functions/${name}.handler`).sort());
+    expect(handlers.sort()).toEqual(ALL_FUNCTIONS.map((name) => `functions/${name}.handler`).sort());
 
     // Route → integration → function: each route reaches the function the table names.
     const served: Array<[string, unknown]> = resources('AWS::ApiGatewayV2::Route').map((route) => {
@@ -186,20 +208,63 @@ describe('serverless package', () => {
     expect(served.sort()).toEqual(expected.sort());
   });
 
-  it('grants DynamoDB item and provisioning actions on prefixed tables only, never on "*"', () => {
+  it('runs the sweep every 5 minutes from an EventBridge rule, with no route and no Lambda retries', () => {
+    const rules = resources('AWS::Events::Rule');
+    expect(rules.map((rule) => rule.Properties.ScheduleExpression)).toEqual(['rate(5 minutes)']);
+    const target = (rules[0]?.Properties.Targets as Array<{ Arn: unknown }>)[0];
+    const fn = template.Resources[referencedIds(target?.Arn)[0] ?? ''];
+    expect(fn?.Properties.Handler).toBe('functions/sweep.handler');
+    const invokeConfig = resources('AWS::Lambda::EventInvokeConfig').map((config) => config.Properties.MaximumRetryAttempts);
+    expect(invokeConfig).toEqual([0]);
+  });
+
+  it('gives the revoke function and the sweep roles of their own; every other function shares the execution role', () => {
+    for (const name of FUNCTION_NAMES) {
+      expect(roleOf(name), name).toBe(name === 'revokeSessions' ? 'RevokeSessionsRole' : 'IamRoleLambdaExecution');
+    }
+    expect(roleOf('sweep')).toBe('SweepRole');
+  });
+
+  it('grants each role exactly its statements: DynamoDB on prefixed tables only, Scan only of the by-active index, role policies only to the revocation roles', () => {
+    expect(roleActions('IamRoleLambdaExecution')).toEqual({
+      logs: ['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:PutLogEvents', 'logs:TagResource'].sort(),
+      SentinelTableItems: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      ...PROVISIONING,
+      SentinelAssumeProfileRoles: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
+      SentinelReadIdentityCenterRoles: ['iam:GetRole'],
+    });
+    expect(roleActions('RevokeSessionsRole')).toEqual({
+      SentinelRevokeSessionsLogs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      SentinelRevokeSessionsItems: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
+      SentinelRevokeSessionsLedger: ['dynamodb:DeleteItem'],
+      SentinelWriteRevocationPolicies: ['iam:DeleteRolePolicy', 'iam:GetRolePolicy', 'iam:PutRolePolicy'],
+      SentinelAssumeRevokerRoles: ['sts:AssumeRole'],
+      SentinelReadIdentityCenterRoles: ['iam:GetRole'],
+    });
+    expect(roleActions('SweepRole')).toEqual({
+      SentinelSweepLogs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      SentinelSweepActiveIndex: ['dynamodb:Scan'],
+      SentinelSweepItems: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      SentinelSweepLedger: ['dynamodb:DeleteItem', 'dynamodb:Query'],
+      SentinelWriteRevocationPolicies: ['iam:DeleteRolePolicy', 'iam:GetRolePolicy', 'iam:PutRolePolicy'],
+      SentinelAssumeRevokerRoles: ['sts:AssumeRole'],
+    });
     const dynamodb = statements().filter((statement) => list(statement.Action).some((action) => action.startsWith('dynamodb:')));
     for (const statement of dynamodb) {
       const resources = list(statement.Resource);
       expect(resources).not.toContain('*');
       for (const resource of resources) {
-        expect(JSON.stringify(resource)).toMatch(/:table\/sentinel-\*"/);
+        // The deployment's prefix, the config table, or the sweep's index: never another table.
+        expect(JSON.stringify(resource), statement.Sid).toMatch(/:table\/(sentinel-\*|sentinel-config|sentinel-\*\/index\/by-active)"/);
       }
+      if (list(statement.Action).includes('dynamodb:Scan')) expect(JSON.stringify(resources)).toMatch(/\/index\/by-active"/);
+      if (list(statement.Action).includes('dynamodb:DeleteItem')) expect(JSON.stringify(resources)).toMatch(/:table\/sentinel-config"/);
     }
-    const actions = Object.fromEntries(dynamodb.map((statement) => [statement.Sid, list(statement.Action).sort()]));
-    expect(actions).toEqual({ SentinelTableItems: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'], ...PROVISIONING });
+    const rolePolicies = statements().filter((statement) => list(statement.Action).some((action) => action.endsWith('RolePolicy')));
+    for (const statement of rolePolicies) expect(JSON.stringify(statement.Resource)).toMatch(/:iam::\$\{AWS::AccountId\}:role\/sentinel-\*"/);
   });
 
-  it('lets the functions assume only the configured roles, with source identity and session tags', () => {
+  it('lets the functions assume only the configured roles, with source identity and session tags, and the revocation roles only the revoker roles', () => {
     const sts = statements().filter((statement) => list(statement.Action).some((action) => action.startsWith('sts:')));
     expect(sts).toEqual([
       {
@@ -208,6 +273,7 @@ describe('serverless package', () => {
         Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
         Resource: 'arn:aws:iam::*:role/sentinel-*',
       },
+      ...[1, 2].map(() => ({ Sid: 'SentinelAssumeRevokerRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/sentinel-revoker' }] })),
     ]);
   });
 
@@ -225,7 +291,7 @@ describe('serverless package', () => {
     const env: NodeJS.ProcessEnv = { ...offlineEnv(), AWS_REGION: 'us-east-1' };
     for (const [key, value] of Object.entries(variables)) env[key] = typeof value === 'string' ? value : '111122223333';
     const directory = await mkdtemp(path.join(work, 'unzipped-'));
-    for (const name of Object.keys(ROUTES)) {
+    for (const name of ALL_FUNCTIONS) {
       const files = await unzip(path.join(output, `${name}.zip`));
       const file = path.join(directory, `${name}.mjs`);
       await writeFile(file, files.get(`functions/${name}.mjs`) ?? '');

@@ -8,15 +8,21 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Caller } from '../../src/identity/types.js';
 import { DynamoSessionStore } from '../../src/sessions/DynamoSessionStore.js';
 import { cursorCodec, cursorKey } from '../../src/sessions/cursor.js';
+import { MemoryRoleRevoker } from '../../src/local/MemoryRoleRevoker.js';
+import { DynamoRevocationLedger } from '../../src/sessions/DynamoRevocationLedger.js';
 import { listSessions, revokeSession, revokeSessions } from '../../src/sessions/manage.js';
-import type { SessionAdminDeps } from '../../src/sessions/manage.js';
+import type { RevocationDeps } from '../../src/sessions/manage.js';
 import { createTestTable, testClients } from './dynamodb.js';
 
 const NOW = new Date('2026-11-18T12:00:00.000Z');
 const caller = (user: string): Caller => ({ user, principal: `p-${user}` }) as unknown as Caller;
 
 let table: string;
-let deps: SessionAdminDeps;
+let deps: RevocationDeps;
+let ledger: DynamoRevocationLedger;
+const revoker = new MemoryRoleRevoker();
+const ROLE = 'arn:aws:iam::111122223333:role/sentinel-prod';
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const sent: string[] = [];
 
 const id = (n: number) => n.toString(16).padStart(32, '0');
@@ -32,6 +38,7 @@ function item(n: number, user: string, profile: string, status: string, expiresA
 beforeAll(async () => {
   const { documents } = testClients();
   table = await createTestTable('sessions');
+  ledger = new DynamoRevocationLedger(testClients().documents, await createTestTable('config'));
   // A client of its own whose every command is recorded by a middleware.
   const counted = DynamoDBDocumentClient.from(testClients().dynamodb, { marshallOptions: { removeUndefinedValues: true } });
   counted.middlewareStack.add((next, context) => async (args) => {
@@ -53,6 +60,9 @@ beforeAll(async () => {
     sessionTables: { isSessionsTable: async () => true },
     settings: { tablePrefix: 'sentinel-', defaultSessionTable: table },
     cursors: cursorCodec(cursorKey(undefined)),
+    ledger,
+    revoker,
+    log: silent,
   };
 }, 60_000);
 
@@ -107,10 +117,16 @@ describe('session listings on DynamoDB Local', () => {
 describe('revocation on DynamoDB Local', () => {
   it('revoking twice answers the same revocation; an expired session is a CONFLICT', async () => {
     const first = await revokeSession(id(2), { reason: 'laptop stolen' }, caller('admin'), NOW, deps);
-    expect(first).toMatchObject({ status: 'revoked', revokedBy: 'admin', revokedReason: 'laptop stolen', revokedAt: NOW.toISOString() });
+    expect(first.session).toMatchObject({ status: 'revoked', revokedBy: 'admin', revokedReason: 'laptop stolen', revokedAt: NOW.toISOString() });
+    expect(first.aws).toEqual({ status: 'denied' });
+    expect(revoker.denied(ROLE)).toEqual([id(2)]);
     const again = await revokeSession(id(2), { reason: 'other' }, caller('admin2'), new Date(NOW.getTime() + 60_000), deps);
-    expect(again).toEqual(first);
+    expect(again.session).toEqual({ ...first.session });
+    expect(again.aws).toEqual({ status: 'denied' });
     await expect(revokeSession(id(14), { reason: 'x' }, caller('admin'), NOW, deps)).rejects.toMatchObject({ code: 'CONFLICT', message: `session ${id(14)} is expired: only active or pending sessions can be revoked` });
+    // The ledger holds the revoked session with its role and expiry, and nothing of the refused one.
+    const entries = await ledger.all();
+    expect(entries).toEqual([{ sessionId: id(2), sessionTable: table, revokedAt: NOW.toISOString(), aws: 'denied', roleArn: ROLE, expiresAt: '2099-01-01T00:00:00.000Z', attempts: 0 }]);
   });
 
   it('revokes every active session of a user in batches of 100, then nothing', async () => {
@@ -129,8 +145,11 @@ describe('revocation on DynamoDB Local', () => {
     expect(revoked).toBe(bobActive);
     expect(calls).toBeGreaterThan(1);
     expect(new Set(sent)).toEqual(new Set(['QueryCommand', 'UpdateItemCommand']));
+    // Every one of them is denied on the role, and in the ledger with its expiry.
+    expect(new Set(revoker.denied(ROLE)).size).toBe(bobActive + 1);
+    expect((await ledger.all()).filter((entry) => entry.aws === 'denied')).toHaveLength(bobActive + 1);
     const second = await revokeSessions({ user: 'bob', reason: 'offboarding' }, caller('admin'), NOW, deps);
-    expect(second).toEqual({ revoked: 0, skipped: 0 });
+    expect(second).toEqual({ revoked: 0, skipped: 0, awsPending: 0 });
     const left = await listSessions({ user: 'bob', status: 'active', limit: 100 }, caller('admin'), true, NOW, deps);
     expect(left.sessions).toEqual([]);
   });

@@ -3,7 +3,7 @@ import { SentinelError } from '../../errors.js';
 import { isAdmin } from '../../policy/admins.js';
 import type { PolicySource } from '../../policy/source.js';
 import { listSessions, revokeSession, revokeSessions, showSession } from '../../sessions/manage.js';
-import type { SessionAdminDeps } from '../../sessions/manage.js';
+import type { RevocationDeps, SessionAdminDeps } from '../../sessions/manage.js';
 import type { Caller } from '../../identity/types.js';
 import type { RouteHandler } from '../route.js';
 
@@ -41,15 +41,15 @@ export function showSessionRoute(deps: SessionReadDeps): RouteHandler<'showSessi
   };
 }
 
-/** `POST /v1/sessions/{id}/revoke` (admins; the stack checks). */
-export function revokeSessionRoute(deps: SessionAdminDeps): RouteHandler<'revokeSession'> {
+/** `POST /v1/sessions/{id}/revoke` (admins; the stack checks): the session, and where its AWS side stands. */
+export function revokeSessionRoute(deps: RevocationDeps): RouteHandler<'revokeSession'> {
   return async ({ body, path, caller, receivedAt }) => {
     const id = pathSessionId(path);
-    return { status: 200, body: { session: await revokeSession(id, body, caller, receivedAt, deps) } };
+    return { status: 200, body: await revokeSession(id, body, caller, receivedAt, deps) };
   };
 }
 
 /** `POST /v1/sessions/revoke` (admins; the stack checks): one user's or one profile's sessions, a batch per call. */
-export function revokeSessionsRoute(deps: SessionAdminDeps): RouteHandler<'revokeSessions'> {
+export function revokeSessionsRoute(deps: RevocationDeps): RouteHandler<'revokeSessions'> {
   return async ({ body, caller, receivedAt }) => ({ status: 200, body: await revokeSessions(body, caller, receivedAt, deps) });
 }

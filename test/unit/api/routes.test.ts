@@ -11,6 +11,7 @@ import { FUNCTION_NAMES, retryClassOf, routeKey, ROUTES, routesOf } from '../../
 import type { RouteName } from '../../../src/api/routes.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { FUNCTIONS } from '../../../src/compose/index.js';
+import { SCHEDULED_FUNCTIONS } from '../../../src/compose/lambda.js';
 import { createRuntime } from '../../../src/compose/runtime.js';
 import { loadConfig } from '../../../src/config.js';
 
@@ -19,14 +20,21 @@ interface HttpApiEvent {
 }
 interface ServerlessFunction {
   handler: string;
-  events?: HttpApiEvent[];
+  events?: Array<HttpApiEvent & { schedule?: { rate?: string } }>;
 }
 
 const template = parse(readFileSync(new URL('../../../serverless.yml', import.meta.url), 'utf8')) as { functions: Record<string, ServerlessFunction> };
 
 describe('the route table', () => {
-  it('serverless.yml declares exactly the table\'s functions, each with the table\'s routes as AWS_IAM httpApi events', () => {
-    expect(Object.keys(template.functions).sort()).toEqual([...FUNCTION_NAMES].sort());
+  it('serverless.yml declares exactly the table\'s functions, each with the table\'s routes as AWS_IAM httpApi events, and the scheduled ones', () => {
+    expect(Object.keys(template.functions).sort()).toEqual([...FUNCTION_NAMES, ...SCHEDULED_FUNCTIONS].sort());
+    for (const name of SCHEDULED_FUNCTIONS) {
+      const fn = template.functions[name];
+      expect(fn?.handler, name).toBe(`functions/${name}.handler`);
+      // No route: only EventBridge invokes it.
+      expect(fn?.events?.map((event) => Object.keys(event)), name).toEqual([['schedule']]);
+    }
+    expect(template.functions.sweep?.events?.[0]?.schedule?.rate).toBe('rate(5 minutes)');
     for (const name of FUNCTION_NAMES) {
       const fn = template.functions[name];
       expect(fn?.handler, name).toBe(`functions/${name}.handler`);
@@ -36,9 +44,12 @@ describe('the route table', () => {
     }
   });
 
-  it('functions/ holds one entry per function of the table and nothing else', () => {
+  it('functions/ holds one entry per function of the table, one per scheduled function, and nothing else', () => {
     const entries = readdirSync(new URL('../../../functions/', import.meta.url)).filter((file) => file.endsWith('.ts'));
-    expect(entries.sort()).toEqual(FUNCTION_NAMES.map((name) => `${name}.ts`).sort());
+    expect(entries.sort()).toEqual([...FUNCTION_NAMES, ...SCHEDULED_FUNCTIONS].map((name) => `${name}.ts`).sort());
+    for (const name of SCHEDULED_FUNCTIONS) {
+      expect(readFileSync(new URL(`../../../functions/${name}.ts`, import.meta.url), 'utf8'), name).toContain(`scheduledHandler('${name}', `);
+    }
     for (const name of FUNCTION_NAMES) {
       const source = readFileSync(new URL(`../../../functions/${name}.ts`, import.meta.url), 'utf8');
       // The entry composes its own function: the name it passes is its file's.

@@ -116,15 +116,15 @@ describe('IamRoleRevoker.deny', () => {
 });
 
 describe('IamRoleRevoker.prune', () => {
-  it('rewrites the policy with the ids still needed', async () => {
+  it('rewrites the policy without the expired ids', async () => {
     iam.on(GetRolePolicyCommand).resolves(stored([THEIRS, MINE]));
-    expect(await revoker.prune(ROLE_ARN, new Set([MINE]))).toEqual({ removed: [THEIRS], entries: 1 });
+    expect(await revoker.prune(ROLE_ARN, new Set([THEIRS]))).toEqual({ removed: [THEIRS], entries: 1 });
     expect(iam).toHaveReceivedCommandExactlyOnceWith(PutRolePolicyCommand, { RoleName: ROLE, PolicyName: POLICY, PolicyDocument: revocationPolicy([MINE]) });
   });
 
   it('deletes the policy when no entry is left', async () => {
     iam.on(GetRolePolicyCommand).resolves(stored([MINE]));
-    expect(await revoker.prune(ROLE_ARN, new Set())).toEqual({ removed: [MINE], entries: 0 });
+    expect(await revoker.prune(ROLE_ARN, new Set([MINE]))).toEqual({ removed: [MINE], entries: 0 });
     expect(iam).toHaveReceivedCommandExactlyOnceWith(DeleteRolePolicyCommand, { RoleName: ROLE, PolicyName: POLICY });
     expect(iam).toHaveReceivedCommandTimes(PutRolePolicyCommand, 0);
   });
@@ -132,13 +132,13 @@ describe('IamRoleRevoker.prune', () => {
   it('takes a policy deleted meanwhile as done', async () => {
     iam.on(GetRolePolicyCommand).resolves(stored([MINE]));
     iam.on(DeleteRolePolicyCommand).rejects(noSuchEntity());
-    expect(await revoker.prune(ROLE_ARN, new Set())).toEqual({ removed: [MINE], entries: 0 });
+    expect(await revoker.prune(ROLE_ARN, new Set([MINE]))).toEqual({ removed: [MINE], entries: 0 });
   });
 
-  it('writes nothing when every entry is still needed, or there is no policy', async () => {
+  it('writes nothing when no entry has expired, or there is no policy; ids it was not told about stay', async () => {
     iam.on(GetRolePolicyCommand).resolvesOnce(stored([MINE])).rejects(noSuchEntity());
-    expect(await revoker.prune(ROLE_ARN, new Set([MINE]))).toEqual({ removed: [], entries: 1 });
-    expect(await revoker.prune(ROLE_ARN, new Set())).toEqual({ removed: [], entries: 0 });
+    expect(await revoker.prune(ROLE_ARN, new Set([THEIRS]))).toEqual({ removed: [], entries: 1 });
+    expect(await revoker.prune(ROLE_ARN, new Set([MINE]))).toEqual({ removed: [], entries: 0 });
     expect(iam).toHaveReceivedCommandTimes(PutRolePolicyCommand, 0);
     expect(iam).toHaveReceivedCommandTimes(DeleteRolePolicyCommand, 0);
   });

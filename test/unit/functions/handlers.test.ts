@@ -6,9 +6,9 @@
 
 import { readFileSync } from 'node:fs';
 import { ConditionalCheckFailedException, ResourceNotFoundException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetRoleCommand, IAMClient, IAMServiceException } from '@aws-sdk/client-iam';
+import { DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, IAMServiceException, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -123,8 +123,9 @@ beforeEach(() => {
   ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'current' } }).resolves({ Item: { pk: 'policy', sk: 'current', version: 1, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
   ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'v1' } }).resolves({ Item: { pk: 'policy', sk: 'v1', version: 1, text: POLICY, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
   // The rate limiter's one UpdateItem answers with this window's count and the previous one's.
-  ddb.on(UpdateCommand, { TableName: 'sentinel-config' }).callsFake((input: { ExpressionAttributeNames: Record<string, string> }) => ({
-    Attributes: { [input.ExpressionAttributeNames['#current'] ?? '']: 1, previous: 0 },
+  // (Other config-table updates, the revocation ledger's, get the same harmless answer.)
+  ddb.on(UpdateCommand, { TableName: 'sentinel-config' }).callsFake((input: { ExpressionAttributeNames?: Record<string, string> }) => ({
+    Attributes: { [input.ExpressionAttributeNames?.['#current'] ?? '']: 1, previous: 0 },
   }));
   ddb.on(PutCommand).resolves({});
   ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).resolves({});
@@ -528,22 +529,74 @@ describe('sessions: list, show, revoke (functions/sessions.ts, functions/revokeS
     delete (revokedItem as Record<string, unknown>).active_user;
     ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).resolves({ Attributes: revokedItem });
     const revokedView = view({ status: 'revoked', revokedBy: 'admin', revokedReason: 'laptop stolen', revokedAt: '2026-11-18T10:05:00.000Z' });
-    expect(await call(handler, event('POST', path, { body, pathParameters: { id: SESSION_ID }, user: 'admin' }))).toEqual({ statusCode: 200, headers: JSON_HEADERS, body: { session: revokedView } });
+    // The profile's role is in another account (111122223333): the IAM client is one on its sentinel-revoker role
+    // (test/unit/aws/IamRoleRevoker.test.ts checks which role; here every IAM client is the mock).
+    const deny = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'SentinelRevokedSessions', Effect: 'Deny', Action: '*', Resource: '*', Condition: { StringEquals: { 'aws:PrincipalTag/SentinelSessionID': [SESSION_ID] } } }],
+    });
+    iam.on(GetRolePolicyCommand, { RoleName: 'sentinel-prod' }).rejectsOnce(new IAMServiceException({ name: 'NoSuchEntity', message: 'no policy', $fault: 'client', $metadata: { httpStatusCode: 404 } })).resolves({ PolicyDocument: encodeURIComponent(deny) });
+    iam.on(PutRolePolicyCommand).resolves({});
+    expect(await call(handler, event('POST', path, { body, pathParameters: { id: SESSION_ID }, user: 'admin' }))).toEqual({
+      statusCode: 200,
+      headers: JSON_HEADERS,
+      body: { session: revokedView, aws: { status: 'denied' } },
+    });
     expect(ddb.commandCalls(UpdateCommand, { TableName: 'sentinel-sessions' })[0]?.args[0].input.ConditionExpression).toBe('#status IN (:active, :pending) AND expires_at > :now');
+    expect(iam.commandCalls(PutRolePolicyCommand).map((put) => put.args[0].input)).toEqual([{ RoleName: 'sentinel-prod', PolicyName: 'SentinelRevokedSessions', PolicyDocument: deny }]);
+    // The ledger: the intent before the revoke, the outcome after, in the config table.
+    const ledger = ddb.commandCalls(UpdateCommand, { TableName: 'sentinel-config', Key: { pk: 'revocation', sk: SESSION_ID } }).map((update) => update.args[0].input.ExpressionAttributeValues);
+    expect(ledger).toEqual([
+      expect.objectContaining({ ':pending': 'pending', ':table': 'sentinel-sessions' }),
+      expect.objectContaining({ ':aws': 'denied', ':role': 'arn:aws:iam::111122223333:role/sentinel-prod', ':expires': '2099-11-18T10:10:00.000Z' }),
+    ]);
 
     ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: marshall(revokedItem) }));
-    expect(await call(handler, event('POST', path, { body: JSON.stringify({ reason: 'again' }), pathParameters: { id: SESSION_ID }, user: 'admin' }))).toEqual({ statusCode: 200, headers: JSON_HEADERS, body: { session: revokedView } });
+    // The second revocation answers the first; the deny is there already, so IAM is only read.
+    const puts = iam.commandCalls(PutRolePolicyCommand).length;
+    expect(await call(handler, event('POST', path, { body: JSON.stringify({ reason: 'again' }), pathParameters: { id: SESSION_ID }, user: 'admin' }))).toEqual({
+      statusCode: 200,
+      headers: JSON_HEADERS,
+      body: { session: revokedView, aws: { status: 'denied' } },
+    });
+    expect(iam.commandCalls(PutRolePolicyCommand)).toHaveLength(puts);
 
     ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).rejects(new ConditionalCheckFailedException({ message: 'failed', $metadata: {}, Item: marshall(item({ status: 'ended', ended_at: '2026-11-18T10:01:00.000Z' })) }));
+    ddb.on(DeleteCommand).resolves({});
     expect(await call(handler, event('POST', path, { body, pathParameters: { id: SESSION_ID }, user: 'admin' }))).toEqual(
       error(409, 'CONFLICT', `session ${SESSION_ID} is ended: only active or pending sessions can be revoked`),
     );
+    // The refused revocation's ledger intent is dropped.
+    expect(ddb.commandCalls(DeleteCommand).map((del) => del.args[0].input)).toEqual([{ TableName: 'sentinel-config', Key: { pk: 'revocation', sk: SESSION_ID } }]);
     expect(await call(handler, event('POST', path, { body: JSON.stringify({ reason: 'a\u001b[2Jb' }), pathParameters: { id: SESSION_ID }, user: 'admin' }))).toEqual(
       error(400, 'INVALID_REQUEST', 'reason: must not contain control characters'),
     );
   });
 
+  it('POST /v1/sessions/{id}/revoke: IAM failing leaves the session revoked and says the AWS side is pending', async () => {
+    const handler = await loadHandler('revokeSessions');
+    ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).resolves({ Attributes: item({ status: 'revoked', revoked_by: 'admin', revoked_reason: 'incident', revoked_at: '2026-11-18T10:05:00.000Z' }) });
+    iam.on(GetRolePolicyCommand).rejects(new IAMServiceException({ name: 'ServiceFailure', message: 'internal error', $fault: 'server', $metadata: { httpStatusCode: 500 } }));
+    const answer = await call(handler, event('POST', `/v1/sessions/${SESSION_ID}/revoke`, { body: JSON.stringify({ reason: 'incident' }), pathParameters: { id: SESSION_ID }, user: 'admin' }));
+    expect(answer.statusCode).toBe(200);
+    expect((answer.body as { session: { status: string }; aws: unknown }).session.status).toBe('revoked');
+    expect((answer.body as { aws: unknown }).aws).toEqual({ status: 'pending', message: 'IAM is unavailable; the sweep retries every 5 minutes' });
+    expect(iam.commandCalls(PutRolePolicyCommand)).toHaveLength(0);
+    expect(iam.commandCalls(DeleteRolePolicyCommand)).toHaveLength(0);
+    // The ledger says pending, with the failure, for the sweep.
+    const settled = ddb.commandCalls(UpdateCommand, { TableName: 'sentinel-config', Key: { pk: 'revocation', sk: SESSION_ID } }).at(-1)?.args[0].input.ExpressionAttributeValues;
+    expect(settled).toMatchObject({ ':aws': 'pending', ':error': 'IAM is unavailable; the sweep retries every 5 minutes', ':one': 1 });
+  });
+
   it('POST /v1/sessions/revoke: every active session of a user, counted; exactly one of user and profile', async () => {
+    // IAM keeps what is written, as the real one does.
+    const documents = new Map<string, string>();
+    iam.on(GetRolePolicyCommand).callsFake((input: { RoleName: string }) => {
+      const document = documents.get(input.RoleName);
+      if (document === undefined) throw new IAMServiceException({ name: 'NoSuchEntity', message: 'no policy', $fault: 'client', $metadata: { httpStatusCode: 404 } });
+      return { PolicyDocument: encodeURIComponent(document) };
+    });
+    iam.on(PutRolePolicyCommand).callsFake((input: { RoleName: string; PolicyDocument: string }) => documents.set(input.RoleName, input.PolicyDocument) && {});
     ddb.on(QueryCommand).resolves({ Items: [item(), item({ id: 'f'.repeat(32) })] });
     ddb.on(UpdateCommand, { TableName: 'sentinel-sessions', Key: { id: SESSION_ID } }).resolves({ Attributes: item({ status: 'revoked' }) });
     ddb.on(UpdateCommand, { TableName: 'sentinel-sessions', Key: { id: 'f'.repeat(32) } }).rejects(
@@ -553,8 +606,10 @@ describe('sessions: list, show, revoke (functions/sessions.ts, functions/revokeS
     expect(await call(handler, event('POST', '/v1/sessions/revoke', { body: JSON.stringify({ user: 'alice', reason: 'offboarding' }), user: 'admin' }))).toEqual({
       statusCode: 200,
       headers: JSON_HEADERS,
-      body: { revoked: 1, skipped: 1 },
+      body: { revoked: 1, skipped: 1, awsPending: 0 },
     });
+    // One deny for the one session revoked; the ended one is not in it.
+    expect(JSON.parse(documents.get('sentinel-prod') ?? '{}').Statement[0].Condition.StringEquals['aws:PrincipalTag/SentinelSessionID']).toEqual([SESSION_ID]);
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input).toMatchObject({ IndexName: 'by-user', ExpressionAttributeValues: { ':key': 'alice' }, Limit: 100 });
     expect(await call(handler, event('POST', '/v1/sessions/revoke', { body: JSON.stringify({ user: 'alice', profile: 'prod', reason: 'x' }), user: 'admin' }))).toEqual(
       error(400, 'INVALID_REQUEST', 'name exactly one of user and profile'),

@@ -103,12 +103,13 @@ describe('addRevocation', () => {
 });
 
 describe('pruneRevocations', () => {
-  it('keeps exactly the ids still needed, in order, and reports the rest', () => {
-    expect(pruneRevocations([id(1), id(2), id(3)], new Set([id(3), id(1), id(9)]))).toEqual({ kept: [id(1), id(3)], removed: [id(2)] });
+  it('removes exactly the expired ids, keeps the rest in order (unknown ones too)', () => {
+    expect(pruneRevocations([id(1), id(2), id(3)], new Set([id(2), id(9)]))).toEqual({ kept: [id(1), id(3)], removed: [id(2)] });
   });
 
-  it('removes everything when nothing is needed (the caller then deletes the policy)', () => {
-    expect(pruneRevocations([id(1)], new Set())).toEqual({ kept: [], removed: [id(1)] });
+  it('removes everything when every id has expired (the caller then deletes the policy)', () => {
+    expect(pruneRevocations([id(1)], new Set([id(1)]))).toEqual({ kept: [], removed: [id(1)] });
+    expect(pruneRevocations([id(1)], new Set())).toEqual({ kept: [id(1)], removed: [] });
   });
 });
 

@@ -112,6 +112,12 @@ export class MemorySessionStore implements SessionStore {
     return { revoked: true, session: { ...session } };
   }
 
+  async expireOverdue(table: string, request: { now: string; limit: number }): Promise<{ expired: number; more: boolean }> {
+    const overdue = [...this.table(table).values()].filter((session) => session.status === 'active' && session.expiresAt <= request.now);
+    for (const session of overdue.slice(0, request.limit)) session.status = 'expired';
+    return { expired: Math.min(overdue.length, request.limit), more: overdue.length > request.limit };
+  }
+
   private throwIfFailing(method: 'create' | 'markIssued' | 'markFailed'): void {
     const error = this.failNext[method];
     if (error !== undefined) {
