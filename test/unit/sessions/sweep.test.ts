@@ -173,6 +173,16 @@ describe('revoking: the AWS side', () => {
     expect(revoker.memory.denied(ROLE)).toEqual([]);
   });
 
+  it('the ledger failing before the revoke: nothing is revoked, the caller gets the failure and can retry', async () => {
+    put(session(1));
+    ledger.intend = async () => {
+      throw new UnavailableError('the revocation ledger is unavailable', { retryAfterSeconds: 1 });
+    };
+    await expect(revokeSession(id(1), { reason: 'x' }, admin, NOW, revocationDeps())).rejects.toMatchObject({ code: 'UNAVAILABLE', retryAfterSeconds: 1 });
+    expect(sessions.table(TABLE).get(id(1))?.status).toBe('active');
+    expect(revoker.memory.documents.size).toBe(0);
+  });
+
   it('a refused revocation (ended session) leaves no ledger entry and no deny', async () => {
     put(session(1, { status: 'ended', endedAt: '2026-11-18T11:30:00.000Z' }));
     await expect(revokeSession(id(1), { reason: 'x' }, admin, NOW, revocationDeps())).rejects.toMatchObject({ code: 'CONFLICT' });
