@@ -522,6 +522,15 @@ describe('sessions: list, show, revoke (functions/sessions.ts, functions/revokeS
     const handler = await loadHandler('revokeSessions');
     const body = JSON.stringify({ reason: 'laptop stolen' });
     const path = `/v1/sessions/${SESSION_ID}/revoke`;
+    /** Every AWS call of one request, in order: the figure docs/revocation.md gives. */
+    const callsOf = async (request: Parameters<typeof call>[1]) => {
+      ddb.resetHistory();
+      const iamBefore = iam.calls().length;
+      const answer = await call(handler, request);
+      const dynamodb = ddb.calls().map((sent) => `${sent.args[0].constructor.name} ${(sent.args[0].input as { TableName?: string }).TableName}`);
+      const iamCalls = iam.calls().slice(iamBefore).map((sent) => sent.args[0].constructor.name).filter((name) => name !== 'GetRoleCommand');
+      return { answer, dynamodb, iam: iamCalls };
+    };
     expect(await call(handler, event('POST', path, { body, pathParameters: { id: SESSION_ID } }))).toEqual(
       error(403, 'NOT_ADMIN', 'only admins may revoke sessions; "alice" is not in the policy\'s admins'),
     );
@@ -537,11 +546,20 @@ describe('sessions: list, show, revoke (functions/sessions.ts, functions/revokeS
     });
     iam.on(GetRolePolicyCommand, { RoleName: 'sentinel-prod' }).rejectsOnce(new IAMServiceException({ name: 'NoSuchEntity', message: 'no policy', $fault: 'client', $metadata: { httpStatusCode: 404 } })).resolves({ PolicyDocument: encodeURIComponent(deny) });
     iam.on(PutRolePolicyCommand).resolves({});
-    expect(await call(handler, event('POST', path, { body, pathParameters: { id: SESSION_ID }, user: 'admin' }))).toEqual({
+    const first = await callsOf(event('POST', path, { body, pathParameters: { id: SESSION_ID }, user: 'admin' }));
+    expect(first.answer).toEqual({
       statusCode: 200,
       headers: JSON_HEADERS,
       body: { session: revokedView, aws: { status: 'denied' } },
     });
+    // The ledger intent, the revoke, the ledger outcome (the admin check's policy is cached from the refusal above);
+    // IAM: read, write, read back.
+    expect(first.dynamodb).toEqual([
+      'UpdateCommand sentinel-config',
+      'UpdateCommand sentinel-sessions',
+      'UpdateCommand sentinel-config',
+    ]);
+    expect(first.iam).toEqual(['GetRolePolicyCommand', 'PutRolePolicyCommand', 'GetRolePolicyCommand']);
     expect(ddb.commandCalls(UpdateCommand, { TableName: 'sentinel-sessions' })[0]?.args[0].input.ConditionExpression).toBe('#status IN (:active, :pending) AND expires_at > :now');
     expect(iam.commandCalls(PutRolePolicyCommand).map((put) => put.args[0].input)).toEqual([{ RoleName: 'sentinel-prod', PolicyName: 'SentinelRevokedSessions', PolicyDocument: deny }]);
     // The ledger: the intent before the revoke, the outcome after, in the config table.
