@@ -63,3 +63,7 @@ export const DEFAULT_TABLE_NAMES: Readonly<Record<TableKind, string>> = {
   breakglass: `${DEFAULT_TABLE_PREFIX}breakglass`,
   config: `${DEFAULT_TABLE_PREFIX}config`,
 };
+
+/** Bounds of a session listing's page (`GET /v1/sessions` `limit`; the CLI's `sessions list --limit`). */
+export const SESSION_PAGE_MAX = 100;
+export const SESSION_PAGE_DEFAULT = 50;

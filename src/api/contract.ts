@@ -219,6 +219,8 @@ export interface RevocationAwsSide {
 /** `POST /v1/sessions/{id}/revoke` (admins). */
 export interface RevokeSessionResponse {
   session: SessionView;
+  /** The session was revoked before this call: `session` holds that revocation (who, why, when), not this one. */
+  alreadyRevoked: boolean;
   aws: RevocationAwsSide;
 }
 

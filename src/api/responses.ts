@@ -144,6 +144,7 @@ export const sessionResponseSchema: z.ZodMiniType<SessionResponse> = z.object({ 
 
 export const revokeSessionResponseSchema: z.ZodMiniType<RevokeSessionResponse> = z.object({
   session: sessionViewSchema,
+  alreadyRevoked: z.boolean(),
   aws: z.object({ status: z.enum(['denied', 'pending']), message: z.optional(z.string()) }),
 });
 

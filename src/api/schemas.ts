@@ -7,7 +7,7 @@
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import { MODES } from '../policy/types.js';
-import { PROFILE_NAME, PROFILE_NAME_RULE, SESSION_ID, STS_MAX_DURATION_SECONDS, STS_MIN_DURATION_SECONDS, TABLE_KINDS, TABLE_NAME, TABLE_NAME_RULE, USER_NAME } from './constants.js';
+import { PROFILE_NAME, PROFILE_NAME_RULE, SESSION_ID, SESSION_PAGE_MAX, STS_MAX_DURATION_SECONDS, STS_MIN_DURATION_SECONDS, TABLE_KINDS, TABLE_NAME, TABLE_NAME_RULE, USER_NAME } from './constants.js';
 import type {
   CheckSessionRequest,
   CredentialsRequest,
@@ -70,9 +70,8 @@ const userName = z.string().check(z.regex(USER_NAME, 'must be a user name'));
 /** Cursors are a few hundred characters; anything far longer is not one of ours. */
 const cursor = z.string().check(z.minLength(1), z.maxLength(4096));
 
-/** Bounds of a session listing's page (`limit`). */
-export const SESSION_PAGE_MAX = 100;
-export const SESSION_PAGE_DEFAULT = 50;
+/** Bounds of a session listing's page (`limit`), defined in constants.ts so the CLI's option parser can check them without zod. */
+export { SESSION_PAGE_DEFAULT, SESSION_PAGE_MAX } from './constants.js';
 
 /** Query of `GET /v1/sessions`: query values are strings, `limit` becomes a number. */
 export const listSessionsQuerySchema: z.ZodMiniType<ListSessionsQuery> = z.strictObject({

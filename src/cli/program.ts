@@ -14,6 +14,7 @@ import { execCommand } from './commands/exec.js';
 import { initCommand } from './commands/init.js';
 import { policyCommand } from './commands/policy.js';
 import { profilesCommand } from './commands/profiles.js';
+import { sessionAliasCommands, sessionsCommand } from './commands/sessions.js';
 import { whoamiCommand } from './commands/whoami.js';
 import { EXIT_OK, EXIT_USAGE } from './exitCodes.js';
 import { OUTPUT_FORMATS, outputFormat } from './output.js';
@@ -38,8 +39,10 @@ export function createProgram(): Command {
     .addCommand(credentialsCommand())
     .addCommand(whoamiCommand())
     .addCommand(profilesCommand())
+    .addCommand(sessionsCommand())
     .addCommand(policyCommand())
     .addCommand(initCommand());
+  for (const alias of sessionAliasCommands()) program.addCommand(alias, { hidden: true });
   configureTree(program);
   return program;
 }

@@ -23,6 +23,15 @@ export function canPrompt(input: PromptStreams['input'] = process.stdin): boolea
 }
 
 /**
+ * Whether a question can be both answered and seen: stdin is a terminal and so is the
+ * stream it is asked on (with stderr redirected to a file, no one would see it). For
+ * the commands that act on other people's sessions (`sessions revoke`).
+ */
+export function canAsk(streams: { input: PromptStreams['input']; output: NodeJS.WritableStream & { isTTY?: boolean } }): boolean {
+  return canPrompt(streams.input) && streams.output.isTTY === true;
+}
+
+/**
  * Asks `question` and resolves `true` only for `y` or `yes` (any case); anything else,
  * end of input or Ctrl-C is a no.
  */

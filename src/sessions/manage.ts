@@ -132,7 +132,7 @@ export async function revokeSession(id: string, request: { reason: string; sessi
   }
   const aws = (await denyAtAws([{ ...session, table }], at, deps)).get(id) as RevocationAwsSide;
   if (revoked) deps.log.info('session revoked', { sessionId: id, user: session.user, profile: session.profile, revokedBy: caller.user, reason: request.reason, aws: aws.status });
-  return { session: sessionView(session, table, at), aws };
+  return { session: sessionView(session, table, at), alreadyRevoked: !revoked, aws };
 }
 
 /**

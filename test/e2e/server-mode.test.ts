@@ -3,9 +3,9 @@
  * JavaScript SDK v3) reading credentials many times under the real
  * `bin/sentinel --aws-profile alice exec --server --recheck 5s --profile prod`, against
  * the local stack, counting what that costs the API (the stack's request log) and the
- * session table (`request_count`); then a revoke written into the table and a policy
- * push that denies the profile, each refused to the command within the re-check
- * interval, and said once.
+ * session table (`request_count`); then a revoke by an admin
+ * (`sentinel sessions revoke … --yes`) and a policy push that denies the profile, each
+ * refused to the command within the re-check interval, and said once.
  *
  * Always the system tools by absolute path (/usr/bin/aws, /usr/bin/python3), as in
  * real-clients.test.ts; outside CI a test whose tool is missing is skipped.
@@ -16,7 +16,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestLog, TestStack } from '../support/localStack.js';
 import { AWS_CLI, awsCliMissing, botocoreMissing, PYTHON, requireTool } from '../support/realClients.js';
@@ -286,24 +286,24 @@ describe('a refusal reaches the command within the re-check interval', () => {
     return { delayMs: (printed.refusedAt ?? 0) - (await acted!), refusals: printed.refusals, stderr: result.stderr, session };
   }
 
-  it('a session revoked in the table: 403 SESSION_REVOKED within 5 s, and sentinel says why once', async () => {
+  it('a session revoked with sentinel sessions revoke: 403 SESSION_REVOKED within 5 s, and both sides say who revoked it and why', async () => {
+    let revoke: Result | undefined;
     const { delayMs, refusals, stderr, session } = await refusedAfter(async (id) => {
-      // There is no revoke route yet: the single conditional update it will make, by hand.
-      await dynamodb.send(
-        new UpdateCommand({
-          TableName: 'sentinel-sessions',
-          Key: { id },
-          UpdateExpression: 'SET #status = :revoked, revoked_by = :by, revoked_reason = :reason, revoked_at = :at REMOVE active_user',
-          ConditionExpression: '#status = :active',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':revoked': 'revoked', ':active': 'active', ':by': 'admin', ':reason': 'incident 42', ':at': new Date().toISOString() },
-        }),
-      );
+      const env = test.env('admin');
+      // Only --aws-profile says who signs.
+      delete env.AWS_PROFILE;
+      revoke = await run(BIN, ['--aws-profile', 'admin', 'sessions', 'revoke', id, '--reason', 'incident 42', '--yes'], env);
     });
+    expect(revoke?.code, revoke?.stderr).toBe(0);
+    const [revoked, by, aws] = (revoke?.stdout ?? '').trimEnd().split('\n');
+    expect(revoked).toBe(`revoked session ${session} (user alice, profile prod)`);
+    expect(by).toMatch(/^revoked by admin at \d{4}-\d\d-\d\dT[\d:.]+Z: incident 42$/);
+    expect(aws).toMatch(/^AWS: /);
     expect(delayMs).toBeLessThanOrEqual(RECHECK_MS + 1_500);
     expect(refusals).toEqual(Array(6).fill([403, 'SESSION_REVOKED']));
     // Printed once, however many requests were refused; ending the revoked session at exit says nothing.
-    expect(stderr).toMatch(new RegExp(`^sentinel: session ${session}[^\\n]*revoked[^\\n]*incident 42[^\\n]*\\n$`));
+    expect(stderr).toBe(`sentinel: session ${session} was revoked by admin: incident 42\n`);
+    console.log(`revoke → refusal at the endpoint: ${delayMs} ms (after sentinel sessions revoke returned; the command took ${revoke?.ms ?? 0} ms; re-check interval ${RECHECK_MS} ms)`);
   });
 
   it('a policy push that denies the profile: 403 POLICY_DENY within 5 s, the guidance once', async () => {

@@ -122,6 +122,7 @@ describe('revocation on DynamoDB Local', () => {
     expect(revoker.denied(ROLE)).toEqual([id(2)]);
     const again = await revokeSession(id(2), { reason: 'other' }, caller('admin2'), new Date(NOW.getTime() + 60_000), deps);
     expect(again.session).toEqual({ ...first.session });
+    expect([first.alreadyRevoked, again.alreadyRevoked]).toEqual([false, true]);
     expect(again.aws).toEqual({ status: 'denied' });
     await expect(revokeSession(id(14), { reason: 'x' }, caller('admin'), NOW, deps)).rejects.toMatchObject({ code: 'CONFLICT', message: `session ${id(14)} is expired: only active or pending sessions can be revoked` });
     // The ledger holds the revoked session with its role and expiry, and nothing of the refused one.

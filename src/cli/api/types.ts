@@ -21,6 +21,7 @@ import type {
   PutPolicyRequest,
   PutPolicyResponse,
   RevokeSessionRequest,
+  RevokeSessionResponse,
   RevokeSessionsRequest,
   RevokeSessionsResponse,
   SessionResponse,
@@ -52,7 +53,7 @@ export interface SentinelApi {
   /** `GET /v1/sessions/{id}` (owner or admin). */
   showSession(id: string, query: Record<string, string>): Promise<SessionResponse>;
   /** `POST /v1/sessions/{id}/revoke` (admins). */
-  revokeSession(id: string, body: RevokeSessionRequest): Promise<SessionResponse>;
+  revokeSession(id: string, body: RevokeSessionRequest): Promise<RevokeSessionResponse>;
   /** `POST /v1/sessions/revoke` (admins): one batch; follow `cursor` for the rest. */
   revokeSessions(body: RevokeSessionsRequest): Promise<RevokeSessionsResponse>;
   /** `POST /v1/provision`: the plan (`plan: true`), or the start of creation (`CREATING`: poll {@link SentinelApi.provisionStatus}). */

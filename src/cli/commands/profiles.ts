@@ -9,6 +9,7 @@ import type { CommandContext } from '../context.js';
 import { runCommand } from '../context.js';
 import { EXIT_OK } from '../exitCodes.js';
 import { writeJson, writeLines } from '../output.js';
+import { tableLines } from '../table.js';
 
 /** Columns in the order people use the modes most. */
 const MODE_COLUMNS: ReadonlyArray<[Mode, string]> = [
@@ -42,12 +43,9 @@ function profilesTable(body: ProfilesResponse): string[] {
   if (body.profiles.length === 0) return [`no profiles you could get (policy version ${body.policyVersion})`];
   const header = ['NAME', 'REGION', ...MODE_COLUMNS.map(([, title]) => title)];
   const rows = body.profiles.map((profile) => [profile.name, profile.region ?? '-', ...MODE_COLUMNS.map(([mode]) => modeCell(profile.modes[mode]))]);
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  // Columns are padded to their widest cell; the last one is not, so lines carry no trailing spaces.
-  const line = (cells: string[]): string => cells.map((cell, column) => (column === cells.length - 1 ? cell : cell.padEnd(widths[column] ?? 0))).join('  ');
   const used = new Set(rows.flatMap((row) => row.slice(2)));
   const legend = LEGEND.filter(([word]) => used.has(word)).map(([word, meaning]) => `${word}: ${meaning}`);
-  return [line(header), ...rows.map(line), '', legend.join('; ')];
+  return [...tableLines(header, rows), '', legend.join('; ')];
 }
 
 /** `profiles` takes no options of its own. */

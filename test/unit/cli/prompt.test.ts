@@ -3,7 +3,7 @@
  */
 import { PassThrough, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { canPrompt, confirm } from '../../../src/cli/prompt.js';
+import { canAsk, canPrompt, confirm } from '../../../src/cli/prompt.js';
 
 function streams(typed: string): { input: PassThrough; output: Writable; asked: () => string } {
   let asked = '';
@@ -42,5 +42,15 @@ describe('confirm', () => {
 describe('canPrompt', () => {
   it('is true only for a terminal', () => {
     expect([canPrompt({ isTTY: true } as NodeJS.ReadStream), canPrompt({ isTTY: false } as NodeJS.ReadStream), canPrompt({} as NodeJS.ReadStream)]).toEqual([true, false, false]);
+  });
+});
+
+describe('canAsk', () => {
+  it('needs both stdin and the stream the question goes to to be terminals', () => {
+    const tty = (isTTY: boolean) => Object.assign(new PassThrough(), { isTTY });
+    expect(canAsk({ input: tty(true), output: tty(true) })).toBe(true);
+    expect(canAsk({ input: tty(true), output: tty(false) })).toBe(false);
+    expect(canAsk({ input: tty(false), output: tty(true) })).toBe(false);
+    expect(canAsk({ input: new PassThrough(), output: new PassThrough() })).toBe(false);
   });
 });

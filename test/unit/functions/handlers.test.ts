@@ -550,7 +550,7 @@ describe('sessions: list, show, revoke (functions/sessions.ts, functions/revokeS
     expect(first.answer).toEqual({
       statusCode: 200,
       headers: JSON_HEADERS,
-      body: { session: revokedView, aws: { status: 'denied' } },
+      body: { session: revokedView, alreadyRevoked: false, aws: { status: 'denied' } },
     });
     // The ledger intent, the revoke, the ledger outcome (the admin check's policy is cached from the refusal above);
     // IAM: read, write, read back.
@@ -575,7 +575,7 @@ describe('sessions: list, show, revoke (functions/sessions.ts, functions/revokeS
     expect(await call(handler, event('POST', path, { body: JSON.stringify({ reason: 'again' }), pathParameters: { id: SESSION_ID }, user: 'admin' }))).toEqual({
       statusCode: 200,
       headers: JSON_HEADERS,
-      body: { session: revokedView, aws: { status: 'denied' } },
+      body: { session: revokedView, alreadyRevoked: true, aws: { status: 'denied' } },
     });
     expect(iam.commandCalls(PutRolePolicyCommand)).toHaveLength(puts);
 

@@ -70,6 +70,8 @@ export interface HarnessOptions {
   env?: NodeJS.ProcessEnv;
   /** What is "typed" on a terminal stdin; without it stdin is not a terminal. */
   typed?: string;
+  /** Whether stderr is a terminal (default not: readline then echoes nothing, so what is asked can be compared exactly). */
+  stderrTTY?: boolean;
 }
 
 export interface Harness {
@@ -87,7 +89,7 @@ export interface Harness {
  */
 export function harness(api: SentinelApi | Error, options: HarnessOptions = {}): Harness {
   const stdout = sink();
-  const stderr = sink();
+  const stderr = sink(options.stderrTTY ?? false);
   let requests = 0;
   const context: CommandContext = {
     api: async () => {
