@@ -22,6 +22,10 @@ export interface SentinelConfig {
   accountId: string;
   /** `SENTINEL_CONFIG_TABLE`, default `<prefix>config` (`sentinel-config`); must carry the prefix. */
   configTable: string;
+  /** `SENTINEL_REQUESTS_TABLE`, default `<prefix>requests`: access requests (must carry the prefix). */
+  requestsTable: string;
+  /** `SENTINEL_BREAKGLASS_TABLE`, default `<prefix>breakglass`: break-glass events (must carry the prefix). */
+  breakglassTable: string;
   /**
    * `SENTINEL_DEFAULT_SESSION_TABLE`: the session table of issuances whose rule and
    * request name none. Unset, empty or `none` = no default (undefined); no built-in
@@ -64,6 +68,13 @@ export interface SentinelConfig {
    * the instance that made them, and another answers 400 "list again".
    */
   cursorSecret?: string;
+  /**
+   * Notifications (docs/notifications.md): `SENTINEL_WEBHOOK_URL` (https, or http to
+   * 127.0.0.1) with `SENTINEL_WEBHOOK_SECRET_ARN` (a Secrets Manager secret or SSM
+   * parameter holding the signing secret: never the secret itself), and/or
+   * `SENTINEL_SNS_TOPIC_ARN`. None set: no notifications.
+   */
+  notifications: { webhookUrl?: string; webhookSecretArn?: string; snsTopicArn?: string };
 }
 
 /** Every `SENTINEL_*` variable `loadConfig` reads; any other `SENTINEL_*` key is a mistake. */
@@ -71,6 +82,8 @@ export const CONFIG_KEYS = [
   'SENTINEL_ACCOUNT_ID',
   'SENTINEL_TABLE_PREFIX',
   'SENTINEL_CONFIG_TABLE',
+  'SENTINEL_REQUESTS_TABLE',
+  'SENTINEL_BREAKGLASS_TABLE',
   'SENTINEL_DEFAULT_SESSION_TABLE',
   'SENTINEL_IDENTITY_ROLE_PATTERNS',
   'SENTINEL_IDENTITY_ROLE_LOOKUP',
@@ -85,6 +98,9 @@ export const CONFIG_KEYS = [
   'SENTINEL_ISSUER',
   'SENTINEL_DYNAMODB_ENDPOINT',
   'SENTINEL_CURSOR_SECRET',
+  'SENTINEL_WEBHOOK_URL',
+  'SENTINEL_WEBHOOK_SECRET_ARN',
+  'SENTINEL_SNS_TOPIC_ARN',
 ] as const;
 
 /**
@@ -259,6 +275,8 @@ export function loadConfig(env: Record<string, string | undefined>): SentinelCon
   const tablePrefix = read('SENTINEL_TABLE_PREFIX', SCHEMAS.tablePrefix, DEFAULT_TABLE_PREFIX);
   // The default follows the prefix, so a deployment that only changes the prefix stays consistent.
   const configTable = read('SENTINEL_CONFIG_TABLE', tableName(tablePrefix), `${tablePrefix}config`);
+  const requestsTable = read('SENTINEL_REQUESTS_TABLE', tableName(tablePrefix), `${tablePrefix}requests`);
+  const breakglassTable = read('SENTINEL_BREAKGLASS_TABLE', tableName(tablePrefix), `${tablePrefix}breakglass`);
   const sessionTableText = value('SENTINEL_DEFAULT_SESSION_TABLE');
   const defaultSessionTable =
     sessionTableText === undefined || sessionTableText === 'none'
@@ -282,6 +300,19 @@ export function loadConfig(env: Record<string, string | undefined>): SentinelCon
   const issuer = read('SENTINEL_ISSUER', SCHEMAS.issuer, 'sts');
   const dynamodbEndpoint = value('SENTINEL_DYNAMODB_ENDPOINT');
   if (dynamodbEndpoint !== undefined) parse('SENTINEL_DYNAMODB_ENDPOINT', SCHEMAS.endpoint, dynamodbEndpoint);
+  const webhookUrl = value('SENTINEL_WEBHOOK_URL');
+  const webhookSecretArn = value('SENTINEL_WEBHOOK_SECRET_ARN');
+  const snsTopicArn = value('SENTINEL_SNS_TOPIC_ARN');
+  if (webhookUrl !== undefined) {
+    const url = URL.canParse(webhookUrl) ? new URL(webhookUrl) : undefined;
+    const local = url !== undefined && (url.hostname === '127.0.0.1' || url.hostname === 'localhost');
+    if (url === undefined || !(url.protocol === 'https:' || (url.protocol === 'http:' && local))) fail('SENTINEL_WEBHOOK_URL', 'must be an https:// URL (http:// only to 127.0.0.1 or localhost)');
+    if (webhookSecretArn === undefined) fail('SENTINEL_WEBHOOK_URL', 'needs SENTINEL_WEBHOOK_SECRET_ARN: the ARN of the Secrets Manager secret or SSM parameter holding the signing secret');
+  }
+  if (webhookSecretArn !== undefined && !/^arn:aws[a-z-]*:(secretsmanager|ssm):[a-z0-9-]+:\d{12}:(secret:|parameter\/)/.test(webhookSecretArn)) {
+    fail('SENTINEL_WEBHOOK_SECRET_ARN', 'must be the ARN of a Secrets Manager secret (arn:aws:secretsmanager:…:secret:…) or an SSM parameter (arn:aws:ssm:…:parameter/…)');
+  }
+  if (snsTopicArn !== undefined && !/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/.test(snsTopicArn)) fail('SENTINEL_SNS_TOPIC_ARN', 'must be the ARN of an SNS topic');
   const cursorSecret = value('SENTINEL_CURSOR_SECRET');
   if (cursorSecret !== undefined) parse('SENTINEL_CURSOR_SECRET', SCHEMAS.cursorSecret, cursorSecret);
 
@@ -289,6 +320,13 @@ export function loadConfig(env: Record<string, string | undefined>): SentinelCon
     region,
     accountId: ownAccount,
     configTable,
+    requestsTable,
+    breakglassTable,
+    notifications: Object.freeze({
+      ...(webhookUrl === undefined ? {} : { webhookUrl }),
+      ...(webhookSecretArn === undefined ? {} : { webhookSecretArn }),
+      ...(snsTopicArn === undefined ? {} : { snsTopicArn }),
+    }),
     ...(defaultSessionTable === undefined ? {} : { defaultSessionTable }),
     tablePrefix,
     identity: Object.freeze({

@@ -88,7 +88,14 @@ export interface ProfilesResponse {
     name: string;
     region?: string;
     maxDurationSeconds?: number;
+    /** The policy's answer per mode, before grants. */
     modes: Record<Mode, ProfileModeOutcome>;
+    /**
+     * An approved request or active break-glass event of the caller that lifts this
+     * profile's deny or `require_approval` now (the server-mode requirements still
+     * apply), until `until`: the one open longest.
+     */
+    openedBy?: { kind: 'approval' | 'breakglass'; id: string; via: string; until: string };
   }>;
   policyVersion: number;
 }
@@ -282,4 +289,136 @@ export interface ProvisionResponse {
 export interface IamPolicyDocument {
   Version: '2012-10-17';
   Statement: Array<{ Sid: string; Effect: 'Allow'; Action: string[]; Resource: string[] }>;
+}
+
+// ---- Access requests (DESIGN.md, Approvals and break-glass) -------------------------
+
+export const REQUEST_STATUSES = ['pending', 'approved', 'denied', 'cancelled', 'expired'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+/** One approval of a request. */
+export interface RequestApproval {
+  approver: string;
+  /** ISO time. */
+  at: string;
+  comment?: string;
+}
+
+/** An access request as the API shows it (`expired` is effective: a pending request past `expiresAt`). */
+export interface AccessRequestView {
+  /** 32 hex digits; its first 8 name it in `via` (`apr-<8 hex>`). */
+  id: string;
+  requester: string;
+  profile: string;
+  justification: string;
+  durationSeconds: number;
+  status: RequestStatus;
+  createdAt: string;
+  /** When a pending request expires (24 h after creation). */
+  expiresAt: string;
+  /** Distinct approvers needed. */
+  minApprovals: number;
+  approvals: RequestApproval[];
+  /** The approval that completed it, or the denial, or the cancellation. */
+  decidedAt?: string;
+  deniedBy?: string;
+  denyComment?: string;
+  /** Approved: credentials may be issued from `decidedAt` until then. */
+  windowEndsAt?: string;
+  /** Approved at creation by an `auto_approve` rule: who it was for and why. */
+  autoApproved?: { rule: string; reason: string };
+}
+
+/** `POST /v1/requests` */
+export interface CreateRequestRequest {
+  profile: string;
+  /** 10–500 characters, no control characters. */
+  justification: string;
+  /** At most the approval rule's `max_duration`; default the rule's (or 1 h). */
+  durationSeconds?: number;
+}
+
+/** Query of `GET /v1/requests`. */
+export interface ListRequestsQuery {
+  /** `mine` (default): the caller's own; `approvable`: pending ones the caller may approve; `all`: admins only. */
+  scope?: 'mine' | 'approvable' | 'all';
+  status?: RequestStatus;
+  /** With `scope=all`: one profile (admins list by profile, never a Scan). */
+  profile?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface ListRequestsResponse {
+  requests: AccessRequestView[];
+  cursor?: string;
+}
+
+export interface RequestResponse {
+  request: AccessRequestView;
+}
+
+/** `POST /v1/requests/{id}/approve` and `/deny` */
+export interface DecideRequestRequest {
+  comment?: string;
+}
+
+// ---- Break-glass -------------------------------------------------------------------
+
+export const BREAKGLASS_STATUSES = ['active', 'closed', 'expired'] as const;
+export type BreakglassStatus = (typeof BREAKGLASS_STATUSES)[number];
+
+export interface BreakglassView {
+  /** 32 hex digits; `via` = `bg-<8 hex>`. */
+  id: string;
+  invoker: string;
+  profile: string;
+  reasonCode: string;
+  justification: string;
+  durationSeconds: number;
+  /** `expired` is effective: an active event past `expiresAt`. */
+  status: BreakglassStatus;
+  createdAt: string;
+  expiresAt: string;
+  /** The `breakglass` rule that allowed it. */
+  rule: string;
+  closedAt?: string;
+  closedBy?: string;
+  closedReason?: string;
+}
+
+/** `POST /v1/breakglass` */
+export interface InvokeBreakglassRequest {
+  profile: string;
+  /** One of the rule's `reason_codes`. */
+  reasonCode: string;
+  /** 10–500 characters, no control characters. */
+  justification: string;
+  /** At most the rule's `max_duration`; default the rule's (or 1 h). */
+  durationSeconds?: number;
+}
+
+/** `POST /v1/breakglass/{id}/close` */
+export interface CloseBreakglassRequest {
+  /** 1–500 characters, no control characters. */
+  reason: string;
+}
+
+/** Query of `GET /v1/breakglass`. */
+export interface ListBreakglassQuery {
+  /** `mine` (default) or `all` (admins; with `profile`, by profile). */
+  scope?: 'mine' | 'all';
+  profile?: string;
+  status?: BreakglassStatus;
+  limit?: number;
+  cursor?: string;
+}
+
+export interface ListBreakglassResponse {
+  events: BreakglassView[];
+  cursor?: string;
+}
+
+export interface BreakglassResponse {
+  event: BreakglassView;
 }

@@ -29,6 +29,12 @@ import type {
   SessionResponse,
   SessionView,
   WhoamiResponse,
+  AccessRequestView,
+  ListRequestsResponse,
+  RequestResponse,
+  BreakglassView,
+  ListBreakglassResponse,
+  BreakglassResponse,
 } from './contract.js';
 import { ERROR_CODES } from './contract.js';
 import type { Denial } from './denial.js';
@@ -77,6 +83,7 @@ export const profilesResponseSchema: z.ZodMiniType<ProfilesResponse> = z.object(
       region: z.optional(z.string()),
       maxDurationSeconds: z.optional(z.number()),
       modes: z.object(Object.fromEntries(MODES.map((name) => [name, modeOutcome])) as Record<Mode, typeof modeOutcome>),
+      openedBy: z.optional(z.object({ kind: z.enum(['approval', 'breakglass']), id: z.string(), via: z.string(), until: isoTime })),
     }),
   ),
   policyVersion: z.int(),
@@ -178,3 +185,45 @@ export const iamPolicyDocumentSchema: z.ZodMiniType<IamPolicyDocument> = z.objec
   Version: z.literal('2012-10-17'),
   Statement: z.array(z.object({ Sid: z.string(), Effect: z.literal('Allow'), Action: z.array(z.string()), Resource: z.array(z.string()) })),
 });
+
+const requestViewSchema: z.ZodMiniType<AccessRequestView> = z.object({
+  id: z.string(),
+  requester: z.string(),
+  profile: z.string(),
+  justification: z.string(),
+  durationSeconds: z.int(),
+  status: z.enum(['pending', 'approved', 'denied', 'cancelled', 'expired']),
+  createdAt: isoTime,
+  expiresAt: isoTime,
+  minApprovals: z.int(),
+  approvals: z.array(z.object({ approver: z.string(), at: isoTime, comment: z.optional(z.string()) })),
+  decidedAt: z.optional(isoTime),
+  deniedBy: z.optional(z.string()),
+  denyComment: z.optional(z.string()),
+  windowEndsAt: z.optional(isoTime),
+  autoApproved: z.optional(z.object({ rule: z.string(), reason: z.string() })),
+});
+
+export const listRequestsResponseSchema: z.ZodMiniType<ListRequestsResponse> = z.object({ requests: z.array(requestViewSchema), cursor: z.optional(z.string()) });
+
+export const requestResponseSchema: z.ZodMiniType<RequestResponse> = z.object({ request: requestViewSchema });
+
+const breakglassViewSchema: z.ZodMiniType<BreakglassView> = z.object({
+  id: z.string(),
+  invoker: z.string(),
+  profile: z.string(),
+  reasonCode: z.string(),
+  justification: z.string(),
+  durationSeconds: z.int(),
+  status: z.enum(['active', 'closed', 'expired']),
+  createdAt: isoTime,
+  expiresAt: isoTime,
+  rule: z.string(),
+  closedAt: z.optional(isoTime),
+  closedBy: z.optional(z.string()),
+  closedReason: z.optional(z.string()),
+});
+
+export const listBreakglassResponseSchema: z.ZodMiniType<ListBreakglassResponse> = z.object({ events: z.array(breakglassViewSchema), cursor: z.optional(z.string()) });
+
+export const breakglassResponseSchema: z.ZodMiniType<BreakglassResponse> = z.object({ event: breakglassViewSchema });

@@ -19,7 +19,14 @@ import type {
   RevokeSessionRequest,
   RevokeSessionsRequest,
   ShowSessionQuery,
+  CreateRequestRequest,
+  ListRequestsQuery,
+  DecideRequestRequest,
+  InvokeBreakglassRequest,
+  CloseBreakglassRequest,
+  ListBreakglassQuery,
 } from './contract.js';
+import { BREAKGLASS_STATUSES, REQUEST_STATUSES } from './contract.js';
 import { hasTerminalControl } from '../text.js';
 import { SESSION_STATUSES } from '../sessions/types.js';
 
@@ -74,17 +81,18 @@ const cursor = z.string().check(z.minLength(1), z.maxLength(4096));
 export { SESSION_PAGE_DEFAULT, SESSION_PAGE_MAX } from './constants.js';
 
 /** Query of `GET /v1/sessions`: query values are strings, `limit` becomes a number. */
+/** A page's `limit` in a query string: 1 to SESSION_PAGE_MAX, as a number. */
+const pageLimit = z.pipe(
+  z.string().check(z.regex(/^\d{1,3}$/, `must be a whole number from 1 to ${SESSION_PAGE_MAX}`)),
+  z.pipe(z.transform(Number), z.int().check(z.minimum(1, `must be a whole number from 1 to ${SESSION_PAGE_MAX}`), z.maximum(SESSION_PAGE_MAX, `must be a whole number from 1 to ${SESSION_PAGE_MAX}`))),
+);
+
 export const listSessionsQuerySchema: z.ZodMiniType<ListSessionsQuery> = z.strictObject({
   user: z.optional(userName),
   profile: z.optional(profileName),
   status: z.optional(z.enum(SESSION_STATUSES)),
   since: z.optional(z.iso.datetime({ offset: true })),
-  limit: z.optional(
-    z.pipe(
-      z.string().check(z.regex(/^\d{1,3}$/, `must be a whole number from 1 to ${SESSION_PAGE_MAX}`)),
-      z.pipe(z.transform(Number), z.int().check(z.minimum(1, `must be a whole number from 1 to ${SESSION_PAGE_MAX}`), z.maximum(SESSION_PAGE_MAX, `must be a whole number from 1 to ${SESSION_PAGE_MAX}`))),
-    ),
-  ),
+  limit: z.optional(pageLimit),
   cursor: z.optional(cursor),
   sessionTable: z.optional(tableName),
 });
@@ -144,3 +152,57 @@ export function describeValidationError(error: { issues: readonly z.core.$ZodIss
   if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) return `${where}: required`;
   return where === '' ? issue.message : `${where}: ${issue.message}`;
 }
+
+// ---- Access requests and break-glass -----------------------------------------------
+
+/** Request and event ids are 32 lowercase hex digits, like session ids. */
+export const grantId = z.string().check(z.regex(SESSION_ID, 'must be an id (32 hex digits)'));
+
+/** Why access is needed: read by approvers and kept as evidence, so visible text of some substance. */
+const justification = z.string().check(
+  z.minLength(10, 'must be at least 10 characters'),
+  z.maxLength(500, 'must be at most 500 characters'),
+  z.refine((text: string) => !hasTerminalControl(text), 'must not contain control characters'),
+);
+
+/** An approver's or closer's remark: optional, one line of visible text. */
+const comment = z.string().check(
+  z.maxLength(500, 'must be at most 500 characters'),
+  z.refine((text: string) => !hasTerminalControl(text), 'must not contain control characters'),
+);
+
+const grantDuration = z.int().check(z.minimum(STS_MIN_DURATION_SECONDS), z.maximum(STS_MAX_DURATION_SECONDS));
+
+export const createRequestRequestSchema: z.ZodMiniType<CreateRequestRequest> = z.strictObject({
+  profile: profileName,
+  justification,
+  durationSeconds: z.optional(grantDuration),
+});
+
+export const listRequestsQuerySchema: z.ZodMiniType<ListRequestsQuery> = z.strictObject({
+  scope: z.optional(z.enum(['mine', 'approvable', 'all'])),
+  status: z.optional(z.enum(REQUEST_STATUSES)),
+  profile: z.optional(profileName),
+  limit: z.optional(pageLimit),
+  cursor: z.optional(cursor),
+});
+
+export const decideRequestRequestSchema: z.ZodMiniType<DecideRequestRequest> = z.strictObject({ comment: z.optional(comment) });
+
+export const invokeBreakglassRequestSchema: z.ZodMiniType<InvokeBreakglassRequest> = z.strictObject({
+  profile: profileName,
+  // The policy parser's rule for reason codes (src/policy/parse.ts): whatever a policy can name can be invoked.
+  reasonCode: z.string().check(z.regex(/^[a-z0-9_-]{1,32}$/, 'must be a reason code such as "incident"')),
+  justification,
+  durationSeconds: z.optional(grantDuration),
+});
+
+export const closeBreakglassRequestSchema: z.ZodMiniType<CloseBreakglassRequest> = z.strictObject({ reason });
+
+export const listBreakglassQuerySchema: z.ZodMiniType<ListBreakglassQuery> = z.strictObject({
+  scope: z.optional(z.enum(['mine', 'all'])),
+  profile: z.optional(profileName),
+  status: z.optional(z.enum(BREAKGLASS_STATUSES)),
+  limit: z.optional(pageLimit),
+  cursor: z.optional(cursor),
+});

@@ -57,3 +57,9 @@ export function sinceTime(since: Since, now: number): string {
 export function sessionTableOption(): Option {
   return new Option('--session-table <table>', "the session table (default: the deployment's)").env('SENTINEL_SESSION_TABLE');
 }
+
+/** A request id argument (`sentinel approve ID`): 32 lowercase hex digits, as `sentinel requests` shows them. */
+export function parseRequestId(value: string): string {
+  if (!SESSION_ID.test(value)) throw new InvalidArgumentError('Expected a request id: 32 lowercase hex digits, as sentinel requests shows them.');
+  return value;
+}

@@ -47,6 +47,14 @@ function quoted(value: string): string {
   return printable(JSON.stringify(value));
 }
 
+/**
+ * The access-request line of a denial (docs/cli.md, Access requests): the exact
+ * `sentinel request` to run, with `"…"` where the user writes why they need access.
+ */
+function accessRequestAdvice(profileWord: string): string {
+  return `To ask for access: sentinel request --profile ${profileWord} --justification "…"`;
+}
+
 const NEVER_BYPASSED = 'This requirement can never be bypassed by an access request or break-glass.';
 
 /**
@@ -97,11 +105,9 @@ export function renderDenialGuidance(denial: Denial, options: { command?: readon
     denial.effect === 'require_approval'
       ? [`profile ${profileText} requires an approved access request: ${reason}${rule}`]
       : [`access to profile ${profileText} is denied: ${reason}${rule}`];
-  if (denial.alternatives.includes('request')) {
-    lines.push(`To ask for access: sentinel request --profile ${profileWord}`);
-  }
+  if (denial.alternatives.includes('request')) lines.push(accessRequestAdvice(profileWord));
   if (denial.alternatives.includes('breakglass')) {
-    lines.push(`In an emergency: sentinel breakglass --profile ${profileWord}`);
+    lines.push(`In an emergency: sentinel breakglass --profile ${profileWord} --reason-code <code> --justification "…"`);
   }
   return lines.join('\n');
 }

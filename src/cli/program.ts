@@ -9,11 +9,13 @@
 
 import { Command, CommanderError, Option } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
+import { breakglassCommand } from './commands/breakglass.js';
 import { credentialsCommand } from './commands/credentials.js';
 import { execCommand } from './commands/exec.js';
 import { initCommand } from './commands/init.js';
 import { policyCommand } from './commands/policy.js';
 import { profilesCommand } from './commands/profiles.js';
+import { accessRequestCommands } from './commands/request.js';
 import { sessionAliasCommands, sessionsCommand } from './commands/sessions.js';
 import { whoamiCommand } from './commands/whoami.js';
 import { EXIT_OK, EXIT_USAGE } from './exitCodes.js';
@@ -39,7 +41,11 @@ export function createProgram(): Command {
     .addCommand(credentialsCommand())
     .addCommand(whoamiCommand())
     .addCommand(profilesCommand())
-    .addCommand(sessionsCommand())
+    .addCommand(sessionsCommand());
+  // request, requests, approve, deny, cancel (src/cli/commands/request.ts).
+  for (const command of accessRequestCommands()) program.addCommand(command);
+  program
+    .addCommand(breakglassCommand())
     .addCommand(policyCommand())
     .addCommand(initCommand());
   for (const alias of sessionAliasCommands()) program.addCommand(alias, { hidden: true });

@@ -2,6 +2,7 @@
 
 import { checkSessionRoute } from '../http/routes/checkSession.js';
 import { policies, rateLimiter, sessions, sessionTables, tableSettings } from './dynamo.js';
+import { grantSource } from './grants.js';
 import type { Composed, Runtime } from './runtime.js';
 
 export function checkSessionFunction(runtime: Runtime): Composed<'checkSession'> {
@@ -15,6 +16,7 @@ export function checkSessionFunction(runtime: Runtime): Composed<'checkSession'>
         rateLimiter: rateLimiter(runtime),
         sessionTables: sessionTables(runtime),
         clock: runtime.clock,
+        grants: grantSource(runtime),
       }),
     },
   };

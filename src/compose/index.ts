@@ -14,6 +14,8 @@ import { provisionFunction } from './provision.js';
 import type { Composed, Runtime } from './runtime.js';
 import { revokeSessionsFunction, sessionsFunction } from './sessions.js';
 import { whoamiFunction } from './whoami.js';
+import { requestsFunction } from './requests.js';
+import { breakglassFunction } from './breakglass.js';
 
 export const FUNCTIONS: { [F in FunctionName]: (runtime: Runtime) => Composed<F> } = {
   credentials: credentialsFunction,
@@ -27,4 +29,6 @@ export const FUNCTIONS: { [F in FunctionName]: (runtime: Runtime) => Composed<F>
   sessions: sessionsFunction,
   revokeSessions: revokeSessionsFunction,
   provision: provisionFunction,
+  requests: requestsFunction,
+  breakglass: breakglassFunction,
 };

@@ -13,6 +13,7 @@ import type { FunctionName } from '../api/routes.js';
 import type { SentinelConfig } from '../config.js';
 import type { AdminCheck } from '../http/access.js';
 import type { FunctionRoutes } from '../http/route.js';
+import type { Notifier } from '../notify/events.js';
 import type { RoleRevoker } from '../sessions/revocation.js';
 import type { CredentialIssuer } from '../vending/ports.js';
 
@@ -21,6 +22,8 @@ export interface RuntimeOverrides {
   issuer?: CredentialIssuer;
   /** The local stack's in-memory revoker; otherwise IAM (src/compose/revocation.ts). */
   revoker?: RoleRevoker;
+  /** The local stack's console notifier; otherwise the configured webhook and SNS (src/compose/notify.ts). */
+  notifier?: Notifier;
   logger?: Logger;
   clock?: Clock;
   /** DynamoDB Local's placeholder credentials (the local stack); STS keeps the default chain. */

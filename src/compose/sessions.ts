@@ -11,6 +11,7 @@ import { revokeSessionRoute, revokeSessionsRoute, listSessionsRoute, showSession
 import { cursorCodec, cursorKey } from '../sessions/cursor.js';
 import type { SessionAdminDeps } from '../sessions/manage.js';
 import { admins, policies, sessions, sessionTables, tableSettings } from './dynamo.js';
+import { notifier } from './notify.js';
 import { awsSideDeps } from './revocation.js';
 import type { Composed, Runtime } from './runtime.js';
 import { perRuntime } from './runtime.js';
@@ -31,6 +32,6 @@ export function sessionsFunction(runtime: Runtime): Composed<'sessions'> {
 }
 
 export function revokeSessionsFunction(runtime: Runtime): Composed<'revokeSessions'> {
-  const deps = { ...adminDeps(runtime), ...awsSideDeps(runtime) };
+  const deps = { ...adminDeps(runtime), ...awsSideDeps(runtime), notifier: notifier(runtime) };
   return { routes: { revokeSession: revokeSessionRoute(deps), revokeSessions: revokeSessionsRoute(deps) }, admins: admins(runtime) };
 }

@@ -4,7 +4,9 @@
  */
 
 import { sweep, type SweepDeps, type SweepReport } from '../sessions/sweep.js';
-import { sessions, tableRegistry } from './dynamo.js';
+import { DynamoRequestStore } from '../requests/DynamoRequestStore.js';
+import { dynamoClients, sessions, tableRegistry } from './dynamo.js';
+import { notifier } from './notify.js';
 import { awsSideDeps } from './revocation.js';
 import type { Runtime } from './runtime.js';
 
@@ -14,6 +16,8 @@ export function sweepDeps(runtime: Runtime): SweepDeps {
   return {
     ...awsSideDeps(runtime),
     sessions: sessions(runtime),
+    requests: new DynamoRequestStore(dynamoClients(runtime).documents, runtime.config.requestsTable),
+    notifier: notifier(runtime),
     sessionTables: async () => {
       const registered = (await registry.list('sessions')).map((entry) => entry.table);
       return [...new Set([...(defaultSessionTable === undefined ? [] : [defaultSessionTable]), ...registered])];

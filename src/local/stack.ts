@@ -30,6 +30,7 @@ import { createLocalApiServer } from './apiServer.js';
 import { sweepFunction } from '../compose/sweep.js';
 import type { SweepReport } from '../sessions/sweep.js';
 import { DevCredentialIssuer } from './DevCredentialIssuer.js';
+import { printable } from '../text.js';
 import { MemoryRoleRevoker } from './MemoryRoleRevoker.js';
 import { startDynamoDbLocal } from './dynamodbLocal.js';
 import { createLocalIdentities, localArn, localRoleId, readSharedCredentialsFile, verifierIdentities, writeSharedCredentialsFile } from './identities.js';
@@ -142,6 +143,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const runtime = createRuntime(config, {
       ...(issuerKind === 'dev' ? { issuer: new DevCredentialIssuer() } : {}),
       revoker: revocations,
+      // No webhook or SNS locally: every event is a console line (what a sink would receive, minus the details).
+      notifier: { publish: async (event) => log(printable(`event ${event.type}: ${event.summary}${event.command === undefined ? '' : ` (next: ${event.command})`}`)) },
       logger: options.logger ?? new Logger({ serviceName: 'sentinel-local' }),
       dynamodbCredentials: DYNAMODB_LOCAL_CREDENTIALS,
     });
@@ -153,6 +156,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const tables: Array<[TableKind, string]> = [
       ['config', DEFAULT_TABLE_NAMES.config],
       ['sessions', DEFAULT_TABLE_NAMES.sessions],
+      ['requests', DEFAULT_TABLE_NAMES.requests],
+      ['breakglass', DEFAULT_TABLE_NAMES.breakglass],
     ];
     if (defaultSessionTable !== null && defaultSessionTable !== DEFAULT_TABLE_NAMES.sessions) tables.push(['sessions', defaultSessionTable]);
     for (const [kind, table] of tables) await provisionUntilReady(kind, table, provisioningDeps(runtime));

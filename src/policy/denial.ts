@@ -36,15 +36,16 @@ export interface Denial {
  * The denial facts for a decision, or undefined when the decision allows.
  *
  * A plain deny or `require_approval` can be lifted by an approved access request, so
- * `request` is always offered; `breakglass` only when a break-glass entry names both
- * the profile and the user, since nobody else could invoke it.
+ * `request` is offered when an approvals entry lists the profile (nobody could approve
+ * a request for any other); `breakglass` only when a break-glass entry names both the
+ * profile and the user, since nobody else could invoke it.
  */
 export function denialFacts(policy: Policy, request: EvaluationRequest, decision: Decision): Denial | undefined {
   if (decision.effect === 'allow') return undefined;
   const serverModeDenial = decision.requiresServerMode || decision.requiresSessionTracking;
   const alternatives: DenialAlternative[] = [];
   if (!serverModeDenial) {
-    alternatives.push('request');
+    if (policy.approvals.some((entry) => entry.profiles.includes(request.profile))) alternatives.push('request');
     const breakglass = policy.breakglass.some(
       (entry) => entry.profiles.includes(request.profile) && entry.users.includes(request.user),
     );

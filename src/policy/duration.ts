@@ -14,3 +14,12 @@ export function parseDuration(text: string): number | undefined {
   const seconds = Number(h) * 3600 + Number(m) * 60 + Number(s);
   return seconds > 0 && Number.isSafeInteger(seconds) ? seconds : undefined;
 }
+
+/** Seconds → the form the policy writes (`5400` → `1h30m`, `900` → `15m`); `0s` for nothing. */
+export function formatDuration(seconds: number): string {
+  if (seconds <= 0) return '0s';
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return `${h > 0 ? `${h}h` : ''}${m > 0 ? `${m}m` : ''}${s > 0 ? `${s}s` : ''}`;
+}

@@ -143,7 +143,7 @@ const RULE_KEYS = ['name', 'effect', 'conditions', 'reason', 'max_server_duratio
 const CONDITION_KEYS = ['profiles', 'users', 'groups', 'mode', 'time'] as const;
 const TIME_KEYS = ['days', 'hours', 'timezone'] as const;
 const HOURS_KEYS = ['start', 'end'] as const;
-const APPROVAL_KEYS = ['name', 'profiles', 'approvers', 'approver_groups', 'max_duration', 'auto_approve'] as const;
+const APPROVAL_KEYS = ['name', 'profiles', 'approvers', 'approver_groups', 'min_approvals', 'max_duration', 'auto_approve'] as const;
 const AUTO_APPROVE_KEYS = ['users', 'max_duration'] as const;
 const BREAKGLASS_KEYS = ['name', 'profiles', 'users', 'reason_codes', 'max_duration', 'rate_limit'] as const;
 const RATE_LIMIT_KEYS = ['cooldown', 'max_per_user', 'max_per_profile', 'window'] as const;
@@ -355,6 +355,20 @@ class Reader {
     // Only when nothing is written: entries that failed have their own errors already.
     if (isEmptyList(fields.approvers?.value) && isEmptyList(fields.approver_groups?.value) && isMap(node)) {
       this.error(node, path, `approval rule "${approval.name}" names no one: give \`approvers\`, \`approver_groups\` or both`);
+    }
+    if (fields.min_approvals !== undefined) {
+      const count = this.count(fields.min_approvals.value, `${path}.min_approvals`);
+      if (count !== undefined) {
+        approval.minApprovals = count;
+        // Only named approvers can be counted: with groups, their members may make up the number.
+        if (approval.approverGroups.length === 0 && approval.approvers.length > 0 && count > new Set(approval.approvers).size) {
+          this.error(
+            fields.min_approvals.value,
+            `${path}.min_approvals`,
+            `approval rule "${approval.name}" needs ${count} distinct approvers but names only ${new Set(approval.approvers).size}: no request could ever be approved`,
+          );
+        }
+      }
     }
     if (fields.max_duration !== undefined) {
       const seconds = this.duration(fields.max_duration.value, `${path}.max_duration`);

@@ -62,6 +62,8 @@ export interface ApprovalRule {
   profiles: string[];
   approvers: string[];
   approverGroups: string[];
+  /** Distinct approvers a request needs (`min_approvals`, a quorum); absent means 1. */
+  minApprovals?: number;
   maxDurationSeconds?: number;
   autoApprove?: { users: string[]; maxDurationSeconds?: number };
   position?: SourcePosition;

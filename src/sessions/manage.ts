@@ -22,6 +22,7 @@ import type {
 import { SESSION_PAGE_DEFAULT, SESSION_PAGE_MAX } from '../api/schemas.js';
 import { SentinelError } from '../errors.js';
 import type { Caller } from '../identity/types.js';
+import type { Notifier, SentinelEvent } from '../notify/events.js';
 import { denyAtAws, type AwsSideDeps } from './awsSide.js';
 import type { CursorCodec, CursorScope } from './cursor.js';
 import { checkClientSessionTable } from './tables.js';
@@ -36,8 +37,8 @@ export interface SessionAdminDeps {
   cursors: CursorCodec;
 }
 
-/** What the revoke routes need beyond the table: the ledger, the role revoker and the log. */
-export type RevocationDeps = SessionAdminDeps & AwsSideDeps;
+/** What the revoke routes need beyond the table: the ledger, the role revoker, the log, and where events go. */
+export type RevocationDeps = SessionAdminDeps & AwsSideDeps & { notifier?: Notifier };
 
 /** The most sessions one bulk revocation call revokes; the answer's cursor goes on. */
 export const REVOKE_BATCH = 100;
@@ -131,7 +132,10 @@ export async function revokeSession(id: string, request: { reason: string; sessi
     throw error;
   }
   const aws = (await denyAtAws([{ ...session, table }], at, deps)).get(id) as RevocationAwsSide;
-  if (revoked) deps.log.info('session revoked', { sessionId: id, user: session.user, profile: session.profile, revokedBy: caller.user, reason: request.reason, aws: aws.status });
+  if (revoked) {
+    deps.log.info('session revoked', { sessionId: id, user: session.user, profile: session.profile, revokedBy: caller.user, reason: request.reason, aws: aws.status });
+    await deps.notifier?.publish(revokedEvent(session, caller.user, request.reason, at, aws.status));
+  }
   return { session: sessionView(session, table, at), alreadyRevoked: !revoked, aws };
 }
 
@@ -176,6 +180,7 @@ export async function revokeSessions(request: RevokeSessionsRequest, caller: Cal
     deps,
   );
   const awsPending = [...aws.values()].filter((side) => side.status === 'pending').length;
+  for (const session of revoked) await deps.notifier?.publish(revokedEvent(session, caller.user, request.reason, at, aws.get(session.id)?.status ?? 'pending'));
   if (revoked.length > 0) deps.log.info('sessions revoked', { ...(request.user === undefined ? { profile: request.profile } : { user: request.user }), revoked: revoked.length, revokedBy: caller.user, reason: request.reason, awsPending });
   return { revoked: revoked.length, skipped, awsPending, ...(page.next === undefined ? {} : { cursor: deps.cursors.seal(scope, page.next) }) };
 }
@@ -198,4 +203,19 @@ async function dropIntents(ids: readonly string[], error: unknown, deps: Revocat
   } catch (forgetError) {
     deps.log.warn('could not drop revocation ledger entries of sessions not revoked; the sweep drops them', { sessions: ids, error: forgetError });
   }
+}
+
+/** The `session.revoked` event (src/notify/events.ts). */
+function revokedEvent(session: SessionRecord, by: string, reason: string, at: string, aws: RevocationAwsSide['status']): SentinelEvent {
+  return {
+    type: 'session.revoked',
+    at,
+    actor: by,
+    id: session.id,
+    profile: session.profile,
+    user: session.user,
+    summary: `${by} revoked session ${session.id} of ${session.user} (profile ${session.profile})`,
+    command: `sentinel sessions show ${session.id}`,
+    details: { reason, aws },
+  };
 }

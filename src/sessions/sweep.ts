@@ -15,6 +15,8 @@
  * idempotent.
  */
 
+import type { Notifier } from '../notify/events.js';
+import type { AccessRequestRecord } from '../requests/types.js';
 import { logFailure, pendingMessage, type AwsSideDeps } from './awsSide.js';
 import type { RevocationEntry } from './ledger.js';
 import type { SessionStore } from './types.js';
@@ -23,6 +25,10 @@ export interface SweepDeps extends AwsSideDeps {
   sessions: SessionStore;
   /** Every sessions table of the deployment: the default and those provisioned through Sentinel. */
   sessionTables(): Promise<string[]>;
+  /** Access requests past their 24 hours (src/requests/DynamoRequestStore.ts); absent, none are marked. */
+  requests?: { expireOverdue(request: { now: string; limit: number }): Promise<{ expired: AccessRequestRecord[]; more: boolean }> };
+  /** Where `request.expired` events go. */
+  notifier?: Notifier;
 }
 
 export interface SweepOptions {
@@ -43,6 +49,8 @@ export interface SweepReport {
   pruned: number;
   /** Ledger entries dropped: pruned, or whose session was never revoked. */
   forgotten: number;
+  /** Pending access requests marked `expired` (each announced as `request.expired`). */
+  requestsExpired: number;
   /** Steps that failed, IAM's refusals included (each logged). */
   failures: number;
 }
@@ -71,12 +79,13 @@ interface Resolved {
 }
 
 export async function sweep(now: Date, deps: SweepDeps, options: SweepOptions = {}): Promise<SweepReport> {
-  const report: SweepReport = { expired: 0, moreOverdue: false, denied: 0, pending: 0, pruned: 0, forgotten: 0, failures: 0 };
+  const report: SweepReport = { expired: 0, moreOverdue: false, denied: 0, pending: 0, pruned: 0, forgotten: 0, requestsExpired: 0, failures: 0 };
   const fail = (message: string, fields: Record<string, unknown>): void => {
     report.failures += 1;
     deps.log.error(message, fields);
   };
   await expireOverdue(now, deps, options.expireLimit ?? DEFAULT_EXPIRE_LIMIT, report, fail);
+  await expireRequests(now, deps, options.expireLimit ?? DEFAULT_EXPIRE_LIMIT, report, fail);
 
   let entries: RevocationEntry[];
   try {
@@ -115,6 +124,32 @@ async function expireOverdue(now: Date, deps: SweepDeps, limit: number, report: 
     } catch (error) {
       fail('sweep: could not mark overdue sessions expired', { table, error });
     }
+  }
+}
+
+/** Marks overdue pending requests expired and announces each; readers already saw them as expired. */
+async function expireRequests(now: Date, deps: SweepDeps, limit: number, report: SweepReport, fail: (message: string, fields: Record<string, unknown>) => void): Promise<void> {
+  if (deps.requests === undefined) return;
+  let expired: AccessRequestRecord[];
+  try {
+    ({ expired } = await deps.requests.expireOverdue({ now: now.toISOString(), limit }));
+  } catch (error) {
+    fail('sweep: could not mark overdue access requests expired', { error });
+    return;
+  }
+  report.requestsExpired += expired.length;
+  for (const request of expired) {
+    await deps.notifier?.publish({
+      type: 'request.expired',
+      at: now.toISOString(),
+      actor: 'sentinel',
+      id: request.id,
+      profile: request.profile,
+      user: request.requester,
+      summary: `the request of ${request.requester} for ${request.profile} expired without a decision`,
+      command: `sentinel request --profile ${request.profile} --justification "…"`,
+      details: { justification: request.justification, approvals: request.approvals.length, minApprovals: request.minApprovals },
+    });
   }
 }
 

@@ -13,9 +13,9 @@ import type { PolicySource } from '../policy/source.js';
 import { checkClientSessionTable, checkSessionTable } from '../sessions/tables.js';
 import type { SessionTableDirectory } from '../sessions/tables.js';
 import type { SessionStore } from '../sessions/types.js';
-import { decideAccess } from './plan.js';
+import { decideAccess, grantsMayLift } from './plan.js';
 import type { VendingSettings } from './plan.js';
-import type { RateLimiter } from './ports.js';
+import type { GrantSource, RateLimiter } from './ports.js';
 
 export interface CheckDeps {
   settings: VendingSettings;
@@ -24,6 +24,8 @@ export interface CheckDeps {
   rateLimiter: RateLimiter;
   sessionTables: SessionTableDirectory;
   clock: Clock;
+  /** As for issuance: a session opened under an approval or break-glass stays allowed only while its grant is open. */
+  grants?: GrantSource;
 }
 
 /**
@@ -42,7 +44,12 @@ export async function checkSession(id: string, request: CheckSessionRequest, cal
   if (request.sessionTable !== undefined) await checkClientSessionTable(table, settings, deps.sessionTables);
 
   const loaded = await deps.policies.current(now);
-  const access = decideAccess({ request: { profile: request.profile, mode: 'server', sessionId: id, sessionTable: table }, caller, loaded, now, settings });
+  const input = { request: { profile: request.profile, mode: 'server' as const, sessionId: id, sessionTable: table }, caller, loaded, now, settings };
+  let access = decideAccess(input);
+  if (access.kind === 'refuse' && deps.grants !== undefined && grantsMayLift(access)) {
+    const grants = await deps.grants.grantsFor({ user: caller.user, profile: request.profile, now });
+    if (grants.length > 0) access = decideAccess({ ...input, grants });
+  }
   if (access.kind === 'refuse') throw access.error;
 
   // The same conditional write as a refresh: active, the caller's, this profile, not expired.

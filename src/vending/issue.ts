@@ -19,9 +19,9 @@ import type { PolicySource } from '../policy/source.js';
 import { checkClientSessionTable, checkSessionTable } from '../sessions/tables.js';
 import type { SessionTableDirectory } from '../sessions/tables.js';
 import type { SessionStore } from '../sessions/types.js';
-import { noFacts, planIssuance, refreshDuration, ttlFor } from './plan.js';
+import { grantsMayLift, noFacts, planIssuance, refreshDuration, ttlFor } from './plan.js';
 import type { DecisionFacts, IssuancePlan, VendingSettings } from './plan.js';
-import type { CredentialIssuer, IssuedCredentials, RateLimiter } from './ports.js';
+import type { CredentialIssuer, GrantSource, IssuedCredentials, RateLimiter } from './ports.js';
 
 export type { VendingSettings } from './plan.js';
 
@@ -58,6 +58,8 @@ export interface VendingDeps {
   /** `bytes` random bytes as lowercase hex. */
   randomHex(bytes: number): string;
   decisions: DecisionLog;
+  /** Approved requests and active break-glass events; absent, nothing lifts a refusal. */
+  grants?: GrantSource;
 }
 
 /** Who asked and under which request id (the API Gateway request id, for the log). */
@@ -109,7 +111,12 @@ async function decide(request: CredentialsRequest, context: VendingContext, deps
   await deps.rateLimiter.consume(context.caller.principal, now);
   if (request.sessionTable !== undefined) await checkClientSessionTable(request.sessionTable, settings, deps.sessionTables);
   const loaded = await deps.policies.current(now);
-  return planIssuance({ request, caller: context.caller, loaded, now, settings, ids: { requestId: deps.randomHex(4), sessionId: deps.randomHex(16) } });
+  const input = { request, caller: context.caller, loaded, now, settings, ids: { requestId: deps.randomHex(4), sessionId: deps.randomHex(16) } };
+  const plan = planIssuance(input);
+  if (plan.kind === 'issue' || deps.grants === undefined || !grantsMayLift(plan)) return plan;
+  // Refused, but an approved request or a break-glass event may open the profile: read them (fails closed).
+  const grants = await deps.grants.grantsFor({ user: context.caller.user, profile: request.profile, now });
+  return grants.length === 0 ? plan : planIssuance({ ...input, grants });
 }
 
 /**

@@ -219,6 +219,16 @@ export function planIssuance(input: PlanInput): IssuancePlan | Refusal {
 }
 
 /**
+ * Whether a grant could change this refusal: a plain deny or `require_approval` of a
+ * known profile. Only then are grants read, so an allowed issuance never pays for them,
+ * and the server-mode requirements (never lifted) never ask.
+ */
+export function grantsMayLift(refusal: Refusal): boolean {
+  const { effect } = refusal.facts;
+  return (effect === 'deny' || effect === 'require_approval') && (refusal.error.code === 'POLICY_DENY' || refusal.error.code === 'APPROVAL_REQUIRED' || refusal.error.code === 'UNKNOWN_PROFILE');
+}
+
+/**
  * The override hook of DESIGN.md's issuance order: a plain deny or `require_approval`
  * is lifted by a grant still open at `now` (the one open longest wins); the server-mode
  * requirements never are. Returns the effective decision, its `via` and when the grant ends.

@@ -4,6 +4,8 @@
  * DynamoRateLimiter (here). The session ports are in src/sessions.
  */
 
+import type { Grant } from './plan.js';
+
 export interface IssueInput {
   roleArn: string;
   roleSessionName: string;
@@ -40,4 +42,14 @@ export interface RateLimiter {
    *   do not buy fresh limits.
    */
   consume(principal: string, now: Date): Promise<void>;
+}
+
+/**
+ * What can lift a refusal for one user and profile (DESIGN.md, Approvals and
+ * break-glass): approved access requests whose window is open, and active break-glass
+ * events. Asked only when the policy refuses (the hot path of an allowed issuance never
+ * reads it); a failure is a dependency failure and fails closed (nothing is issued).
+ */
+export interface GrantSource {
+  grantsFor(request: { user: string; profile: string; now: Date }): Promise<Grant[]>;
 }

@@ -72,6 +72,7 @@ describe('sentinel profiles', () => {
       code: 0,
       stdout: [
         'NAME        REGION     CLI             SERVER    CREDENTIAL_PROCESS',
+        'billing     eu-west-1  approval        approval  approval',
         'dev         eu-west-1  allow           allow     allow',
         'prod        eu-west-1  server+session  allow     server+session',
         'prod-admin  eu-west-1  approval        approval  approval',
@@ -87,8 +88,8 @@ describe('sentinel profiles', () => {
   it('prints the API body with --output json', async () => {
     const result = await sentinel('bob', ['--output', 'json', 'profiles']);
     const body = JSON.parse(result.stdout) as { profiles: Array<{ name: string; modes: Record<string, { effect: string }> }>; policyVersion: number };
-    expect(body.profiles.map((profile) => profile.name)).toEqual(['dev', 'prod', 'prod-admin', 'staging']);
-    expect(body.profiles[0]?.modes['cli']?.effect).toBe('allow');
+    expect(body.profiles.map((profile) => profile.name)).toEqual(['billing', 'dev', 'prod', 'prod-admin', 'staging']);
+    expect(body.profiles[1]?.modes['cli']?.effect).toBe('allow');
     expect(body.policyVersion).toBe(1);
   });
 });

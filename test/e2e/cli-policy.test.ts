@@ -370,19 +370,18 @@ describe('sentinel policy eval (text)', () => {
         'reason: Administrative access to production needs a second person\n' +
         '\n' +
         'profile "prod-admin" requires an approved access request: Administrative access to production needs a second person (rule "prod-admin-approval")\n' +
-        'To ask for access: sentinel request --profile prod-admin\n' +
-        'In an emergency: sentinel breakglass --profile prod-admin\n',
+        'To ask for access: sentinel request --profile prod-admin --justification "…"\n' +
+        'In an emergency: sentinel breakglass --profile prod-admin --reason-code <code> --justification "…"\n',
     );
   });
 
-  it('the default deny: no rule, a request but no break-glass', async () => {
-    expect(await evalText('--profile', 'billing')).toBe(
+  it('the default deny: no rule, and no request offered when no approvals entry lists the profile', async () => {
+    expect(await evalText('--profile', 'analytics')).toBe(
       'effect: deny\n' +
         'rule: (no matching rule)\n' +
         'reason: no matching rule\n' +
         '\n' +
-        'access to profile "billing" is denied: no matching rule\n' +
-        'To ask for access: sentinel request --profile billing\n',
+        'access to profile "analytics" is denied: no matching rule\n',
     );
   });
 

@@ -18,6 +18,9 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 /** Each function and the route keys it serves, from the one route table. */
 const ROUTES: Record<string, string[]> = Object.fromEntries(FUNCTION_NAMES.map((name) => [name, routesOf(name).map((route) => routeKey(API_ROUTES[route]))]));
 
+/** The notification statement every state-changing role carries (docs/notifications.md). */
+const NOTIFY = ['secretsmanager:GetSecretValue', 'sns:Publish', 'ssm:GetParameter'];
+
 /** Every function, HTTP or scheduled. */
 const ALL_FUNCTIONS: readonly string[] = [...FUNCTION_NAMES, ...SCHEDULED_FUNCTIONS];
 
@@ -232,6 +235,7 @@ describe('serverless package', () => {
       ...PROVISIONING,
       SentinelAssumeProfileRoles: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
       SentinelReadIdentityCenterRoles: ['iam:GetRole'],
+      SentinelNotify: NOTIFY,
     });
     expect(roleActions('RevokeSessionsRole')).toEqual({
       SentinelRevokeSessionsLogs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -240,6 +244,7 @@ describe('serverless package', () => {
       SentinelWriteRevocationPolicies: ['iam:DeleteRolePolicy', 'iam:GetRolePolicy', 'iam:PutRolePolicy'],
       SentinelAssumeRevokerRoles: ['sts:AssumeRole'],
       SentinelReadIdentityCenterRoles: ['iam:GetRole'],
+      SentinelNotify: NOTIFY,
     });
     expect(roleActions('SweepRole')).toEqual({
       SentinelSweepLogs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -248,16 +253,22 @@ describe('serverless package', () => {
       SentinelSweepLedger: ['dynamodb:DeleteItem', 'dynamodb:Query'],
       SentinelWriteRevocationPolicies: ['iam:DeleteRolePolicy', 'iam:GetRolePolicy', 'iam:PutRolePolicy'],
       SentinelAssumeRevokerRoles: ['sts:AssumeRole'],
+      SentinelNotify: NOTIFY,
     });
+    // Notifications reach only the deployment's own sentinel-* topics and secrets.
+    for (const statement of statements().filter((candidate) => candidate.Sid === 'SentinelNotify')) {
+      expect(JSON.stringify(statement.Resource)).not.toContain('"*"');
+      for (const resource of list(statement.Resource)) expect(JSON.stringify(resource)).toMatch(/\$\{AWS::AccountId\}:(sentinel-\*|secret:sentinel-\*|parameter\/sentinel\/\*)"/);
+    }
     const dynamodb = statements().filter((statement) => list(statement.Action).some((action) => action.startsWith('dynamodb:')));
     for (const statement of dynamodb) {
       const resources = list(statement.Resource);
       expect(resources).not.toContain('*');
       for (const resource of resources) {
         // The deployment's prefix, the config table, or the sweep's index: never another table.
-        expect(JSON.stringify(resource), statement.Sid).toMatch(/:table\/(sentinel-\*|sentinel-config|sentinel-\*\/index\/by-active)"/);
+        expect(JSON.stringify(resource), statement.Sid).toMatch(/:table\/(sentinel-\*|sentinel-config|sentinel-\*\/index\/by-(active|pending))"/);
       }
-      if (list(statement.Action).includes('dynamodb:Scan')) expect(JSON.stringify(resources)).toMatch(/\/index\/by-active"/);
+      if (list(statement.Action).includes('dynamodb:Scan')) for (const resource of resources) expect(JSON.stringify(resource)).toMatch(/\/index\/by-(active|pending)"/);
       if (list(statement.Action).includes('dynamodb:DeleteItem')) expect(JSON.stringify(resources)).toMatch(/:table\/sentinel-config"/);
     }
     const rolePolicies = statements().filter((statement) => list(statement.Action).some((action) => action.endsWith('RolePolicy')));

@@ -12,6 +12,9 @@ import { cursorCodec, cursorKey } from '../../src/sessions/cursor.js';
 import { DynamoRevocationLedger } from '../../src/sessions/DynamoRevocationLedger.js';
 import { DynamoSessionStore } from '../../src/sessions/DynamoSessionStore.js';
 import { revokeSession } from '../../src/sessions/manage.js';
+import type { SentinelEvent } from '../../src/notify/events.js';
+import { DynamoRequestStore } from '../../src/requests/DynamoRequestStore.js';
+import type { AccessRequestRecord } from '../../src/requests/types.js';
 import { sweep } from '../../src/sessions/sweep.js';
 import { createTestTable, testClients } from './dynamodb.js';
 
@@ -114,5 +117,30 @@ describe('the sweep on DynamoDB Local', () => {
     expect(report).toMatchObject({ pruned: 1, forgotten: 1, failures: 0 });
     expect(revoker.documents.has(ROLE)).toBe(false);
     expect(await ledger.all()).toEqual([]);
+  });
+
+  it('marks pending access requests past their 24 hours expired, announces each, and leaves decided and open ones', async () => {
+    const requestsTable = await createTestTable('requests');
+    const requests = new DynamoRequestStore(testClients().documents, requestsTable);
+    const request = (n: number, overrides: Partial<AccessRequestRecord>): AccessRequestRecord => ({
+      id: id(100 + n), requester: 'alice', requesterPrincipal: 'p-alice', profile: 'prod-admin', justification: 'incident 42 needs a fix',
+      durationSeconds: 3600, status: 'pending', createdAt: '2026-11-17T11:00:00.000Z', expiresAt: '2026-11-18T11:00:00.000Z',
+      minApprovals: 1, approvals: [], ttl: 4_000_000_000, ...overrides,
+    });
+    await requests.create(request(1, {}));
+    await requests.create(request(2, { expiresAt: '2026-11-18T13:00:00.000Z' }));
+    await requests.create(request(3, { status: 'cancelled', decidedAt: '2026-11-17T12:00:00.000Z' }));
+    const events: SentinelEvent[] = [];
+    const report = await sweep(NOW, {
+      sessions: store, ledger, revoker: new MemoryRoleRevoker(), log: silent, sessionTables: async () => [], requests,
+      notifier: { publish: async (event) => void events.push(event) },
+    });
+    expect(report).toMatchObject({ requestsExpired: 1, failures: 0 });
+    expect((await requests.get(id(101)))?.status).toBe('expired');
+    expect((await requests.get(id(102)))?.status).toBe('pending');
+    expect((await requests.get(id(103)))?.status).toBe('cancelled');
+    expect(events.map((event) => [event.type, event.id, event.user])).toEqual([['request.expired', id(101), 'alice']]);
+    // Out of the pending index: a second run finds nothing.
+    expect((await sweep(NOW, { sessions: store, ledger, revoker: new MemoryRoleRevoker(), log: silent, sessionTables: async () => [], requests })).requestsExpired).toBe(0);
   });
 });

@@ -26,6 +26,14 @@ import type {
   RevokeSessionsResponse,
   SessionResponse,
   WhoamiResponse,
+  CreateRequestRequest,
+  DecideRequestRequest,
+  ListRequestsResponse,
+  RequestResponse,
+  InvokeBreakglassRequest,
+  CloseBreakglassRequest,
+  ListBreakglassResponse,
+  BreakglassResponse,
 } from '../../api/contract.js';
 
 /** Where the API is and how to sign for it. */
@@ -62,6 +70,24 @@ export interface SentinelApi {
   provisionStatus(table: string, kind: string): Promise<ProvisionResponse>;
   /** `GET /v1/provision/iam-policy?kind=&table=`: the IAM policy document for one table, in the deployment's account and region. */
   iamPolicy(kind: string, table: string): Promise<IamPolicyDocument>;
+  /** `POST /v1/requests`: an access request (approved at once when an `auto_approve` rule covers the caller). */
+  createRequest(body: CreateRequestRequest): Promise<RequestResponse>;
+  /** `GET /v1/requests` with query parameters as strings (`scope`, `status`, `profile`, `limit`, `cursor`). */
+  listRequests(query: Record<string, string>): Promise<ListRequestsResponse>;
+  /** `GET /v1/requests/{id}` (the requester, an approver of its profile, or an admin). */
+  showRequest(id: string): Promise<RequestResponse>;
+  /** `POST /v1/requests/{id}/approve` (an approver of its profile, never the requester). */
+  approveRequest(id: string, body: DecideRequestRequest): Promise<RequestResponse>;
+  /** `POST /v1/requests/{id}/deny` (an approver of its profile). */
+  denyRequest(id: string, body: DecideRequestRequest): Promise<RequestResponse>;
+  /** `POST /v1/requests/{id}/cancel` (the requester). */
+  cancelRequest(id: string): Promise<RequestResponse>;
+  /** `POST /v1/breakglass`: an event, when a `breakglass` rule allows it and its quotas have room. */
+  invokeBreakglass(body: InvokeBreakglassRequest): Promise<BreakglassResponse>;
+  /** `GET /v1/breakglass` with query parameters as strings (`scope`, `profile`, `status`, `limit`, `cursor`). */
+  listBreakglass(query: Record<string, string>): Promise<ListBreakglassResponse>;
+  /** `POST /v1/breakglass/{id}/close` (the invoker or an admin). */
+  closeBreakglass(id: string, body: CloseBreakglassRequest): Promise<BreakglassResponse>;
 }
 
 export { ApiError } from '../errors.js';

@@ -45,7 +45,13 @@ function profilesTable(body: ProfilesResponse): string[] {
   const rows = body.profiles.map((profile) => [profile.name, profile.region ?? '-', ...MODE_COLUMNS.map(([mode]) => modeCell(profile.modes[mode]))]);
   const used = new Set(rows.flatMap((row) => row.slice(2)));
   const legend = LEGEND.filter(([word]) => used.has(word)).map(([word, meaning]) => `${word}: ${meaning}`);
-  return [...tableLines(header, rows), '', legend.join('; ')];
+  // A refused profile an approved request or break-glass opens now: said under the table, with until when (writeLines escapes).
+  const opened = body.profiles.flatMap((profile) =>
+    profile.openedBy === undefined
+      ? []
+      : [`${profile.name}: open to you until ${profile.openedBy.until} by ${profile.openedBy.kind === 'approval' ? 'approved request' : 'break-glass'} ${profile.openedBy.id} (${profile.openedBy.via})`],
+  );
+  return [...tableLines(header, rows), '', legend.join('; '), ...(opened.length === 0 ? [] : ['', ...opened])];
 }
 
 /** `profiles` takes no options of its own. */

@@ -94,8 +94,8 @@ describe('renderDenialGuidance: deny and require_approval', () => {
     );
     expect(text).toBe(
       'profile "prod-admin" requires an approved access request: Administrative access to production needs a second person (rule "prod-admin-approval")\n' +
-        'To ask for access: sentinel request --profile prod-admin\n' +
-        'In an emergency: sentinel breakglass --profile prod-admin',
+        'To ask for access: sentinel request --profile prod-admin --justification "…"\n' +
+        'In an emergency: sentinel breakglass --profile prod-admin --reason-code <code> --justification "…"',
     );
   });
 
@@ -104,19 +104,19 @@ describe('renderDenialGuidance: deny and require_approval', () => {
       denial({ rule: 'no-prod', reason: 'denied by rule "no-prod"', alternatives: ['request'] }),
     );
     expect(text).toBe(
-      'access to profile "prod" is denied: denied by rule "no-prod"\n' + 'To ask for access: sentinel request --profile prod',
+      'access to profile "prod" is denied: denied by rule "no-prod"\n' + 'To ask for access: sentinel request --profile prod --justification "…"',
     );
   });
 
   it('names the rule after a reason of its own', () => {
     expect(renderDenialGuidance(denial({ rule: 'no-prod', reason: 'Freeze until Monday', alternatives: ['request'] }))).toBe(
-      'access to profile "prod" is denied: Freeze until Monday (rule "no-prod")\nTo ask for access: sentinel request --profile prod',
+      'access to profile "prod" is denied: Freeze until Monday (rule "no-prod")\nTo ask for access: sentinel request --profile prod --justification "…"',
     );
   });
 
   it('says no rule matched without naming one', () => {
     expect(renderDenialGuidance(denial({ rule: '', reason: 'no matching rule', alternatives: ['request'] }))).toBe(
-      'access to profile "prod" is denied: no matching rule\nTo ask for access: sentinel request --profile prod',
+      'access to profile "prod" is denied: no matching rule\nTo ask for access: sentinel request --profile prod --justification "…"',
     );
   });
 });
@@ -139,7 +139,7 @@ describe('renderDenialGuidance: quoting', () => {
   it('escapes quotes and control characters in the prose, and writes them as $\'…\' escapes in commands', () => {
     expect(renderDenialGuidance(denial({ profile: 'a"b\nc', alternatives: ['request'] }))).toBe(
       'access to profile "a\\"b\\nc" is denied: Production needs tracked server sessions (rule "prod-tracked")\n' +
-        `To ask for access: sentinel request --profile $'a"b\\nc'`,
+        `To ask for access: sentinel request --profile $'a"b\\nc' --justification "…"`,
     );
   });
 });
@@ -157,7 +157,7 @@ describe('renderDenialGuidance: hostile text from the server', () => {
     );
     expect(text).toBe(
       'access to profile "prod" is denied: Frozen\\u001b]0;pwned\\u0007\\u001b[2K until Monday (rule "freeze")\n' +
-        'To ask for access: sentinel request --profile prod',
+        'To ask for access: sentinel request --profile prod --justification "…"',
     );
   });
 

@@ -128,6 +128,8 @@ beforeEach(() => {
     Attributes: { [input.ExpressionAttributeNames?.['#current'] ?? '']: 1, previous: 0 },
   }));
   ddb.on(PutCommand).resolves({});
+  // Index reads (listings, the grants a refused issuance looks for) find nothing unless a test says otherwise.
+  ddb.on(QueryCommand).resolves({ Items: [] });
   ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).resolves({});
   iam.reset();
   // IAM answers for the Identity Center role only; the function may read nothing else (AccessDenied).
@@ -354,7 +356,7 @@ describe('the other routes', () => {
     const handler = await loadHandler('profiles');
     const response = await call(handler, event('GET', '/v1/profiles', { user: 'bob' }));
     const body = response.body as { profiles: Array<{ name: string; modes: Record<string, { effect: string }> }> };
-    expect(body.profiles.map((profile) => profile.name)).toEqual(['dev', 'prod', 'prod-admin', 'staging']);
+    expect(body.profiles.map((profile) => profile.name)).toEqual(['billing', 'dev', 'prod', 'prod-admin', 'staging']);
     expect(body.profiles.find((profile) => profile.name === 'staging')?.modes).toEqual({
       server: { effect: 'allow', rule: 'staging-server-only', requiresServerMode: false, requiresSessionTracking: false },
       cli: { effect: 'deny', rule: 'staging-server-only', requiresServerMode: true, requiresSessionTracking: false },

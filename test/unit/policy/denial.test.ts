@@ -17,7 +17,7 @@ const POLICY: Policy = {
   version: '1',
   groups: {},
   rules: RULES,
-  approvals: [],
+  approvals: [{ name: 'approvers', profiles: ['prod-admin', 'billing', 'x'], approvers: ['carol'], approverGroups: [] }],
   breakglass: [
     { name: 'oncall', profiles: ['prod-admin', 'billing'], users: ['alice'], reasonCodes: ['incident'] },
     { name: 'other', profiles: ['prod'], users: ['bob'], reasonCodes: ['incident'] },
@@ -105,7 +105,11 @@ describe('denialFacts', () => {
 
   it('offers only a request when break-glass names the profile but not the user, or the user but not the profile', () => {
     expect(facts({ user: 'bob', profile: 'prod-admin' })?.alternatives).toEqual(['request']);
-    expect(facts({ user: 'alice', profile: 'unknown' })?.alternatives).toEqual(['request']);
+  });
+
+  it('offers no request for a profile no approvals entry lists: nobody could approve it', () => {
+    expect(facts({ user: 'alice', profile: 'unknown' })?.alternatives).toEqual([]);
+    expect(denialFacts({ ...POLICY, approvals: [] }, request({ profile: 'prod-admin' }), evaluatePolicy(POLICY, request({ profile: 'prod-admin' }), {}))?.alternatives).toEqual(['breakglass']);
   });
 
   it('names no rule for the default deny', () => {
@@ -118,7 +122,7 @@ describe('denialFacts', () => {
       sessionTable: null,
       mode: 'cli',
       profile: 'unknown',
-      alternatives: ['request'],
+      alternatives: [],
     });
   });
 

@@ -99,7 +99,7 @@ describe('original-format documents', () => {
 describe('full documents', () => {
   it('reads the example policy with every section', () => {
     const policy = parsePolicy(readFileSync('examples/policy.yaml', 'utf8'), 'examples/policy.yaml');
-    expect(Object.keys(policy.profiles ?? {})).toEqual(['dev', 'staging', 'prod', 'prod-admin']);
+    expect(Object.keys(policy.profiles ?? {})).toEqual(['dev', 'staging', 'prod', 'prod-admin', 'billing']);
     expect(policy.profiles?.dev).toEqual({
       roleArn: 'arn:aws:iam::111122223333:role/sentinel-dev',
       maxDurationSeconds: 3600,
@@ -110,10 +110,13 @@ describe('full documents', () => {
       ['staging-server-only', 'require_server'],
       ['prod-tracked', 'require_server_session'],
       ['prod-admin-approval', 'require_approval'],
+      ['billing-approval', 'require_approval'],
     ]);
     expect(policy.rules[2]?.maxServerDurationSeconds).toBe(900);
     expect(policy.rules[2]?.sessionTable).toBeUndefined();
     expect(policy.approvals[0]).toMatchObject({ name: 'prod-admin-approvers', approvers: ['bob'], approverGroups: [] });
+    expect(policy.approvals[0]?.minApprovals).toBeUndefined();
+    expect(policy.approvals[1]).toMatchObject({ name: 'billing-approvers', profiles: ['billing'], approvers: ['bob', 'admin', 'iam:erin'], minApprovals: 2, maxDurationSeconds: 3600 });
     expect(policy.breakglass[0]).toMatchObject({
       users: ['alice', 'bob'],
       reasonCodes: ['incident', 'security'],
@@ -274,6 +277,11 @@ const CASES: { name: string; text: string; at: Marker; path: string; message: Re
   { name: 'approval with empty profiles', text: doc('rules: []\napprovals:\n  - { name: a, profiles: [], approvers: [bob] }\n'), at: ['[]', 2], path: 'approvals[0].profiles', message: /`approvals\[0\].profiles` must list at least one entry/ },
   { name: 'approval with unknown approver group', text: doc('rules: []\napprovals:\n  - { name: a, profiles: [dev], approver_groups: [sre] }\n'), at: 'sre', path: 'approvals[0].approver_groups[0]', message: /unknown group "sre"/ },
   { name: 'auto_approve without users', text: doc('rules: []\napprovals:\n  - { name: a, profiles: [dev], approvers: [bob], auto_approve: { max_duration: 1h } }\n'), at: '{ max_duration', path: 'approvals[0].auto_approve.users', message: /missing required key "users"/ },
+  { name: 'min_approvals zero', text: doc('rules: []\napprovals:\n  - { name: a, profiles: [dev], approvers: [bob], min_approvals: 0 }\n'), at: '0 }', path: 'approvals[0].min_approvals', message: /`approvals\[0\].min_approvals` must be a positive whole number/ },
+  { name: 'min_approvals a fraction', text: doc('rules: []\napprovals:\n  - { name: a, profiles: [dev], approvers: [bob, carol], min_approvals: 1.5 }\n'), at: '1.5', path: 'approvals[0].min_approvals', message: /must be a positive whole number/ },
+  { name: 'min_approvals a string', text: doc('rules: []\napprovals:\n  - { name: a, profiles: [dev], approvers: [bob, carol], min_approvals: "2" }\n'), at: '"2"', path: 'approvals[0].min_approvals', message: /must be a positive whole number/ },
+  { name: 'min_approvals above the named approvers', text: doc('rules: []\napprovals:\n  - { name: a, profiles: [dev], approvers: [bob, carol], min_approvals: 3 }\n'), at: '3 }', path: 'approvals[0].min_approvals', message: /approval rule "a" needs 3 distinct approvers but names only 2: no request could ever be approved/ },
+  { name: 'min_approvals counting a repeated approver once', text: doc('rules: []\napprovals:\n  - { name: a, profiles: [dev], approvers: [bob, bob], min_approvals: 2 }\n'), at: '2 }', path: 'approvals[0].min_approvals', message: /needs 2 distinct approvers but names only 1/ },
   { name: 'duplicate approval name', text: doc('rules: []\napprovals:\n  - { name: a, profiles: [dev], approvers: [bob] }\n  - { name: a, profiles: [dev], approvers: [bob] }\n'), at: ['a,', 2], path: 'approvals[1].name', message: /duplicate approval rule name "a"/ },
   // break-glass
   { name: 'break-glass without users', text: doc('rules: []\nbreakglass:\n  - { name: b, profiles: [dev], reason_codes: [incident] }\n'), at: '{ name: b', path: 'breakglass[0].users', message: /missing required key "users"/ },
@@ -282,6 +290,31 @@ const CASES: { name: string; text: string; at: Marker; path: string; message: Re
   { name: 'rate limit unknown key', text: doc('rules: []\nbreakglass:\n  - { name: b, profiles: [dev], users: [alice], reason_codes: [incident], rate_limit: { per_user: 1 } }\n'), at: 'per_user', path: 'breakglass[0].rate_limit.per_user', message: /unknown key "per_user"/ },
   { name: 'unknown profile in break-glass', text: doc('rules: []\nbreakglass:\n  - { name: b, profiles: [prod], users: [alice], reason_codes: [incident] }\n'), at: 'prod', path: 'breakglass[0].profiles[0]', message: /unknown profile "prod"/ },
 ];
+
+describe('min_approvals', () => {
+  const approvals = (entry: string) => parsePolicy(doc(`rules: []\napprovals:\n  - ${entry}\n`), 'p.yaml').approvals[0];
+
+  it('is absent unless written (a request then needs one approval)', () => {
+    expect(approvals('{ name: a, profiles: [dev], approvers: [bob] }')).not.toHaveProperty('minApprovals');
+  });
+
+  it('reads a quorum up to the number of named approvers', () => {
+    expect(approvals('{ name: a, profiles: [dev], approvers: [bob, carol, dave], min_approvals: 3 }')).toMatchObject({ approvers: ['bob', 'carol', 'dave'], minApprovals: 3 });
+    expect(approvals('{ name: a, profiles: [dev], approvers: [bob, carol], min_approvals: 1 }')?.minApprovals).toBe(1);
+  });
+
+  it('with approver groups, accepts any count: their members may make it up', () => {
+    expect(approvals('{ name: a, profiles: [dev], approvers: [bob], approver_groups: [team], min_approvals: 4 }')).toMatchObject({ approverGroups: ['team'], minApprovals: 4 });
+  });
+
+  it('sits beside max_duration and auto_approve', () => {
+    expect(approvals('{ name: a, profiles: [dev], approvers: [bob, carol], min_approvals: 2, max_duration: 4h, auto_approve: { users: [bot] } }')).toMatchObject({
+      minApprovals: 2,
+      maxDurationSeconds: 14_400,
+      autoApprove: { users: ['bot'] },
+    });
+  });
+});
 
 describe('validation errors', () => {
   it.each(CASES)('$name', ({ text, at, path, message }) => {

@@ -159,7 +159,7 @@ describe('sentinel credentials', () => {
           profile: 'prod',
           alternatives: ['request'],
         },
-        guidance: 'access to profile "prod" is denied: Production is for the on-call engineer (rule "prod-oncall")\nTo ask for access: sentinel request --profile prod',
+        guidance: 'access to profile "prod" is denied: Production is for the on-call engineer (rule "prod-oncall")\nTo ask for access: sentinel request --profile prod --justification "…"',
       },
     });
   });

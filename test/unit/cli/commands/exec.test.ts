@@ -151,7 +151,7 @@ describe('sentinel exec: what the user sees', () => {
         code: 'POLICY_DENY',
         requestId: 'req-4973b874',
         denial: { effect: 'deny', rule: 'prod-oncall', profile: 'prod', alternatives: ['request'] },
-        guidance: 'access to profile "prod" is denied: Production is for the on-call engineer (rule "prod-oncall")\nTo ask for access: sentinel request --profile prod',
+        guidance: 'access to profile "prod" is denied: Production is for the on-call engineer (rule "prod-oncall")\nTo ask for access: sentinel request --profile prod --justification "…"',
       },
     });
   });

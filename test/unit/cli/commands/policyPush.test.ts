@@ -120,7 +120,7 @@ describe('sentinel policy push', () => {
     expect(await outcome(h, (context) => runPolicyPush({ file, yes: true }, context))).toEqual({
       code: 3,
       stdout: '',
-      stderr: 'access to profile "prod" is denied: Production is for the on-call engineer (rule "prod-oncall")\nTo ask for access: sentinel request --profile prod\n',
+      stderr: 'access to profile "prod" is denied: Production is for the on-call engineer (rule "prod-oncall")\nTo ask for access: sentinel request --profile prod --justification "…"\n',
     });
   });
 });

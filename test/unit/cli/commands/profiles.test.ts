@@ -60,8 +60,8 @@ describe('sentinel profiles', () => {
       stdout: '',
       stderr: [
         'access to profile "prod" is denied: Production is for the on-call engineer (rule "prod-oncall")',
-        'To ask for access: sentinel request --profile prod',
-        'In an emergency: sentinel breakglass --profile prod',
+        'To ask for access: sentinel request --profile prod --justification "…"',
+        'In an emergency: sentinel breakglass --profile prod --reason-code <code> --justification "…"',
         '',
       ].join('\n'),
     });

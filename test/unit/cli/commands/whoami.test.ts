@@ -50,7 +50,7 @@ describe('sentinel whoami', () => {
     expect(await outcome(h, (context) => runWhoami({}, context))).toEqual({
       code: 3,
       stdout: '',
-      stderr: 'access to profile "prod" is denied: Production is for the on-call engineer (rule "prod-oncall")\nTo ask for access: sentinel request --profile prod\n',
+      stderr: 'access to profile "prod" is denied: Production is for the on-call engineer (rule "prod-oncall")\nTo ask for access: sentinel request --profile prod --justification "…"\n',
     });
   });
 

@@ -119,6 +119,15 @@ export class FakeApi implements SentinelApi {
   showSession = notUsed;
   revokeSession = notUsed;
   revokeSessions = notUsed;
+  createRequest = notUsed;
+  listRequests = notUsed;
+  showRequest = notUsed;
+  approveRequest = notUsed;
+  denyRequest = notUsed;
+  cancelRequest = notUsed;
+  invokeBreakglass = notUsed;
+  listBreakglass = notUsed;
+  closeBreakglass = notUsed;
 }
 
 /** A stream that records what is written (synchronously); `isTTY` as given. */
