@@ -8,6 +8,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { SentinelError } from '../../../src/errors.js';
 import type { Caller } from '../../../src/identity/types.js';
 import type { SentinelEvent } from '../../../src/notify/events.js';
+import { fanOut } from '../../../src/notify/notifier.js';
 import type { LoadedPolicy } from '../../../src/policy/source.js';
 import { approveRequest, cancelRequest, createRequest, denyRequest, listRequests, showRequest } from '../../../src/requests/manage.js';
 import type { RequestDeps } from '../../../src/requests/manage.js';
@@ -77,6 +78,16 @@ describe('a request and its decisions', () => {
     expect(logged.map(([message]) => message)).toEqual(['access request created', 'access request approved']);
     expect(logged[0]?.[1]).toMatchObject({ request: created.id, requester: 'alice', principal: 'person/alice', profile: 'prod-admin', status: 'pending', policyVersion: 1 });
     expect(await store.approvedGrants({ user: 'alice', profile: 'prod-admin', now: at(8) })).toEqual([{ kind: 'approval', id: created.id, endsAt: at(67) }]);
+  });
+
+  it('a webhook that fails never blocks or undoes a transition: the request is approved, the failure logged', async () => {
+    const warnings: string[] = [];
+    deps.notifier = fanOut([{ name: 'webhook', send: async () => Promise.reject(new Error('receiver down')) }], { warn: (message) => void warnings.push(message) });
+    const created = await ask('alice', 'prod-admin');
+    const approved = await approveRequest(created.id, {}, caller('bob'), at(1), deps);
+    expect(approved.status).toBe('approved');
+    expect((await store.get(created.id))?.status).toBe('approved');
+    expect(warnings).toEqual(['could not deliver a notification; the change it announces stands', 'could not deliver a notification; the change it announces stands']);
   });
 
   it('min_approvals 2 (billing): the first approval is recorded, not announced; the second approves', async () => {
