@@ -218,6 +218,11 @@ export function planIssuance(input: PlanInput): IssuancePlan | Refusal {
   };
 }
 
+/** How a grant names itself in `via`, SourceIdentity and the decision line: `apr-<8 hex>` or `bg-<8 hex>`. */
+export function grantVia(grant: Pick<Grant, 'kind' | 'id'>): string {
+  return `${grant.kind === 'approval' ? 'apr' : 'bg'}-${grant.id.slice(0, 8)}`;
+}
+
 /**
  * Whether a grant could change this refusal: a plain deny or `require_approval` of a
  * known profile. Only then are grants read, so an allowed issuance never pays for them,
@@ -238,7 +243,7 @@ export function applyGrants(decision: Decision, grants: readonly Grant[], now: D
   const open = grants.filter((grant) => grant.endsAt.getTime() > now.getTime()).sort((a, b) => b.endsAt.getTime() - a.endsAt.getTime());
   const grant = open[0];
   if (grant === undefined) return { decision, via: DIRECT };
-  const via = `${grant.kind === 'approval' ? 'apr' : 'bg'}-${grant.id.slice(0, 8)}`;
+  const via = grantVia(grant);
   const reason = grant.kind === 'approval' ? `approved request ${grant.id}` : `break-glass ${grant.id}`;
   return { decision: { ...decision, effect: 'allow', reason }, via, grantEndsAt: grant.endsAt };
 }

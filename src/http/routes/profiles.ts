@@ -1,6 +1,7 @@
 import type { ProfilesResponse } from '../../api/contract.js';
 import { visibleProfiles } from '../../policy/profiles.js';
 import type { PolicySource } from '../../policy/source.js';
+import { grantVia } from '../../vending/plan.js';
 import type { GrantSource } from '../../vending/ports.js';
 import type { RouteHandler } from '../route.js';
 
@@ -29,7 +30,7 @@ export function profilesRoute(deps: { policies: PolicySource; defaultSessionTabl
             .filter((grant) => grant.endsAt.getTime() > receivedAt.getTime())
             .sort((a, b) => b.endsAt.getTime() - a.endsAt.getTime())[0];
           if (open !== undefined) {
-            entry.openedBy = { kind: open.kind, id: open.id, via: `${open.kind === 'approval' ? 'apr' : 'bg'}-${open.id.slice(0, 8)}`, until: open.endsAt.toISOString() };
+            entry.openedBy = { kind: open.kind, id: open.id, via: grantVia(open), until: open.endsAt.toISOString() };
           }
         }),
       );
