@@ -23,10 +23,11 @@
  */
 
 import { setTimeout as delay } from 'node:timers/promises';
-import { type DynamoDBDocumentClient, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamoFailure, isConditionFailure } from '../aws/dynamoErrors.js';
+import { queryIndexPage } from '../aws/indexPage.js';
 import { SentinelError, UnavailableError } from '../errors.js';
 import { BREAKGLASS_STATUSES, BreakglassRefusedError, effectiveStatus } from './types.js';
 import type { BreakglassPage, BreakglassQuery, BreakglassRecord, BreakglassStatus, BreakglassStore, GuardRefusal, InvocationGuards, QuotaWindow } from './types.js';
@@ -247,7 +248,7 @@ export class DynamoBreakglassStore implements BreakglassStore {
       const filter = STATUS_FILTERS[query.status];
       for (const status of BREAKGLASS_STATUSES) if (filter.includes(`:${status}`)) values[`:${status}`] = status;
       if (filter.includes(':now')) values[':now'] = query.now;
-      filters.push(filter.includes(' OR ') ? `(${filter})` : filter);
+      filters.push(filter);
     }
     if (query.profile !== undefined && query.index === 'by-invoker') {
       names['#profile'] = 'profile';
@@ -256,41 +257,22 @@ export class DynamoBreakglassStore implements BreakglassStore {
     }
     if (query.since !== undefined) values[':since'] = query.since;
 
-    const events: BreakglassRecord[] = [];
-    let startKey = query.startKey;
-    for (let sent = 0; sent < MAX_QUERIES_PER_PAGE && events.length < query.limit; sent += 1) {
-      let output;
-      try {
-        output = await this.#documents.send(
-          new QueryCommand({
-            TableName: this.#table,
-            IndexName: query.index,
-            // One invoker's or one profile's events, from `since` on when given (the sort key is `created_at`).
-            KeyConditionExpression: query.since === undefined ? '#pk = :key' : '#pk = :key AND created_at >= :since',
-            // Status and profile are filtered after the read: a page may come back short (the loop asks again).
-            ...(filters.length === 0 ? {} : { FilterExpression: filters.join(' AND ') }),
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            // Newest first.
-            ScanIndexForward: false,
-            Limit: query.limit,
-            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-          }),
-        );
-      } catch (error) {
-        throw dynamoFailure(error, STORE);
-      }
-      for (const item of output.Items ?? []) events.push(fromItem(item));
-      startKey = output.LastEvaluatedKey;
-      if (startKey === undefined) break;
-    }
-    if (events.length > query.limit) {
-      // The page ends at the last event kept; its index key is where DynamoDB would have stopped.
-      const kept = events.slice(0, query.limit);
-      const last = kept[kept.length - 1] as BreakglassRecord;
-      return { events: kept, next: { id: last.id, [partition]: partition === 'invoker' ? last.invoker : last.profile, created_at: last.createdAt } };
-    }
-    return startKey === undefined ? { events } : { events, next: startKey };
+    const page = await queryIndexPage(this.#documents, {
+      table: this.#table,
+      index: query.index,
+      // One invoker's or one profile's events, from `since` on when given (the sort key is `created_at`).
+      keyCondition: query.since === undefined ? '#pk = :key' : '#pk = :key AND created_at >= :since',
+      filters,
+      names,
+      values,
+      limit: query.limit,
+      ...(query.startKey === undefined ? {} : { startKey: query.startKey }),
+      maxQueries: MAX_QUERIES_PER_PAGE,
+      store: STORE,
+      read: fromItem,
+      keyOf: (event) => ({ id: event.id, [partition]: partition === 'invoker' ? event.invoker : event.profile, created_at: event.createdAt }),
+    });
+    return page.next === undefined ? { events: page.items } : { events: page.items, next: page.next };
   }
 
   async #readEvent(id: string): Promise<Record<string, unknown> | undefined> {

@@ -14,6 +14,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, Scan
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { STS_MAX_DURATION_SECONDS } from '../api/constants.js';
 import { dynamoFailure, isConditionFailure } from '../aws/dynamoErrors.js';
+import { queryIndexPage } from '../aws/indexPage.js';
 import { SentinelError, UnavailableError } from '../errors.js';
 import { REQUEST_PENDING_ATTRIBUTE } from '../provisioning/schemas.js';
 import type { Grant } from '../vending/plan.js';
@@ -79,11 +80,6 @@ const STATUS_VALUES: Record<RequestStatus, readonly RequestStatus[]> = {
 /** The partition attribute of each index. */
 const INDEX_PARTITION: Record<RequestIndex, string> = { 'by-requester': 'requester', 'by-profile': 'profile', 'by-pending': REQUEST_PENDING_ATTRIBUTE };
 
-/** Filters joined with AND; DynamoDB refuses redundant parentheses, so only a part holding OR gets them. */
-function filterExpression(parts: readonly string[]): string {
-  if (parts.length === 1) return parts[0] as string;
-  return parts.map((part) => (part.includes(' OR ') ? `(${part})` : part)).join(' AND ');
-}
 
 /** A {@link RequestStore} on the deployment's requests table (schema `TABLE_SCHEMAS.requests`). */
 export class DynamoRequestStore implements RequestStore {
@@ -199,42 +195,22 @@ export class DynamoRequestStore implements RequestStore {
     }
     if (query.createdAfter !== undefined) values[':after'] = query.createdAfter;
 
-    const requests: AccessRequestRecord[] = [];
-    let startKey = query.startKey;
-    for (let sent = 0; sent < MAX_QUERIES_PER_PAGE && requests.length < query.limit; sent += 1) {
-      let output;
-      try {
-        output = await this.#documents.send(
-          new QueryCommand({
-            TableName: this.#table,
-            IndexName: query.index,
-            // One requester's or one profile's requests; with `createdAfter`, only the recent ones (the sort key).
-            KeyConditionExpression: query.createdAfter === undefined ? '#pk = :key' : '#pk = :key AND created_at > :after',
-            // Applied after the read: a page may come back short (the loop asks again, a bounded number of times).
-            ...(filters.length === 0 ? {} : { FilterExpression: filterExpression(filters) }),
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            // Newest first.
-            ScanIndexForward: false,
-            Limit: query.limit,
-            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-          }),
-        );
-      } catch (error) {
-        throw dynamoFailure(error, STORE);
-      }
-      for (const item of output.Items ?? []) requests.push(fromItem(item));
-      startKey = output.LastEvaluatedKey;
-      if (startKey === undefined) break;
-    }
-    if (requests.length > query.limit) {
-      // The last query returned more than the page holds: the next page starts after the last request kept,
-      // whose index key (table key plus the index's keys) is what DynamoDB would have returned.
-      const kept = requests.slice(0, query.limit);
-      const last = kept[kept.length - 1] as AccessRequestRecord;
-      return { requests: kept, next: { id: last.id, [partition]: query.key, created_at: last.createdAt } };
-    }
-    return startKey === undefined ? { requests } : { requests, next: startKey };
+    const page = await queryIndexPage(this.#documents, {
+      table: this.#table,
+      index: query.index,
+      // One requester's or one profile's requests; with `createdAfter`, only the recent ones (the sort key).
+      keyCondition: query.createdAfter === undefined ? '#pk = :key' : '#pk = :key AND created_at > :after',
+      filters,
+      names,
+      values,
+      limit: query.limit,
+      ...(query.startKey === undefined ? {} : { startKey: query.startKey }),
+      maxQueries: MAX_QUERIES_PER_PAGE,
+      store: STORE,
+      read: fromItem,
+      keyOf: (request) => ({ id: request.id, [partition]: query.key, created_at: request.createdAt }),
+    });
+    return page.next === undefined ? { requests: page.items } : { requests: page.items, next: page.next };
   }
 
   /**

@@ -7,9 +7,10 @@
  * the caller gets the state error with a message the session's owner can act on.
  */
 
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamoFailure, isConditionFailure } from '../aws/dynamoErrors.js';
+import { queryIndexPage } from '../aws/indexPage.js';
 import { SentinelError, UnavailableError } from '../errors.js';
 import { MODES, type Mode } from '../policy/types.js';
 import { SESSION_ACTIVE_ATTRIBUTE } from '../provisioning/schemas.js';
@@ -54,11 +55,6 @@ const STATUS_VALUES: Record<SessionStatus, readonly SessionStatus[]> = {
   failed: ['failed', 'pending'],
 };
 
-/** Filters joined with AND; DynamoDB refuses redundant parentheses, so only a part holding OR gets them. */
-function filterExpression(parts: readonly string[]): string {
-  if (parts.length === 1) return parts[0] as string;
-  return parts.map((part) => (part.includes(' OR ') ? `(${part})` : part)).join(' AND ');
-}
 
 /** The partition attribute of each index a listing reads. */
 const INDEX_PARTITION = { 'by-user': 'user', 'by-profile': 'profile' } as const;
@@ -202,43 +198,22 @@ export class DynamoSessionStore implements SessionStore {
     }
     if (query.since !== undefined) values[':since'] = query.since;
 
-    const sessions: SessionRecord[] = [];
-    let startKey = query.startKey;
-    for (let sent = 0; sent < MAX_QUERIES_PER_PAGE && sessions.length < query.limit; sent += 1) {
-      let output;
-      try {
-        output = await this.#documents.send(
-          new QueryCommand({
-            TableName: table,
-            IndexName: query.index,
-            // One owner's or one profile's sessions, from `since` on when given: the index's sort key is `created_at`.
-            KeyConditionExpression: query.since === undefined ? '#pk = :key' : '#pk = :key AND created_at >= :since',
-            // Effective status and the other filters are applied after the read: DynamoDB bills what it read, and
-            // a page may come back short (the loop asks again, a bounded number of times).
-            ...(filters.length === 0 ? {} : { FilterExpression: filterExpression(filters) }),
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-            // Newest first.
-            ScanIndexForward: false,
-            Limit: query.limit,
-            ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-          }),
-        );
-      } catch (error) {
-        throw dynamoFailure(error, STORE);
-      }
-      for (const item of output.Items ?? []) sessions.push(fromItem(item, table));
-      startKey = output.LastEvaluatedKey;
-      if (startKey === undefined) break;
-    }
-    if (sessions.length > query.limit) {
-      // The last query returned more than the page holds: the next page starts after the last session kept,
-      // whose index key (table key plus the index's keys) is what DynamoDB would have returned.
-      const kept = sessions.slice(0, query.limit);
-      const last = kept[kept.length - 1] as SessionRecord;
-      return { sessions: kept, next: { id: last.id, [partition]: partition === 'user' ? last.user : last.profile, created_at: last.createdAt } };
-    }
-    return startKey === undefined ? { sessions } : { sessions, next: startKey };
+    const page = await queryIndexPage(this.#documents, {
+      table,
+      index: query.index,
+      // One owner's or one profile's sessions, from `since` on when given: the index's sort key is `created_at`.
+      keyCondition: query.since === undefined ? '#pk = :key' : '#pk = :key AND created_at >= :since',
+      filters,
+      names,
+      values,
+      limit: query.limit,
+      ...(query.startKey === undefined ? {} : { startKey: query.startKey }),
+      maxQueries: MAX_QUERIES_PER_PAGE,
+      store: STORE,
+      read: (item) => fromItem(item, table),
+      keyOf: (session) => ({ id: session.id, [partition]: partition === 'user' ? session.user : session.profile, created_at: session.createdAt }),
+    });
+    return page.next === undefined ? { sessions: page.items } : { sessions: page.items, next: page.next };
   }
 
   async revoke(table: string, request: { id: string; by: string; reason: string; now: string }): Promise<{ revoked: boolean; session: SessionRecord }> {
