@@ -33,6 +33,7 @@ import {
   type PruneOutcome,
   type RoleRevoker,
 } from '../sessions/revocation.js';
+import { REVOKER_ROLE_NAME, revokerRoleArn } from '../deploy/names.js';
 import { createIamClient, iamFailure } from './iam.js';
 
 /**
@@ -41,7 +42,7 @@ import { createIamClient, iamFailure } from './iam.js';
  * function role and allowed only iam:GetRolePolicy, iam:PutRolePolicy and
  * iam:DeleteRolePolicy on `sentinel-*` roles for the policy name `SentinelRevokedSessions`.
  */
-export const REVOKER_ROLE_NAME = 'sentinel-revoker';
+export { REVOKER_ROLE_NAME };
 
 /** The IAM client that may change roles of `accountId`. */
 export type IamClientForAccount = (accountId: string) => IAMClient;
@@ -197,7 +198,7 @@ export function iamClientsByAccount(options: {
     if (accountId === options.ownAccountId) return options.ownClient;
     let client = clients.get(accountId);
     if (client === undefined) {
-      client = createIamClient({ region: options.region, credentials: credentialsFor(`arn:${partition}:iam::${accountId}:role/${REVOKER_ROLE_NAME}`) });
+      client = createIamClient({ region: options.region, credentials: credentialsFor(revokerRoleArn(partition, accountId)) });
       clients.set(accountId, client);
     }
     return client;

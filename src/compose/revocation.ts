@@ -6,6 +6,7 @@
  */
 
 import { createIamClient } from '../aws/iam.js';
+import { partitionOf } from '../deploy/names.js';
 import { iamClientsByAccount, IamRoleRevoker } from '../aws/IamRoleRevoker.js';
 import type { AwsSideDeps } from '../sessions/awsSide.js';
 import { DynamoRevocationLedger } from '../sessions/DynamoRevocationLedger.js';
@@ -14,12 +15,7 @@ import { dynamoClients } from './dynamo.js';
 import type { Runtime } from './runtime.js';
 import { perRuntime } from './runtime.js';
 
-/** The partition of a region's ARNs (`cn-north-1` → `aws-cn`). */
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
-}
+export { partitionOf };
 
 export const revocationLedger = /* @__PURE__ */ perRuntime((runtime) => new DynamoRevocationLedger(dynamoClients(runtime).documents, runtime.config.configTable));
 

@@ -8,11 +8,12 @@
  */
 
 import { AssumeRoleCommand, type AssumeRoleCommandInput, type Credentials, type STSClient } from '@aws-sdk/client-sts';
+import { SESSION_TAG_KEY } from '../deploy/names.js';
 import { UnavailableError } from '../errors.js';
 import type { CredentialIssuer, IssueInput, IssuedCredentials } from './ports.js';
 
 /** The session tag that ties AWS-side activity (CloudTrail) to the session record. */
-export const SESSION_TAG_KEY = 'SentinelSessionID';
+export { SESSION_TAG_KEY };
 
 /** STS error names that mean "slow down"; the SDK has already retried them. */
 const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'TooManyRequestsException', 'RequestLimitExceeded']);
