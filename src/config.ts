@@ -10,7 +10,7 @@
 import { DEFAULT_TABLE_PREFIX, isDeploymentTableName, REGION_NAME, TABLE_NAME, TABLE_NAME_RULE, TABLE_PREFIX, USER_NAME } from './api/constants.js';
 import * as z from 'zod/mini';
 import { SetupError } from './errors.js';
-import { parseIdentityRolePin } from './identity/resolve.js';
+import { ORGANIZATION_ID, parseIdentityRolePin } from './identity/resolve.js';
 import type { IdentityRolePin, IdentityRules } from './identity/types.js';
 import { parseDuration } from './policy/duration.js';
 import { didYouMean } from './policy/suggest.js';
@@ -36,11 +36,13 @@ export interface SentinelConfig {
   tablePrefix: string;
   /**
    * Who callers are (docs/identity.md): `SENTINEL_ALLOWED_ACCOUNTS` (comma list, default
-   * the own account); `SENTINEL_IDENTITY_ROLE_PATTERNS` (comma list, default
+   * the own account); `SENTINEL_ALLOWED_ORGANIZATIONS` (comma list of `o-…` ids, default
+   * none): a caller whose AWS-verified organisation is listed is allowed from any account;
+   * `SENTINEL_IDENTITY_ROLE_PATTERNS` (comma list, default
    * `AWSReservedSSO_*`): the own account's roles looked up in IAM; `SENTINEL_IDENTITY_ROLE_LOOKUP`
    * (`iam`, the default, or `none`); `SENTINEL_IDENTITY_ROLES` (comma list of role ARNs or
    * `<account>:<AROA… unique id>`, default none): identity roles without a lookup, in any
-   * allowed account.
+   * allowed account (with no organisation configured, every account named must be listed).
    */
   identity: IdentityRules;
   /** `SENTINEL_POLICY_TTL` whole seconds 0–300, default 10: how stale a cached policy may be (0 = read every time). */
@@ -89,6 +91,7 @@ export const CONFIG_KEYS = [
   'SENTINEL_IDENTITY_ROLE_LOOKUP',
   'SENTINEL_IDENTITY_ROLES',
   'SENTINEL_ALLOWED_ACCOUNTS',
+  'SENTINEL_ALLOWED_ORGANIZATIONS',
   'SENTINEL_POLICY_TTL',
   'SENTINEL_RATE_LIMIT_REQUESTS',
   'SENTINEL_RATE_LIMIT_WINDOW',
@@ -173,6 +176,9 @@ const SCHEMAS = {
   tablePrefix: matching(TABLE_PREFIX, (input) => `${JSON.stringify(input)} is not a table-name prefix (1 to 64 of A-Z a-z 0-9 _ . -)`),
   rolePatterns: list(matching(ROLE_PATTERN, (input) => `${JSON.stringify(input)} is not a role-name pattern (IAM role-name characters and * wildcards)`)),
   accounts: list(accountId),
+  organizations: list(
+    matching(ORGANIZATION_ID, (input) => `${JSON.stringify(input)} is not an AWS Organizations id ("o-" and 10 to 32 lowercase letters or digits, as aws organizations describe-organization prints it)`),
+  ),
   roleLookup: z.pipe(
     z.string(),
     z.transform((text: string, context) => {
@@ -286,10 +292,13 @@ export function loadConfig(env: Record<string, string | undefined>): SentinelCon
   const identityRoleLookup = read('SENTINEL_IDENTITY_ROLE_LOOKUP', SCHEMAS.roleLookup, true);
   const identityRoles = read('SENTINEL_IDENTITY_ROLES', SCHEMAS.identityRoles, []).map((entry) => parseIdentityRolePin(entry) as IdentityRolePin);
   const allowedAccounts = read('SENTINEL_ALLOWED_ACCOUNTS', SCHEMAS.accounts, [ownAccount]);
+  const allowedOrganizations = read('SENTINEL_ALLOWED_ORGANIZATIONS', SCHEMAS.organizations, []);
   const unallowed = identityRoles.find((pin) => !allowedAccounts.includes(pin.accountId));
-  if (unallowed !== undefined) {
-    // A pin nobody can use is a typo in one of the two lists; say so rather than ignore it.
-    fail('SENTINEL_IDENTITY_ROLES', `names a role of account ${unallowed.accountId}, which SENTINEL_ALLOWED_ACCOUNTS does not allow`);
+  // A pin nobody can use is a typo in one of the two lists; say so rather than ignore it.
+  // With an organisation allowed, the account may arrive through it: which accounts an
+  // organisation holds is not known here, so the pin is taken as written.
+  if (unallowed !== undefined && allowedOrganizations.length === 0) {
+    fail('SENTINEL_IDENTITY_ROLES', `names a role of account ${unallowed.accountId}, which SENTINEL_ALLOWED_ACCOUNTS does not allow (nor does any organisation: SENTINEL_ALLOWED_ORGANIZATIONS is not set)`);
   }
   const policyTtlSeconds = read('SENTINEL_POLICY_TTL', SCHEMAS.policyTtl, 10);
   const requests = read('SENTINEL_RATE_LIMIT_REQUESTS', SCHEMAS.rateLimitRequests, 60);
@@ -332,6 +341,7 @@ export function loadConfig(env: Record<string, string | undefined>): SentinelCon
     identity: Object.freeze({
       ownAccountId: ownAccount,
       allowedAccounts: Object.freeze(allowedAccounts),
+      allowedOrganizations: Object.freeze(allowedOrganizations),
       identityRolePatterns: Object.freeze(identityRolePatterns),
       identityRoles: Object.freeze(identityRoles.map((pin) => Object.freeze(pin))),
       identityRoleLookup,

@@ -1,7 +1,9 @@
 /**
  * Lambda handlers: the shared stack around route handlers. Every function in
  * functions/ and every route of the local stack is built by {@link functionHandler},
- * so both run the same code.
+ * so both run the same code. A handler takes the events of an HTTP API (payload 2.0)
+ * and of a REST API (payload 1.0, translated by src/http/restEvent.ts) alike, and
+ * answers both with the same response (`{ statusCode, headers, body }` is valid for both).
  */
 
 import middy from '@middy/core';
@@ -9,37 +11,52 @@ import type { Context } from 'aws-lambda';
 import { ROUTES, routeKey, routesOf } from '../api/routes.js';
 import type { FunctionName, RouteName, RouteSpec } from '../api/routes.js';
 import { SentinelError } from '../errors.js';
+import { httpEventOf } from './restEvent.js';
+import type { RestEvent } from './restEvent.js';
 import type { FunctionRoutes, RouteHandler } from './route.js';
 import { httpStack } from './stack.js';
 import type { HttpDeps, HttpEvent, HttpResponse } from './stack.js';
 
-export type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
+/** A Lambda handler behind API Gateway: an HTTP API event (payload 2.0) or a REST API proxy event (payload 1.0). */
+export type HttpHandler = (event: HttpEvent | RestEvent, context: Context) => Promise<HttpResponse>;
+
+/** The stack itself, which reads payload 2.0 only. */
+type StackHandler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
 
 /** One route inside the shared stack. */
 export function httpHandler<Name extends RouteName>(deps: HttpDeps, name: Name, handle: RouteHandler<Name>): HttpHandler {
+  const handler = routeStack(deps, name, handle);
+  return async function sentinelRoute(event: HttpEvent | RestEvent, context: Context) {
+    return handler(httpEventOf(event), context);
+  };
+}
+
+function routeStack<Name extends RouteName>(deps: HttpDeps, name: Name, handle: RouteHandler<Name>): StackHandler {
   // The stack turns the event into the route's plain input and its result into the response.
   const handler = middy()
     .use(httpStack(deps, name, ROUTES[name] as RouteSpec))
     .handler(handle as never);
-  return handler as unknown as HttpHandler;
+  return handler as unknown as StackHandler;
 }
 
 /**
  * The Lambda handler of function `name`: API Gateway names the matched route in
- * `event.routeKey` (`GET /v1/provision/{table}`, the template, not the request path),
- * and each route the table gives this function runs inside its own copy of the stack.
+ * `event.routeKey` (`GET /v1/provision/{table}`, the template, not the request path; a
+ * REST API event's `<httpMethod> <resource>`, which is the same string), and each route
+ * the table gives this function runs inside its own copy of the stack.
  * An event for any other route (a deployment that wires a route to the wrong function)
  * gets a 404 `NOT_FOUND` error body from the same stack, with its request id and log line.
  */
 export function functionHandler<F extends FunctionName>(deps: HttpDeps, name: F, routes: FunctionRoutes<F>): HttpHandler {
-  const handlers = new Map<string, HttpHandler>();
+  const handlers = new Map<string, StackHandler>();
   for (const route of routesOf(name)) {
     const handle = (routes as Record<string, RouteHandler<RouteName> | undefined>)[route];
     if (handle === undefined) throw new SentinelError('INTERNAL', `function ${name} has no handler for route ${route}`);
-    handlers.set(routeKey(ROUTES[route]), httpHandler(deps, route, handle));
+    handlers.set(routeKey(ROUTES[route]), routeStack(deps, route, handle));
   }
   const notFound = unknownRoute(deps);
-  return async function sentinelFunction(event: HttpEvent, context: Context) {
+  return async function sentinelFunction(received: HttpEvent | RestEvent, context: Context) {
+    const event = httpEventOf(received);
     const handler = handlers.get(event.routeKey);
     if (handler !== undefined) return handler(event, context);
     // No route will read the body: leave it out, so the answer is the 404, not a body complaint.
@@ -52,11 +69,11 @@ export function functionHandler<F extends FunctionName>(deps: HttpDeps, name: F,
 const UNKNOWN_ROUTE: RouteSpec = { ...ROUTES.whoami, access: 'any', body: null, query: null, action: 'call this route' };
 
 /** The 404 of an event this function has no route for, answered through the same stack. */
-function unknownRoute(deps: HttpDeps): HttpHandler {
+function unknownRoute(deps: HttpDeps): StackHandler {
   const handler = middy()
     .use(httpStack(deps, 'unknownRoute', UNKNOWN_ROUTE))
     .handler(async () => {
       throw new SentinelError('NOT_FOUND', 'this function serves no such route');
     });
-  return handler as unknown as HttpHandler;
+  return handler as unknown as StackHandler;
 }

@@ -155,10 +155,12 @@ function parseQuery(schema: z.ZodMiniType, query: Record<string, string>): unkno
   throw new SentinelError('INVALID_REQUEST', `query parameter ${describeValidationError(parsed.error)}`);
 }
 
+/**
+ * The entries that have a value, as own properties: a parameter named `__proto__` stays a
+ * parameter (and the strict query check refuses it) instead of vanishing into an assignment.
+ */
 function definedValues(record: Record<string, string | undefined> | undefined): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(record ?? {})) if (value !== undefined) result[key] = value;
-  return result;
+  return Object.fromEntries(Object.entries(record ?? {}).filter((entry): entry is [string, string] => entry[1] !== undefined));
 }
 
 function jsonResponses(): StackMiddleware {

@@ -12,6 +12,11 @@
  * | session of another role of the own account | `role:<role>/<session>` | `<account>:role/<role>` |
  * | the same in another allowed account | `<account>:iam:<name>`, `<account>:role:<role>/<session>` | as above |
  *
+ * An account is allowed when `SENTINEL_ALLOWED_ACCOUNTS` lists it, or when the
+ * `principalOrgId` in the authorizer context (the caller's AWS Organizations id, which
+ * API Gateway takes from the signing credentials) is one of `SENTINEL_ALLOWED_ORGANIZATIONS`.
+ * Either way the name keeps the account: how a caller was admitted never changes who it is.
+ *
  * A bare name never contains `:`, every other form does, so no IAM user or role session
  * can ever be taken for a person, whatever it is called.
  *
@@ -30,6 +35,8 @@ import type { AuthorizerIam, Caller, CallerKind, IdentityRolePin, IdentityRoleVe
 export const SUPPORTED_PARTITIONS: readonly string[] = ['aws', 'aws-cn', 'aws-us-gov'];
 
 const ACCOUNT_ID = /^\d{12}$/;
+/** An AWS Organizations id: `o-` and 10 to 32 lowercase letters or digits. */
+export const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
 /** An assumed role's `userId`: the role's unique id (IAM gives roles `AROA…` ids), `:`, the session name. */
 const ROLE_SESSION_USER_ID = /^(AROA[A-Z0-9]+):(.*)$/;
 const SIGN_IN_HINT = 'sign in as an IAM user or role';
@@ -41,9 +48,9 @@ const SIGN_IN_HINT = 'sign in as an IAM user or role';
  *   identity-role pattern, is not pinned, and whose session carries a role unique id.
  * @throws SentinelError `IAM_AUTH_REQUIRED` without an IAM authorizer context (the route is not AWS_IAM).
  * @throws SentinelError `INVALID_IDENTITY` for root, federated users and any other ARN form; for an
- *   account that is not allowed or that differs from the authorizer's; for a unique id that names
- *   another session; for a name Sentinel cannot represent (characters, or a user longer than
- *   {@link MAX_USER_LENGTH}).
+ *   account that is not allowed (neither listed nor in a listed organisation) or that differs from
+ *   the authorizer's; for a unique id that names another session; for a name Sentinel cannot
+ *   represent (characters, or a user longer than {@link MAX_USER_LENGTH}).
  * @throws SentinelError `UNAVAILABLE` (from the verifier) when it cannot tell whether a role is an identity role.
  */
 export async function resolveCaller(iam: AuthorizerIam | undefined, rules: IdentityRules, verifier: IdentityRoleVerifier): Promise<Caller> {
@@ -55,9 +62,7 @@ export async function resolveCaller(iam: AuthorizerIam | undefined, rules: Ident
   if (iam.accountId && iam.accountId !== parsed.accountId) {
     throw invalid(`the caller's ARN names account ${parsed.accountId} but the request was authenticated for account ${iam.accountId}`);
   }
-  if (!rules.allowedAccounts.includes(parsed.accountId)) {
-    throw invalid(`account ${parsed.accountId} is not allowed to use this Sentinel deployment`);
-  }
+  if (!isAllowed(parsed.accountId, iam.principalOrgId, rules)) throw notAllowed(parsed.accountId, iam.principalOrgId);
   const { accountId } = parsed;
   if (parsed.kind === 'user') return caller(arn, accountId, rules, 'iam-user', parsed.name, `${accountId}:user/${parsed.name}`);
   const roleId = roleIdOf(iam.userId, parsed.session);
@@ -159,6 +164,28 @@ function roleIdOf(userId: string | null | undefined, session: string): string | 
     throw invalid(`the caller's unique id names session ${JSON.stringify(match[2])}, but its ARN names session ${JSON.stringify(session)}`);
   }
   return match[1];
+}
+
+/**
+ * Only what AWS verified counts: the account from the signed ARN, the organisation from the
+ * authorizer context. A caller cannot name either in a header or the body.
+ */
+function isAllowed(accountId: string, principalOrgId: string | null | undefined, rules: IdentityRules): boolean {
+  if (rules.allowedAccounts.includes(accountId)) return true;
+  return typeof principalOrgId === 'string' && ORGANIZATION_ID.test(principalOrgId) && rules.allowedOrganizations.includes(principalOrgId);
+}
+
+/**
+ * The refusal of a caller whose account is not allowed: it names the setting that would
+ * admit it, and the caller's own organisation, never what is configured.
+ */
+function notAllowed(accountId: string, principalOrgId: string | null | undefined): SentinelError {
+  const organization = typeof principalOrgId === 'string' && ORGANIZATION_ID.test(principalOrgId) ? principalOrgId : undefined;
+  const how =
+    organization === undefined
+      ? 'an operator can allow the account in SENTINEL_ALLOWED_ACCOUNTS (AWS reported no organisation for this caller, so SENTINEL_ALLOWED_ORGANIZATIONS cannot admit it)'
+      : `an operator can allow the account in SENTINEL_ALLOWED_ACCOUNTS, or its organisation ${organization} in SENTINEL_ALLOWED_ORGANIZATIONS`;
+  return invalid(`account ${accountId} is not allowed to use this Sentinel deployment; ${how}`);
 }
 
 function isPinned(pins: readonly IdentityRolePin[], accountId: string, roleName: string, roleId: string | undefined): boolean {

@@ -5,6 +5,7 @@ export interface AuthorizerIam {
   /** `AIDA…` for an IAM user, `<role unique id AROA…>:<session name>` for an assumed role. */
   userId?: string | null;
   accessKey?: string | null;
+  /** The AWS Organizations id of the caller's account, as AWS verified it; null outside an organisation. */
   principalOrgId?: string | null;
 }
 
@@ -48,14 +49,20 @@ export type IdentityRolePin = { accountId: string; roleName: string } | { accoun
 export interface IdentityRules {
   /** The deployment's own account: its callers' names carry no account. */
   ownAccountId: string;
+  /** Accounts whose principals may call (`SENTINEL_ALLOWED_ACCOUNTS`). */
   allowedAccounts: readonly string[];
+  /**
+   * AWS Organizations ids (`o-…`, `SENTINEL_ALLOWED_ORGANIZATIONS`): a principal of any
+   * account is allowed when the `principalOrgId` AWS reported for it is one of these.
+   */
+  allowedOrganizations: readonly string[];
   /**
    * Role-name patterns (`*` wildcards, default `AWSReservedSSO_*`) of the roles of the own
    * account that are looked up in IAM ({@link identityRoleLookup}) to decide whether they
    * are identity roles. A name that matches is not proof by itself.
    */
   identityRolePatterns: readonly string[];
-  /** The roles that are identity roles without a lookup, in any allowed account. */
+  /** The roles that are identity roles without a lookup, in any allowed account (listed or reached through an organisation). */
   identityRoles: readonly IdentityRolePin[];
   /** `false` (`SENTINEL_IDENTITY_ROLE_LOOKUP=none`): only {@link identityRoles} make people. */
   identityRoleLookup: boolean;

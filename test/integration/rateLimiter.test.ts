@@ -52,7 +52,7 @@ async function passed(principal: string, times: Date[], subject = limiter): Prom
 
 describe('DynamoRateLimiter on DynamoDB Local', () => {
   it('counts per principal: 20 requests under fresh session names of one role, limit 3, exactly 3 pass', async () => {
-    const rules: IdentityRules = { ownAccountId: ACCOUNT, allowedAccounts: [ACCOUNT], identityRolePatterns: ['AWSReservedSSO_*'], identityRoles: [], identityRoleLookup: true };
+    const rules: IdentityRules = { ownAccountId: ACCOUNT, allowedAccounts: [ACCOUNT], allowedOrganizations: [], identityRolePatterns: ['AWSReservedSSO_*'], identityRoles: [], identityRoleLookup: true };
     const noLookups = { isIdentityRole: async () => false };
     const strict = new DynamoRateLimiter(app.documents, table, { requests: 3, windowSeconds: 60 });
     const outcomes: string[] = [];

@@ -150,7 +150,7 @@ beforeAll(async () => {
     notifications: {},
     defaultSessionTable: table,
     tablePrefix: 'sentinel-',
-    identity: { ownAccountId: '000000000000', identityRolePatterns: ['AWSReservedSSO_*'], allowedAccounts: ['000000000000'], identityRoles: [], identityRoleLookup: false },
+    identity: { ownAccountId: '000000000000', identityRolePatterns: ['AWSReservedSSO_*'], allowedAccounts: ['000000000000'], allowedOrganizations: [], identityRoles: [], identityRoleLookup: false },
     // Cached as in a deployment: the race is between session writes, not policy reads.
     policyTtlSeconds: 60,
     rateLimit: { requests: 1_000_000, windowSeconds: 60 },

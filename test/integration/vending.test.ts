@@ -55,7 +55,7 @@ async function setup(): Promise<{ deps: VendingDeps; issuer: ControlledIssuer }>
     notifications: {},
     defaultSessionTable: sessionsTable,
     tablePrefix: 'sentinel-',
-    identity: { ownAccountId: '000000000000', identityRolePatterns: ['AWSReservedSSO_*'], allowedAccounts: ['000000000000'], identityRoles: [], identityRoleLookup: false },
+    identity: { ownAccountId: '000000000000', identityRolePatterns: ['AWSReservedSSO_*'], allowedAccounts: ['000000000000'], allowedOrganizations: [], identityRoles: [], identityRoleLookup: false },
     policyTtlSeconds: 0,
     rateLimit: { requests: 1000, windowSeconds: 60 },
     maxSessionLifetimeSeconds: 12 * 3600,

@@ -27,7 +27,7 @@ describe('loadConfig defaults', () => {
       breakglassTable: 'sentinel-breakglass',
       notifications: {},
       tablePrefix: 'sentinel-',
-      identity: { ownAccountId: '111122223333', allowedAccounts: ['111122223333'], identityRolePatterns: ['AWSReservedSSO_*'], identityRoles: [], identityRoleLookup: true },
+      identity: { ownAccountId: '111122223333', allowedAccounts: ['111122223333'], allowedOrganizations: [], identityRolePatterns: ['AWSReservedSSO_*'], identityRoles: [], identityRoleLookup: true },
       policyTtlSeconds: 10,
       rateLimit: { requests: 60, windowSeconds: 60 },
       maxSessionLifetimeSeconds: 12 * 3600,
@@ -60,6 +60,7 @@ describe('loadConfig defaults', () => {
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.identity)).toBe(true);
     expect(Object.isFrozen(config.identity.allowedAccounts)).toBe(true);
+    expect(Object.isFrozen(config.identity.allowedOrganizations)).toBe(true);
     expect(Object.isFrozen(config.identity.identityRoles)).toBe(true);
     expect(Object.isFrozen(config.rateLimit)).toBe(true);
     expect(Object.isFrozen(config.bootstrapAdmins)).toBe(true);
@@ -78,6 +79,7 @@ describe('loadConfig values', () => {
       SENTINEL_IDENTITY_ROLE_LOOKUP: 'none',
       SENTINEL_IDENTITY_ROLES: 'arn:aws:iam::444455556666:role/aws-reserved/sso.amazonaws.com/eu-west-2/AWSReservedSSO_Eng_0123abcd, 444455556666:AROAENGINEERROLE0001',
       SENTINEL_ALLOWED_ACCOUNTS: '111122223333,444455556666',
+      SENTINEL_ALLOWED_ORGANIZATIONS: ' o-a1b2c3d4e5 , o-0123456789abcdefghijklmnopqrstuv',
       SENTINEL_POLICY_TTL: '0',
       SENTINEL_RATE_LIMIT_REQUESTS: '5',
       SENTINEL_RATE_LIMIT_WINDOW: '300',
@@ -99,6 +101,7 @@ describe('loadConfig values', () => {
       identity: {
         ownAccountId: '111122223333',
         allowedAccounts: ['111122223333', '444455556666'],
+        allowedOrganizations: ['o-a1b2c3d4e5', 'o-0123456789abcdefghijklmnopqrstuv'],
         identityRolePatterns: ['AWSReservedSSO_*', 'people-*'],
         identityRoles: [
           { accountId: '444455556666', roleName: 'AWSReservedSSO_Eng_0123abcd' },
@@ -114,6 +117,12 @@ describe('loadConfig values', () => {
       issuer: 'sts',
       dynamodbEndpoint: 'http://127.0.0.1:18000',
     });
+  });
+
+  it('with an organisation allowed, accepts identity-role pins in accounts SENTINEL_ALLOWED_ACCOUNTS does not list', () => {
+    // Those accounts may arrive through the organisation; which accounts it holds is not known at cold start.
+    const config = loadConfig({ ...BASE, SENTINEL_ALLOWED_ORGANIZATIONS: 'o-a1b2c3d4e5', SENTINEL_IDENTITY_ROLES: '444455556666:AROAENGINEERROLE0001' });
+    expect(config.identity).toMatchObject({ allowedAccounts: ['111122223333'], allowedOrganizations: ['o-a1b2c3d4e5'], identityRoles: [{ accountId: '444455556666', roleId: 'AROAENGINEERROLE0001' }] });
   });
 
   it('accepts a lifetime cap beyond STS’s 12 hours, up to 7 days', () => {
@@ -142,9 +151,26 @@ describe('loadConfig refusals', () => {
     [{ ...BASE, SENTINEL_IDENTITY_ROLES: 'AWSReservedSSO_*' }, 'SENTINEL_IDENTITY_ROLES: "AWSReservedSSO_*" is neither a role ARN (arn:aws:iam::<account>:role/<path/>name) nor <account>:<role unique id AROA…>'],
     [{ ...BASE, SENTINEL_IDENTITY_ROLES: 'arn:aws:sts::111122223333:assumed-role/people/alice' }, 'SENTINEL_IDENTITY_ROLES: "arn:aws:sts::111122223333:assumed-role/people/alice" is neither a role ARN'],
     [{ ...BASE, SENTINEL_IDENTITY_ROLES: '111122223333:AROAENGINEERROLE0001,' }, 'SENTINEL_IDENTITY_ROLES: entry 2 of the comma-separated list is empty'],
-    [{ ...BASE, SENTINEL_IDENTITY_ROLES: '444455556666:AROAENGINEERROLE0001' }, 'SENTINEL_IDENTITY_ROLES: names a role of account 444455556666, which SENTINEL_ALLOWED_ACCOUNTS does not allow'],
+    [
+      { ...BASE, SENTINEL_IDENTITY_ROLES: '444455556666:AROAENGINEERROLE0001' },
+      'SENTINEL_IDENTITY_ROLES: names a role of account 444455556666, which SENTINEL_ALLOWED_ACCOUNTS does not allow (nor does any organisation: SENTINEL_ALLOWED_ORGANIZATIONS is not set)',
+    ],
+    [{ ...BASE, SENTINEL_IDENTITY_ROLES: '444455556666:AROAENGINEERROLE0001', SENTINEL_ALLOWED_ORGANIZATIONS: '' }, 'SENTINEL_IDENTITY_ROLES: names a role of account 444455556666'],
     [{ ...BASE, SENTINEL_ALLOWED_ACCOUNTS: '111122223333,' }, 'SENTINEL_ALLOWED_ACCOUNTS: entry 2 of the comma-separated list is empty'],
     [{ ...BASE, SENTINEL_ALLOWED_ACCOUNTS: '111122223333,prod' }, 'SENTINEL_ALLOWED_ACCOUNTS: "prod" is not a 12-digit AWS account id'],
+    [
+      { ...BASE, SENTINEL_ALLOWED_ORGANIZATIONS: 'o-A1B2C3D4E5' },
+      'SENTINEL_ALLOWED_ORGANIZATIONS: "o-A1B2C3D4E5" is not an AWS Organizations id ("o-" and 10 to 32 lowercase letters or digits, as aws organizations describe-organization prints it)',
+    ],
+    [{ ...BASE, SENTINEL_ALLOWED_ORGANIZATIONS: 'o-a1b2c3d4e' }, 'SENTINEL_ALLOWED_ORGANIZATIONS: "o-a1b2c3d4e" is not an AWS Organizations id'],
+    [{ ...BASE, SENTINEL_ALLOWED_ORGANIZATIONS: `o-${'a'.repeat(33)}` }, `SENTINEL_ALLOWED_ORGANIZATIONS: "o-${'a'.repeat(33)}" is not an AWS Organizations id`],
+    [{ ...BASE, SENTINEL_ALLOWED_ORGANIZATIONS: 'r-a1b2' }, 'SENTINEL_ALLOWED_ORGANIZATIONS: "r-a1b2" is not an AWS Organizations id'],
+    [{ ...BASE, SENTINEL_ALLOWED_ORGANIZATIONS: '111122223333' }, 'SENTINEL_ALLOWED_ORGANIZATIONS: "111122223333" is not an AWS Organizations id'],
+    [
+      { ...BASE, SENTINEL_ALLOWED_ORGANIZATIONS: 'arn:aws:organizations::111122223333:organization/o-a1b2c3d4e5' },
+      'SENTINEL_ALLOWED_ORGANIZATIONS: "arn:aws:organizations::111122223333:organization/o-a1b2c3d4e5" is not an AWS Organizations id',
+    ],
+    [{ ...BASE, SENTINEL_ALLOWED_ORGANIZATIONS: 'o-a1b2c3d4e5,,o-0123456789' }, 'SENTINEL_ALLOWED_ORGANIZATIONS: entry 2 of the comma-separated list is empty'],
     [{ ...BASE, SENTINEL_POLICY_TTL: '10s' }, 'SENTINEL_POLICY_TTL: "10s" is not a whole number of seconds'],
     [{ ...BASE, SENTINEL_POLICY_TTL: '-1' }, 'SENTINEL_POLICY_TTL: "-1" is not a whole number of seconds'],
     [{ ...BASE, SENTINEL_POLICY_TTL: '301' }, 'SENTINEL_POLICY_TTL: 301 seconds is above the maximum of 300'],

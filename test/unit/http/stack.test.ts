@@ -27,7 +27,7 @@ describe('the HTTP stack', () => {
     const route: RouteHandler<'whoami'> = async () => {
       throw new TypeError('cannot read properties of undefined (secret detail)');
     };
-    const handler = httpHandler({ logger, identity: { ownAccountId: '000000000000', identityRolePatterns: [], allowedAccounts: ['000000000000'], identityRoles: [], identityRoleLookup: false }, identityRoles: { isIdentityRole: async () => false }, clock: { now: () => new Date() } }, 'whoami', route);
+    const handler = httpHandler({ logger, identity: { ownAccountId: '000000000000', identityRolePatterns: [], allowedAccounts: ['000000000000'], allowedOrganizations: [], identityRoles: [], identityRoleLookup: false }, identityRoles: { isIdentityRole: async () => false }, clock: { now: () => new Date() } }, 'whoami', route);
     const response = await handler(event, context);
     expect(response).toEqual({
       statusCode: 500,
@@ -44,7 +44,7 @@ describe('the HTTP stack', () => {
       return { status: 201, body: { user: 'alice', arn: 'x', accountId: '000000000000', admin: false } };
     };
     const now = new Date('2026-11-18T10:00:00Z');
-    const handler = httpHandler({ logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }), identity: { ownAccountId: '000000000000', identityRolePatterns: [], allowedAccounts: ['000000000000'], identityRoles: [], identityRoleLookup: false }, identityRoles: { isIdentityRole: async () => false }, clock: { now: () => now } }, 'whoami', route);
+    const handler = httpHandler({ logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }), identity: { ownAccountId: '000000000000', identityRolePatterns: [], allowedAccounts: ['000000000000'], allowedOrganizations: [], identityRoles: [], identityRoleLookup: false }, identityRoles: { isIdentityRole: async () => false }, clock: { now: () => now } }, 'whoami', route);
     const response = await handler(event, context);
     expect(response).toEqual({ statusCode: 201, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: '{"user":"alice","arn":"x","accountId":"000000000000","admin":false}' });
     expect(seen).toEqual([{ body: {}, path: {}, query: {}, caller: { user: 'iam:alice', arn: 'arn:aws:iam::000000000000:user/alice', accountId: '000000000000', kind: 'iam-user', principal: '000000000000:user/alice' }, requestId: 'req-9', receivedAt: now }]);

@@ -9,6 +9,9 @@ import { caught } from '../../support/caught.js';
 const OWN = '111122223333';
 const SECOND = '222222222222';
 const OTHER = '444455556666';
+/** An organisation whose accounts are allowed, and one whose accounts are not. */
+const ORG = 'o-a1b2c3d4e5';
+const OTHER_ORG = 'o-zzzzzzzzzz';
 
 const SSO_ADMIN = 'AWSReservedSSO_Admin_0123456789abcdef';
 const SSO_ADMIN_ID = 'AROAADMINROLE0000001';
@@ -16,6 +19,7 @@ const SSO_ADMIN_ID = 'AROAADMINROLE0000001';
 const RULES: IdentityRules = {
   ownAccountId: OWN,
   allowedAccounts: [OWN, SECOND],
+  allowedOrganizations: [],
   identityRolePatterns: ['AWSReservedSSO_*'],
   identityRoles: [],
   identityRoleLookup: true,
@@ -34,9 +38,14 @@ function verifier(known: string[] = [], failure?: Error): IdentityRoleVerifier &
   };
 }
 
-function iam(userArn: string, options: { userId?: string | null; accountId?: string | null } = {}): AuthorizerIam {
+function iam(userArn: string, options: { userId?: string | null; accountId?: string | null; orgId?: string | null } = {}): AuthorizerIam {
   const accountId = options.accountId === undefined ? (userArn.split(':')[4] ?? null) : options.accountId;
-  return { accountId, userArn, userId: options.userId === undefined ? 'AIDAEXAMPLE' : options.userId, accessKey: 'AKIAEXAMPLE', principalOrgId: null };
+  return { accountId, userArn, userId: options.userId === undefined ? 'AIDAEXAMPLE' : options.userId, accessKey: 'AKIAEXAMPLE', principalOrgId: options.orgId ?? null };
+}
+
+/** `context` as AWS reports it for a caller whose account belongs to organisation `orgId`. */
+function inOrg(context: AuthorizerIam, orgId: string): AuthorizerIam {
+  return { ...context, principalOrgId: orgId };
 }
 
 /** The assumed-role context API Gateway reports: the ARN and `<role id>:<session>`. */
@@ -147,6 +156,38 @@ describe('resolveCaller: who each principal is', () => {
       principal: `${SECOND}:user/${'u'.repeat(16)}`,
     },
     { name: 'a role session of exactly 33 characters', context: session(OWN, 'r'.repeat(13), 's'.repeat(14)), user: `role:${'r'.repeat(13)}/${'s'.repeat(14)}`, kind: 'role', principal: `${OWN}:role/${'r'.repeat(13)}` },
+    {
+      name: 'an IAM user of an account allowed through its organisation keeps its account and kind',
+      context: inOrg(iam(`arn:aws:iam::${OTHER}:user/alice`), ORG),
+      rules: { allowedOrganizations: [ORG] },
+      user: `${OTHER}:iam:alice`,
+      kind: 'iam-user',
+      principal: `${OTHER}:user/alice`,
+    },
+    {
+      name: 'a role session of an account allowed through its organisation',
+      context: inOrg(session(OTHER, 'deploy', 'ci-42'), ORG),
+      rules: { allowedOrganizations: [OTHER_ORG, ORG] },
+      user: `${OTHER}:role:deploy/ci-42`,
+      kind: 'role',
+      principal: `${OTHER}:role/deploy`,
+    },
+    {
+      name: 'a pinned role in an account allowed through its organisation is a person',
+      context: inOrg(session(OTHER, 'AWSReservedSSO_Eng_abc', 'alice', 'AROAENGINEERROLE0001'), ORG),
+      rules: { allowedOrganizations: [ORG], identityRoles: [{ accountId: OTHER, roleId: 'AROAENGINEERROLE0001' }] },
+      user: 'alice',
+      kind: 'person',
+      principal: 'person/alice',
+    },
+    {
+      name: 'a listed account needs no organisation, whatever AWS reports for it',
+      context: inOrg(iam(`arn:aws:iam::${SECOND}:user/alice`), OTHER_ORG),
+      rules: { allowedOrganizations: [ORG] },
+      user: `${SECOND}:iam:alice`,
+      kind: 'iam-user',
+      principal: `${SECOND}:user/alice`,
+    },
   ];
 
   it.each(cases)('$name', async ({ context, user, kind, principal, known, rules }) => {
@@ -265,8 +306,28 @@ describe('resolveCaller: refusals', () => {
       known: [`${OWN}/${SSO_ADMIN}/${SSO_ADMIN_ID}`],
       message: /^the caller's unique id names session "bob", but its ARN names session "alice"$/,
     },
-    { name: 'an account that is not allowed', context: iam(`arn:aws:iam::${OTHER}:user/alice`), message: /^account 444455556666 is not allowed to use this Sentinel deployment$/ },
+    {
+      name: 'an account that is not allowed, outside any organisation',
+      context: iam(`arn:aws:iam::${OTHER}:user/alice`),
+      rules: { allowedOrganizations: [ORG] },
+      message:
+        /^account 444455556666 is not allowed to use this Sentinel deployment; an operator can allow the account in SENTINEL_ALLOWED_ACCOUNTS \(AWS reported no organisation for this caller, so SENTINEL_ALLOWED_ORGANIZATIONS cannot admit it\)$/,
+    },
+    {
+      name: 'an account that is not allowed, of an organisation that is not: the caller learns its own organisation, never the list',
+      context: iam(`arn:aws:iam::${OTHER}:user/alice`, { orgId: OTHER_ORG }),
+      rules: { allowedOrganizations: [ORG] },
+      message: /^account 444455556666 is not allowed to use this Sentinel deployment; an operator can allow the account in SENTINEL_ALLOWED_ACCOUNTS, or its organisation o-zzzzzzzzzz in SENTINEL_ALLOWED_ORGANIZATIONS$/,
+    },
+    { name: 'an organisation id in another case is another id', context: iam(`arn:aws:iam::${OTHER}:user/alice`, { orgId: ORG.toUpperCase() }), rules: { allowedOrganizations: [ORG] }, message: /^account 444455556666 is not allowed.*no organisation/ },
+    { name: 'an empty organisation id', context: iam(`arn:aws:iam::${OTHER}:user/alice`, { orgId: '' }), rules: { allowedOrganizations: [ORG] }, message: /^account 444455556666 is not allowed.*no organisation/ },
     { name: 'no allowed accounts at all', context: iam(`arn:aws:iam::${OWN}:user/alice`), rules: { allowedAccounts: [] }, message: /^account 111122223333 is not allowed/ },
+    {
+      name: 'an allowed organisation does not excuse an ARN of another account than the authorizer',
+      context: iam(`arn:aws:iam::${OTHER}:user/alice`, { accountId: SECOND, orgId: ORG }),
+      rules: { allowedOrganizations: [ORG] },
+      message: /^the caller's ARN names account 444455556666 but the request was authenticated for account 222222222222$/,
+    },
     {
       name: 'ARN account differs from the authorizer account',
       context: iam(`arn:aws:iam::${SECOND}:user/alice`, { accountId: OWN }),
@@ -284,6 +345,40 @@ describe('resolveCaller: refusals', () => {
     const failure = new UnavailableError('IAM is unavailable', { retryAfterSeconds: 2 });
     const error = await caught(resolveCaller(session(OWN, SSO_ADMIN, 'ops-erin', SSO_ADMIN_ID), RULES, verifier([], failure)));
     expect(error).toBe(failure);
+  });
+});
+
+describe('resolveCaller: allowed organisations', () => {
+  const orgId = fc.stringMatching(/^o-[a-z0-9]{10,32}$/);
+  /** Any 12-digit account the rules do not list. */
+  const unlisted = fc.stringMatching(/^\d{12}$/).filter((account) => account !== OWN && account !== SECOND);
+
+  it('admits a caller of an account that is not listed exactly when the organisation AWS reported is listed', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        unlisted,
+        fc.uniqueArray(orgId, { maxLength: 4 }),
+        fc.option(fc.oneof(orgId, fc.string(), fc.constant('')), { nil: null }),
+        fc.nat(),
+        async (account, listed, reported, pick) => {
+          // Half the time the caller's organisation is one of those listed.
+          const principalOrgId = listed.length > 0 && pick % 2 === 0 ? (listed[pick % listed.length] ?? null) : reported;
+          const rules = { ...RULES, allowedOrganizations: listed };
+          const outcome = await resolveCaller(iam(`arn:aws:iam::${account}:user/alice`, { orgId: principalOrgId }), rules, verifier()).then(
+            (caller) => caller.user,
+            (error: unknown) => error,
+          );
+          if (principalOrgId !== null && listed.includes(principalOrgId)) {
+            expect(outcome).toBe(`${account}:iam:alice`);
+          } else {
+            expect(outcome).toMatchObject({ code: 'INVALID_IDENTITY', message: expect.stringMatching(new RegExp(`^account ${account} is not allowed to use this Sentinel deployment; `)) as unknown });
+            // The refusal never names a listed organisation other than the caller's own.
+            for (const other of listed) if (other !== principalOrgId) expect((outcome as Error).message).not.toContain(other);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
 
