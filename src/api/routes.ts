@@ -9,8 +9,9 @@
  * - the local stack (src/local/stack.ts serves every route through its function's handler);
  * - the CLI client (src/cli/api/client.ts: one method per route, answers checked
  *   against `response`);
- * - serverless.yml (test/unit/api/routes.test.ts: every route an AWS_IAM httpApi event
- *   of the right function, and no other).
+ * - the deployment: src/deploy/template.ts makes every route an AWS_IAM event of its
+ *   function (HTTP API or REST), checked in test/unit/api/routes.test.ts and, in the
+ *   packaged CloudFormation template, in test/e2e/package.test.ts.
  *
  * Adding a route is one entry here and one handler in its function's composition.
  */
@@ -60,6 +61,10 @@ import {
 /** The Lambda functions of a deployment: one file each in functions/, one entry each in serverless.yml. */
 export const FUNCTION_NAMES = ['credentials', 'whoami', 'profiles', 'getPolicy', 'putPolicy', 'evaluatePolicy', 'endSession', 'checkSession', 'sessions', 'revokeSessions', 'provision', 'requests', 'breakglass'] as const;
 export type FunctionName = (typeof FUNCTION_NAMES)[number];
+
+/** Functions EventBridge invokes on a schedule rather than API Gateway: they serve no route. */
+export const SCHEDULED_FUNCTIONS = ['sweep'] as const;
+export type ScheduledFunctionName = (typeof SCHEDULED_FUNCTIONS)[number];
 
 /**
  * Who may call: `any` allowed caller; `owner` of the resource named in the path (the

@@ -4,7 +4,8 @@
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { FunctionName } from '../api/routes.js';
+import { SCHEDULED_FUNCTIONS } from '../api/routes.js';
+import type { FunctionName, ScheduledFunctionName } from '../api/routes.js';
 import { loadConfig } from '../config.js';
 import { functionHandler } from '../http/handler.js';
 import type { HttpHandler } from '../http/handler.js';
@@ -24,9 +25,7 @@ export function lambdaHandler<F extends FunctionName>(name: F, compose: (runtime
   return composeFunction(createRuntime(loadConfig(process.env)), name, compose);
 }
 
-/** Functions EventBridge invokes on a schedule rather than API Gateway: they serve no route. */
-export const SCHEDULED_FUNCTIONS = ['sweep'] as const;
-export type ScheduledFunctionName = (typeof SCHEDULED_FUNCTIONS)[number];
+export { SCHEDULED_FUNCTIONS, type ScheduledFunctionName };
 
 /**
  * The handler of a scheduled function: `run`, composed once per cold start, every log

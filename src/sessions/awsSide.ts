@@ -21,6 +21,9 @@ export interface RevocationLog {
 /** The field an alarm matches (a CloudWatch metric filter on `{ $.alert = "SentinelRevocationPolicyFull" }`). */
 export const POLICY_FULL_ALERT = 'SentinelRevocationPolicyFull';
 
+/** The `alert` of every other failed AWS-side step (pending until the sweep lands it): the revocation-failures alarm counts both. */
+export const PENDING_ALERT = 'SentinelRevocationPending';
+
 export interface AwsSideDeps {
   ledger: RevocationLedger;
   revoker: RoleRevoker;
@@ -82,7 +85,7 @@ export function logFailure(error: unknown, roleArn: string, sessionIds: readonly
     log.error('revocation policy full: the AWS-side deny is pending', { alert: POLICY_FULL_ALERT, roleArn, sessions: sessionIds, entries: error.entries, characters: error.characters });
     return;
   }
-  const fields = { roleArn, sessions: sessionIds, error };
+  const fields = { alert: PENDING_ALERT, roleArn, sessions: sessionIds, error };
   if (error instanceof SentinelError) log.warn('the AWS side of a revocation is pending', fields);
   else log.error('the AWS side of a revocation failed unexpectedly; it is pending', fields);
 }

@@ -4,32 +4,27 @@
  * `serverless deploy` would upload.
  */
 import { spawn } from 'node:child_process';
-import { cp, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { FUNCTION_NAMES, ROUTES as API_ROUTES, routeKey, routesOf } from '../../src/api/routes.js';
 import { SCHEDULED_FUNCTIONS } from '../../src/compose/lambda.js';
+import { CONFIG_KEYS } from '../../src/config.js';
+import { FUNCTION_ROLE_PATH } from '../../src/deploy/names.js';
+import { DEPLOYED_FUNCTIONS, roleLogicalId, roleStatements, settingsFromParams } from '../../src/deploy/template.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 /** Each function and the route keys it serves, from the one route table. */
 const ROUTES: Record<string, string[]> = Object.fromEntries(FUNCTION_NAMES.map((name) => [name, routesOf(name).map((route) => routeKey(API_ROUTES[route]))]));
 
-/** The notification statement every state-changing role carries (docs/notifications.md). */
-const NOTIFY = ['secretsmanager:GetSecretValue', 'sns:Publish', 'ssm:GetParameter'];
-
 /** Every function, HTTP or scheduled. */
 const ALL_FUNCTIONS: readonly string[] = [...FUNCTION_NAMES, ...SCHEDULED_FUNCTIONS];
-
-/** The provisioning statements of serverless.yml and their actions: nothing that alters or deletes a live table. */
-const PROVISIONING: Record<string, string[]> = {
-  SentinelProvisionCreateTables: ['dynamodb:CreateTable', 'dynamodb:TagResource'],
-  SentinelProvisionDescribeTables: ['dynamodb:DescribeContinuousBackups', 'dynamodb:DescribeTable', 'dynamodb:DescribeTimeToLive'],
-  SentinelProvisionFinishTables: ['dynamodb:UpdateContinuousBackups', 'dynamodb:UpdateTimeToLive'],
-};
 
 /** The minimal surface of yauzl (shipped with osls, the packager under test; it has no bundled types). */
 interface ZipFile {
@@ -114,55 +109,65 @@ let work: string;
 let output: string;
 let template: Template;
 let packaging: { code: number | null; output: string };
+/** The REST variant (--param="api=rest"), packaged beside the default. */
+let rest: { code: number | null; output: string; template?: Template };
+const ORGANIZATION = 'o-abcdefghij';
+
+/** serverless.yml's parameter defaults, as the template was built from them. */
+const PARAMS = (parse(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8')) as { params: { default: Record<string, unknown> } }).params.default;
+
+async function packageInto(copy: string, into: string, params: string[]): Promise<{ code: number | null; output: string; template?: Template }> {
+  const result = await run(
+    process.execPath,
+    [path.join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--stage', 'test', '--package', into, ...params.map((param) => `--param=${param}`)],
+    { cwd: copy, env: offlineEnv() },
+  );
+  if (result.code !== 0) return result;
+  return { ...result, template: JSON.parse(await readFile(path.join(into, 'cloudformation-template-update-stack.json'), 'utf8')) as Template };
+}
 
 beforeAll(async () => {
   work = await mkdtemp(path.join(tmpdir(), 'sentinel-package-'));
-  const copy = path.join(work, 'checkout');
   output = path.join(work, 'package');
-  for (const entry of ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'src']) {
-    await cp(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
-  }
-  await symlink(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
-  packaging = await run(
-    process.execPath,
-    [path.join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--stage', 'test', '--package', output],
-    { cwd: copy, env: offlineEnv() },
-  );
-  if (packaging.code === 0) {
-    template = JSON.parse(await readFile(path.join(output, 'cloudformation-template-update-stack.json'), 'utf8')) as Template;
-  }
+  // Two checkouts: osls builds in the service directory (.serverless, .esbuild), so two packagings cannot share one.
+  const checkout = async (name: string): Promise<string> => {
+    const copy = path.join(work, name);
+    for (const entry of ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'src', 'deploy']) {
+      await cp(path.join(ROOT, entry), path.join(copy, entry), { recursive: true });
+    }
+    await symlink(path.join(ROOT, 'node_modules'), path.join(copy, 'node_modules'), 'dir');
+    return copy;
+  };
+  const [httpCopy, restCopy] = await Promise.all([checkout('checkout'), checkout('checkout-rest')]);
+  const [http, restPackaging] = await Promise.all([packageInto(httpCopy, output, []), packageInto(restCopy, path.join(work, 'package-rest'), ['api=rest', `allowedOrganizations=${ORGANIZATION}`])]);
+  packaging = http;
+  if (http.template !== undefined) template = http.template;
+  rest = restPackaging;
 }, 240_000);
 
 afterAll(async () => {
   if (work !== undefined) await rm(work, { recursive: true, force: true });
 });
 
-function resources(type: string) {
-  return Object.values(template.Resources).filter((resource) => resource.Type === type);
+function resources(type: string, of: Template = template) {
+  return Object.values(of.Resources).filter((resource) => resource.Type === type);
 }
 
-function statements(): Statement[] {
-  const inline = resources('AWS::IAM::Role').flatMap((role) => (role.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]);
-  const managed = resources('AWS::IAM::Policy').map((policy) => policy.Properties as { PolicyDocument: { Statement: Statement[] } });
+function statements(of: Template = template): Statement[] {
+  const inline = resources('AWS::IAM::Role', of).flatMap((role) => (role.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[]);
+  const managed = resources('AWS::IAM::Policy', of).map((policy) => policy.Properties as { PolicyDocument: { Statement: Statement[] } });
   return [...inline, ...managed].flatMap((policy) => policy.PolicyDocument.Statement);
-}
-
-/** The statements of one role (by logical id), Sid → sorted actions; osls's unnamed logging statements under "logs". */
-function roleActions(logicalId: string): Record<string, string[]> {
-  const role = template.Resources[logicalId];
-  const policies = (role?.Properties.Policies ?? []) as { PolicyDocument: { Statement: Statement[] } }[];
-  const actions: Record<string, string[]> = {};
-  for (const statement of policies.flatMap((policy) => policy.PolicyDocument.Statement)) {
-    const sid = statement.Sid ?? 'logs';
-    actions[sid] = [...(actions[sid] ?? []), ...list(statement.Action)].sort();
-  }
-  return actions;
 }
 
 /** The logical id of the role a function (by handler) runs as. */
 function roleOf(name: string): string | undefined {
   const fn = resources('AWS::Lambda::Function').find((resource) => resource.Properties.Handler === `functions/${name}.handler`);
   return referencedIds(fn?.Properties.Role)[0];
+}
+
+/** The logical id of the function whose handler is `functions/<name>.handler`. */
+function functionId(name: string, of: Template = template): string | undefined {
+  return Object.entries(of.Resources).find(([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Handler === `functions/${name}.handler`)?.[0];
 }
 
 const list = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value : [value]);
@@ -221,71 +226,134 @@ describe('serverless package', () => {
     expect(invokeConfig).toEqual([0]);
   });
 
-  it('gives the revoke function and the sweep roles of their own; every other function shares the execution role', () => {
-    for (const name of FUNCTION_NAMES) {
-      expect(roleOf(name), name).toBe(name === 'revokeSessions' ? 'RevokeSessionsRole' : 'IamRoleLambdaExecution');
+  it('gives every function a role of its own under /sentinel/, trusted by Lambda alone; no shared execution role', () => {
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+    expect(resources('AWS::IAM::Role')).toHaveLength(DEPLOYED_FUNCTIONS.length);
+    for (const name of DEPLOYED_FUNCTIONS) {
+      expect(roleOf(name), name).toBe(roleLogicalId(name));
+      const role = template.Resources[roleLogicalId(name)]?.Properties ?? {};
+      // The path keeps function roles out of every `role/sentinel-*` pattern (target roles, revocation, the SCP).
+      expect(role.Path, name).toBe(FUNCTION_ROLE_PATH);
+      expect(role.RoleName, name).toEqual({ 'Fn::Sub': `sentinel-test-\${AWS::Region}-${name}` });
+      expect(role.AssumeRolePolicyDocument, name).toEqual({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' }] });
     }
-    expect(roleOf('sweep')).toBe('SweepRole');
   });
 
-  it('grants each role exactly its statements: DynamoDB on prefixed tables only, Scan only of the by-active index, role policies only to the revocation roles', () => {
-    expect(roleActions('IamRoleLambdaExecution')).toEqual({
-      logs: ['logs:CreateLogStream', 'logs:CreateLogGroup', 'logs:PutLogEvents', 'logs:TagResource'].sort(),
-      SentinelTableItems: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-      ...PROVISIONING,
-      SentinelAssumeProfileRoles: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
-      SentinelReadIdentityCenterRoles: ['iam:GetRole'],
-      SentinelNotify: NOTIFY,
-    });
-    expect(roleActions('RevokeSessionsRole')).toEqual({
-      SentinelRevokeSessionsLogs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      SentinelRevokeSessionsItems: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-      SentinelRevokeSessionsLedger: ['dynamodb:DeleteItem'],
-      SentinelWriteRevocationPolicies: ['iam:DeleteRolePolicy', 'iam:GetRolePolicy', 'iam:PutRolePolicy'],
-      SentinelAssumeRevokerRoles: ['sts:AssumeRole'],
-      SentinelReadIdentityCenterRoles: ['iam:GetRole'],
-      SentinelNotify: NOTIFY,
-    });
-    expect(roleActions('SweepRole')).toEqual({
-      SentinelSweepLogs: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      SentinelSweepActiveIndex: ['dynamodb:Scan'],
-      SentinelSweepItems: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
-      SentinelSweepLedger: ['dynamodb:DeleteItem', 'dynamodb:Query'],
-      SentinelWriteRevocationPolicies: ['iam:DeleteRolePolicy', 'iam:GetRolePolicy', 'iam:PutRolePolicy'],
-      SentinelAssumeRevokerRoles: ['sts:AssumeRole'],
-      SentinelNotify: NOTIFY,
-    });
-    // Notifications reach only the deployment's own sentinel-* topics and secrets.
-    for (const statement of statements().filter((candidate) => candidate.Sid === 'SentinelNotify')) {
-      expect(JSON.stringify(statement.Resource)).not.toContain('"*"');
-      for (const resource of list(statement.Resource)) expect(JSON.stringify(resource)).toMatch(/\$\{AWS::AccountId\}:(sentinel-\*|secret:sentinel-\*|parameter\/sentinel\/\*)"/);
+  it("grants each role exactly the statements src/deploy/permissions.ts gives its function (test/integration/permissions.test.ts checks those against the calls the code makes)", () => {
+    const expected = roleStatements(settingsFromParams('test', PARAMS));
+    for (const name of DEPLOYED_FUNCTIONS) {
+      const policies = template.Resources[roleLogicalId(name)]?.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>;
+      expect(policies, name).toHaveLength(1);
+      expect(policies[0]?.PolicyDocument.Statement, name).toEqual(expected[name]);
     }
-    const dynamodb = statements().filter((statement) => list(statement.Action).some((action) => action.startsWith('dynamodb:')));
-    for (const statement of dynamodb) {
-      const resources = list(statement.Resource);
-      expect(resources).not.toContain('*');
-      for (const resource of resources) {
-        // The deployment's prefix, the config table, or the sweep's index: never another table.
-        expect(JSON.stringify(resource), statement.Sid).toMatch(/:table\/(sentinel-\*|sentinel-config|sentinel-\*\/index\/by-(active|pending))"/);
-      }
-      if (list(statement.Action).includes('dynamodb:Scan')) for (const resource of resources) expect(JSON.stringify(resource)).toMatch(/\/index\/by-(active|pending)"/);
-      if (list(statement.Action).includes('dynamodb:DeleteItem')) expect(JSON.stringify(resources)).toMatch(/:table\/sentinel-config"/);
-    }
-    const rolePolicies = statements().filter((statement) => list(statement.Action).some((action) => action.endsWith('RolePolicy')));
-    for (const statement of rolePolicies) expect(JSON.stringify(statement.Resource)).toMatch(/:iam::\$\{AWS::AccountId\}:role\/sentinel-\*"/);
   });
 
-  it('lets the functions assume only the configured roles, with source identity and session tags, and the revocation roles only the revoker roles', () => {
-    const sts = statements().filter((statement) => list(statement.Action).some((action) => action.startsWith('sts:')));
-    expect(sts).toEqual([
-      {
-        Sid: 'SentinelAssumeProfileRoles',
-        Effect: 'Allow',
-        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession'],
-        Resource: 'arn:aws:iam::*:role/sentinel-*',
-      },
-      ...[1, 2].map(() => ({ Sid: 'SentinelAssumeRevokerRoles', Effect: 'Allow', Action: ['sts:AssumeRole'], Resource: [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/sentinel-revoker' }] })),
+  it('names no wildcard action and no "*" resource; each role writes only its own log group', () => {
+    for (const statement of statements()) {
+      for (const action of list(statement.Action)) expect(action, statement.Sid).toMatch(/^[a-z0-9-]+:[A-Za-z]+$/);
+      for (const resource of list(statement.Resource)) expect(resource, statement.Sid).not.toBe('*');
+    }
+    for (const name of DEPLOYED_FUNCTIONS) {
+      const policies = template.Resources[roleLogicalId(name)]?.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>;
+      const logs = policies.flatMap((policy) => policy.PolicyDocument.Statement).filter((statement) => list(statement.Action).some((action) => action.startsWith('logs:')));
+      expect(logs.map((statement) => statement.Resource), name).toEqual([[{ 'Fn::Sub': `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/sentinel-test-${name}:*` }]]);
+    }
+  });
+
+  it('lets only the credentials function assume profile roles, only the revocation functions the revoker roles, and only they write role policies', () => {
+    const holders = (test: (action: string) => boolean) =>
+      DEPLOYED_FUNCTIONS.filter((name) =>
+        (template.Resources[roleLogicalId(name)]?.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>)
+          .flatMap((policy) => policy.PolicyDocument.Statement)
+          .some((statement) => statement.Effect === 'Allow' && list(statement.Action).some(test)),
+      );
+    expect(holders((action) => action === 'sts:TagSession' || action === 'sts:SetSourceIdentity')).toEqual(['credentials']);
+    expect(holders((action) => action.endsWith('RolePolicy')).sort()).toEqual(['revokeSessions', 'sweep']);
+    expect(holders((action) => action === 'dynamodb:CreateTable')).toEqual(['provision']);
+    expect(holders((action) => action === 'dynamodb:Scan')).toEqual(['sweep']);
+    const assume = statements().filter((statement) => list(statement.Action).includes('sts:AssumeRole'));
+    expect(assume.map((statement) => [statement.Sid, statement.Effect, statement.Resource])).toEqual([
+      ['AssumeProfileRoles', 'Allow', ['arn:aws:iam::*:role/sentinel-*']],
+      ['NeverAssumeRevokerRoles', 'Deny', [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/sentinel-revoker' }]],
+      ...[1, 2].map(() => ['AssumeRevokerRoles', 'Allow', [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::*:role/sentinel-revoker' }]]),
     ]);
+  });
+
+  it('alarms on 5xx, throttles of every function, sweep errors, break-glass and revocation failures (metric filters on the logs)', () => {
+    const alarms = resources('AWS::CloudWatch::Alarm').map((alarm) => alarm.Properties);
+    expect(alarms.map((alarm) => alarm.AlarmName).sort()).toEqual(
+      ['api-5xx', 'sweep-errors', 'breakglass-issuance', 'breakglass-invoked', 'revocation-failures', ...DEPLOYED_FUNCTIONS.map((name) => `${name}-throttles`)].map((name) => `sentinel-test-${name}`).sort(),
+    );
+    // Without alarmTopicArn the alarms notify nobody; they still show in the console.
+    for (const alarm of alarms) expect(alarm.AlarmActions).toBeUndefined();
+    const byName = (name: string) => alarms.find((alarm) => alarm.AlarmName === `sentinel-test-${name}`);
+    expect(byName('api-5xx')).toMatchObject({ Namespace: 'AWS/ApiGateway', MetricName: '5xx', Dimensions: [{ Name: 'ApiId', Value: { Ref: 'HttpApi' } }], Threshold: 5 });
+    for (const name of DEPLOYED_FUNCTIONS) {
+      expect(byName(`${name}-throttles`), name).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Dimensions: [{ Name: 'FunctionName', Value: { Ref: functionId(name) } }] });
+    }
+    const filters = resources('AWS::Logs::MetricFilter').map((filter) => filter.Properties as { LogGroupName: { Ref: string }; FilterPattern: string; MetricTransformations: Array<{ MetricName: string; MetricNamespace: string }> });
+    const logGroupOf = (ref: string) => (template.Resources[ref]?.Properties as { LogGroupName?: string } | undefined)?.LogGroupName;
+    expect(filters.map((filter) => [logGroupOf(filter.LogGroupName.Ref), filter.MetricTransformations[0]?.MetricName, filter.FilterPattern]).sort()).toEqual(
+      [
+        ['/aws/lambda/sentinel-test-credentials', 'BreakglassIssuances', '{ $.alert = "SentinelBreakglassIssuance" }'],
+        ['/aws/lambda/sentinel-test-breakglass', 'BreakglassInvocations', '{ $.alert = "SentinelBreakglassInvoked" }'],
+        ['/aws/lambda/sentinel-test-revokeSessions', 'RevocationFailures', '{ $.alert = "SentinelRevocationPending" || $.alert = "SentinelRevocationPolicyFull" }'],
+        ['/aws/lambda/sentinel-test-sweep', 'RevocationFailures', '{ $.alert = "SentinelRevocationPending" || $.alert = "SentinelRevocationPolicyFull" }'],
+      ].sort(),
+    );
+    for (const filter of filters) expect(filter.MetricTransformations[0]?.MetricNamespace).toBe('Sentinel/test');
+    for (const metric of ['BreakglassIssuances', 'BreakglassInvocations', 'RevocationFailures']) {
+      expect(alarms.filter((alarm) => alarm.MetricName === metric && alarm.Namespace === 'Sentinel/test'), metric).toHaveLength(1);
+    }
+    const retention = resources('AWS::Logs::LogGroup').map((group) => group.Properties.RetentionInDays);
+    expect(retention).toEqual(DEPLOYED_FUNCTIONS.map(() => 90));
+  });
+
+  it('outputs the roles the target roles and the revoker roles trust', () => {
+    const outputs = (template as unknown as { Outputs: Record<string, { Value: unknown }> }).Outputs;
+    expect(outputs.CredentialsRoleArn?.Value).toEqual({ 'Fn::GetAtt': ['CredentialsRole', 'Arn'] });
+    expect(outputs.RevokeSessionsRoleArn?.Value).toEqual({ 'Fn::GetAtt': ['RevokeSessionsRole', 'Arn'] });
+    expect(outputs.SweepRoleArn?.Value).toEqual({ 'Fn::GetAtt': ['SweepRole', 'Arn'] });
+  });
+
+  it('the REST variant: every route an AWS_IAM method of its function, a regional API whose resource policy admits the organisation', () => {
+    expect(rest.code, rest.output).toBe(0);
+    const restTemplate = rest.template as Template;
+    expect(resources('AWS::ApiGatewayV2::Api', restTemplate)).toEqual([]);
+    const [api] = resources('AWS::ApiGateway::RestApi', restTemplate);
+    expect(api?.Properties.EndpointConfiguration).toEqual({ Types: ['REGIONAL'] });
+    expect(api?.Properties.Policy).toEqual({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: '*', Action: ['execute-api:Invoke'], Resource: 'execute-api:/*', Condition: { StringEquals: { 'aws:PrincipalOrgID': [ORGANIZATION] } } }],
+    });
+    // Each method: its full path (resource → parent …), AWS_IAM, and the function its integration invokes.
+    const pathOf = (id: string | undefined): string => {
+      const resource = id === undefined ? undefined : restTemplate.Resources[id];
+      if (resource === undefined) return '';
+      return `${pathOf(referencedIds(resource.Properties.ParentId).find((parent) => parent !== 'ApiGatewayRestApi'))}/${String(resource.Properties.PathPart)}`;
+    };
+    const served = resources('AWS::ApiGateway::Method', restTemplate).map((method) => {
+      const integration = method.Properties.Integration as { Uri: unknown };
+      const fn = restTemplate.Resources[referencedIds(integration.Uri).find((id) => id.endsWith('LambdaFunction')) ?? ''];
+      return [`${String(method.Properties.HttpMethod)} ${pathOf(referencedIds(method.Properties.ResourceId)[0])}`, method.Properties.AuthorizationType, fn?.Properties.Handler];
+    });
+    const expected = Object.entries(ROUTES).flatMap(([name, keys]) => keys.map((key) => [key, 'AWS_IAM', `functions/${name}.handler`]));
+    expect(served.sort()).toEqual(expected.sort());
+    expect(resources('AWS::CloudWatch::Alarm', restTemplate).find((alarm) => alarm.Properties.AlarmName === 'sentinel-test-api-5xx')?.Properties).toMatchObject({
+      MetricName: '5XXError',
+      Dimensions: [{ Name: 'ApiName', Value: (api?.Properties.Name as string) ?? 'missing' }],
+    });
+  });
+
+  it('sets only variables src/config.ts knows, and prints each function\'s zipped size', async () => {
+    const sizes: string[] = [];
+    for (const name of DEPLOYED_FUNCTIONS) {
+      const fn = template.Resources[functionId(name) ?? '']?.Properties;
+      const variables = Object.keys((fn?.Environment as { Variables: Record<string, unknown> }).Variables);
+      for (const key of variables) expect(key.startsWith('SENTINEL_') ? (CONFIG_KEYS as readonly string[]).includes(key) : key.startsWith('POWERTOOLS_'), `${name}: ${key}`).toBe(true);
+      sizes.push(`${name.padEnd(16)} ${((await stat(path.join(output, `${name}.zip`))).size / 1024).toFixed(1).padStart(7)} kB`);
+    }
+    console.log(`zipped function packages (serverless package --stage test):\n${sizes.join('\n')}`);
   });
 
   it('ships a configuration the bundles accept: each loads and exports its handler', async () => {

@@ -1,6 +1,6 @@
 /**
  * The route table (src/api/routes.ts) against everything that must agree with it:
- * serverless.yml's httpApi events, the files in functions/, and each function's
+ * the functions serverless.yml deploys (src/deploy/template.ts), the files in functions/, and each function's
  * composition (src/compose).
  */
 
@@ -12,35 +12,51 @@ import type { RouteName } from '../../../src/api/routes.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { FUNCTIONS } from '../../../src/compose/index.js';
 import { SCHEDULED_FUNCTIONS } from '../../../src/compose/lambda.js';
+import { functionsSection, settingsFromParams } from '../../../src/deploy/template.js';
 import { createRuntime } from '../../../src/compose/runtime.js';
 import { loadConfig } from '../../../src/config.js';
 
-interface HttpApiEvent {
+interface RouteEvent {
   httpApi?: { method: string; path: string; authorizer?: { type?: string } };
+  http?: { method: string; path: string; authorizer?: string };
 }
 interface ServerlessFunction {
   handler: string;
-  events?: Array<HttpApiEvent & { schedule?: { rate?: string } }>;
+  events?: Array<RouteEvent & { schedule?: { rate?: string } }>;
 }
 
-const template = parse(readFileSync(new URL('../../../serverless.yml', import.meta.url), 'utf8')) as { functions: Record<string, ServerlessFunction> };
+const serverless = parse(readFileSync(new URL('../../../serverless.yml', import.meta.url), 'utf8')) as { functions: unknown };
+
+function functionsOf(api: 'http' | 'rest'): Record<string, ServerlessFunction> {
+  const params = { tablePrefix: 'sentinel-', assumableRoles: 'arn:aws:iam::*:role/sentinel-*', revocableRoles: 'sentinel-*', api, allowedOrganizations: 'o-abcdefghij' };
+  return functionsSection(settingsFromParams('test', params)) as Record<string, ServerlessFunction>;
+}
 
 describe('the route table', () => {
-  it('serverless.yml declares exactly the table\'s functions, each with the table\'s routes as AWS_IAM httpApi events, and the scheduled ones', () => {
-    expect(Object.keys(template.functions).sort()).toEqual([...FUNCTION_NAMES, ...SCHEDULED_FUNCTIONS].sort());
+  it('serverless.yml takes its functions from the generator (src/deploy/template.ts), which derives them from the table', () => {
+    expect(serverless.functions).toBe('${file(./deploy/serverless.cjs):functions}');
+  });
+
+  it.each([['http'], ['rest']] as const)('the %s API: exactly the table\'s functions, each with its routes as AWS_IAM events, and the scheduled ones', (api) => {
+    const functions = functionsOf(api);
+    expect(Object.keys(functions).sort()).toEqual([...FUNCTION_NAMES, ...SCHEDULED_FUNCTIONS].sort());
     for (const name of SCHEDULED_FUNCTIONS) {
-      const fn = template.functions[name];
+      const fn = functions[name];
       expect(fn?.handler, name).toBe(`functions/${name}.handler`);
       // No route: only EventBridge invokes it.
       expect(fn?.events?.map((event) => Object.keys(event)), name).toEqual([['schedule']]);
     }
-    expect(template.functions.sweep?.events?.[0]?.schedule?.rate).toBe('rate(5 minutes)');
+    expect(functions.sweep?.events?.[0]?.schedule?.rate).toBe('rate(5 minutes)');
     for (const name of FUNCTION_NAMES) {
-      const fn = template.functions[name];
+      const fn = functions[name];
       expect(fn?.handler, name).toBe(`functions/${name}.handler`);
-      const events = (fn?.events ?? []).flatMap((event) => (event.httpApi === undefined ? [] : [event.httpApi]));
-      const declared = events.map((event) => [`${event.method} ${event.path}`, event.authorizer?.type]);
-      expect(declared.sort(), name).toEqual(routesOf(name).map((route) => [routeKey(ROUTES[route]), 'aws_iam']).sort());
+      const declared = (fn?.events ?? []).map((event) =>
+        api === 'http'
+          ? [`${event.httpApi?.method} ${event.httpApi?.path}`, event.httpApi?.authorizer?.type, Object.keys(event)]
+          : [`${event.http?.method.toUpperCase()} ${event.http?.path}`, event.http?.authorizer, Object.keys(event)],
+      );
+      const kind = api === 'http' ? 'httpApi' : 'http';
+      expect(declared.sort(), name).toEqual(routesOf(name).map((route) => [routeKey(ROUTES[route]), 'aws_iam', [kind]]).sort());
     }
   });
 

@@ -12,7 +12,7 @@ import { IamRoleRevoker } from '../../../src/aws/IamRoleRevoker.js';
 import { UnavailableError } from '../../../src/errors.js';
 import type { Caller } from '../../../src/identity/types.js';
 import { MemoryRoleRevoker } from '../../../src/local/MemoryRoleRevoker.js';
-import { POLICY_FULL_ALERT } from '../../../src/sessions/awsSide.js';
+import { PENDING_ALERT, POLICY_FULL_ALERT } from '../../../src/sessions/awsSide.js';
 import { cursorCodec, cursorKey } from '../../../src/sessions/cursor.js';
 import type { RevocationEntry, RevocationLedger } from '../../../src/sessions/ledger.js';
 import { revokeSession, revokeSessions, type RevocationDeps } from '../../../src/sessions/manage.js';
@@ -298,6 +298,16 @@ describe('the sweep', () => {
     expect(sessions.table('sentinel-team-sessions').get(id(3))?.status).toBe('expired');
     const failing = await sweep(NOW, sweepDeps({ sessionTables: async () => { throw new UnavailableError('registry down'); } }));
     expect(failing.failures).toBe(1);
+  });
+
+  it('an IAM outage: the revocation is pending, and a warning line carries the alert the revocation-failures alarm counts', async () => {
+    revoker.failures = 1;
+    put(session(1));
+    const answer = await revokeSession(id(1), { reason: 'x' }, admin, NOW, revocationDeps());
+    expect(answer.aws.status).toBe('pending');
+    const alert = logged.find((line) => line.fields.alert === PENDING_ALERT);
+    expect(alert).toMatchObject({ level: 'warn', fields: { roleArn: ROLE, sessions: [id(1)] } });
+    expect(logged.filter((line) => line.fields.alert === POLICY_FULL_ALERT)).toEqual([]);
   });
 
   it('a full policy: the revocation is pending, and an alert line names the role and the budget', async () => {
