@@ -29,7 +29,8 @@ const PARAMETERS = [
 async function settings(resolveVariable) {
   const params = {};
   for (const name of PARAMETERS) params[name] = await resolveVariable(`param:${name}`);
-  return template.settingsFromParams(String(await resolveVariable('sls:stage')), params);
+  const region = String(await resolveVariable('self:provider.region'));
+  return template.settingsFromParams(String(await resolveVariable('sls:stage')), params, region);
 }
 
 module.exports = async ({ resolveVariable }) => {

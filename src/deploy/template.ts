@@ -10,7 +10,7 @@
 
 import { FUNCTION_NAMES, ROUTES, routesOf, SCHEDULED_FUNCTIONS } from '../api/routes.js';
 import type { FunctionName } from '../api/routes.js';
-import { FUNCTION_ROLE_PATH, functionRoleName, REVOKER_ROLE_NAME } from './names.js';
+import { FUNCTION_ROLE_PATH, functionRoleName, REVOKER_ROLE_NAME, ROLE_NAME_MAX } from './names.js';
 import { functionPermissions } from './permissions.js';
 import type { PermissionStatement, ResourceRef } from './permissions.js';
 
@@ -290,7 +290,7 @@ export function apiGatewaySection(settings: DeploySettings): Record<string, unkn
 }
 
 /** Parameters as osls hands them over (strings; empty = unset), validated into settings. */
-export function settingsFromParams(stage: string, params: Record<string, unknown>): DeploySettings {
+export function settingsFromParams(stage: string, params: Record<string, unknown>, region?: string): DeploySettings {
   const text = (name: string): string => {
     const value = params[name];
     if (value === undefined || value === null) return '';
@@ -302,6 +302,10 @@ export function settingsFromParams(stage: string, params: Record<string, unknown
   const api = text('api') === '' ? 'http' : text('api');
   if (api !== 'http' && api !== 'rest') throw new Error(`parameter api must be "http" or "rest", not ${JSON.stringify(api)}`);
   if (!/^[A-Za-z0-9-]+$/.test(stage)) throw new Error(`stage ${JSON.stringify(stage)} must be letters, digits and hyphens`);
+  const longest = functionRoleName(stage, region ?? '', 'revokeSessions');
+  if (region !== undefined && longest.length > ROLE_NAME_MAX) {
+    throw new Error(`stage ${JSON.stringify(stage)} is too long for region ${region}: the role name ${longest} would exceed IAM's ${ROLE_NAME_MAX} characters`);
+  }
   const prefix = text('tablePrefix');
   const lookup = text('identityRoleLookup');
   const settings: DeploySettings = {

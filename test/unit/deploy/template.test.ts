@@ -5,9 +5,10 @@
  * test/integration/permissions.test.ts.
  */
 
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { functionPermissions } from '../../../src/deploy/permissions.js';
-import { apiGatewaySection, DEPLOYED_FUNCTIONS, resourcesSection, roleStatements, settingsFromParams } from '../../../src/deploy/template.js';
+import { apiGatewaySection, DEPLOYED_FUNCTIONS, functionsSection, resourcesSection, roleStatements, settingsFromParams } from '../../../src/deploy/template.js';
 
 const DEFAULTS = { tablePrefix: 'sentinel-', configTable: 'sentinel-config', assumableRoles: 'arn:aws:iam::*:role/sentinel-*', revocableRoles: 'sentinel-*' };
 
@@ -34,6 +35,9 @@ describe('settingsFromParams', () => {
     expect(() => settingsFromParams('prod', { ...DEFAULTS, assumableRoles: '' })).toThrow('assumableRoles must name at least one role ARN pattern');
     expect(() => settingsFromParams('prod', { ...DEFAULTS, api: 'rest' })).toThrow('set allowedOrganizations');
     expect(() => settingsFromParams('prod/x', DEFAULTS)).toThrow('must be letters, digits and hyphens');
+    // sentinel-<stage>-<region>-revokeSessions must fit IAM's 64 characters.
+    expect(settingsFromParams('s'.repeat(30), DEFAULTS, 'eu-west-1').stage).toHaveLength(30);
+    expect(() => settingsFromParams('s'.repeat(31), DEFAULTS, 'eu-west-1')).toThrow(`would exceed IAM's 64 characters`);
     expect(() => settingsFromParams('prod', { ...DEFAULTS, snsTopicArn: { Ref: 'Topic' } })).toThrow('parameter snsTopicArn must be a string');
   });
 });
@@ -119,5 +123,17 @@ describe('alarms and the REST resource policy', () => {
         { Effect: 'Allow', Principal: { AWS: ['arn:aws:iam::444455556666:root'] }, Action: 'execute-api:Invoke', Resource: 'execute-api:/*' },
       ],
     });
+  });
+});
+
+describe('docs/deploy.md', () => {
+  it("lists every function with the memory and timeout it is deployed with", () => {
+    const guide = readFileSync(new URL('../../../docs/deploy.md', import.meta.url), 'utf8');
+    const functions = functionsSection(settingsFromParams('t', DEFAULTS)) as Record<string, { memorySize: number; timeout: number }>;
+    for (const name of DEPLOYED_FUNCTIONS) {
+      const row = guide.split('\n').find((line) => line.startsWith(`| \`${name}\` |`));
+      expect(row, name).toBeDefined();
+      expect(row, name).toContain(`| ${functions[name]?.memorySize} MB | ${functions[name]?.timeout} s |`);
+    }
   });
 });
