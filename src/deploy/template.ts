@@ -284,7 +284,7 @@ export function apiGatewaySection(settings: DeploySettings): Record<string, unkn
     statements.push({ Effect: 'Allow', Principal: '*', Action: 'execute-api:Invoke', Resource: 'execute-api:/*', Condition: { StringEquals: { 'aws:PrincipalOrgID': [...settings.allowedOrganizations] } } });
   }
   if (settings.allowedAccounts.length > 0) {
-    statements.push({ Effect: 'Allow', Principal: { AWS: settings.allowedAccounts.map((account) => `arn:aws:iam::${account}:root`) }, Action: 'execute-api:Invoke', Resource: 'execute-api:/*' });
+    statements.push({ Effect: 'Allow', Principal: { AWS: settings.allowedAccounts.map((account) => sub(`${ARN_HEAD}:iam::${account}:root`)) }, Action: 'execute-api:Invoke', Resource: 'execute-api:/*' });
   }
   return statements.length === 0 ? {} : { resourcePolicy: statements };
 }

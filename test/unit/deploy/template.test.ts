@@ -120,7 +120,7 @@ describe('alarms and the REST resource policy', () => {
     expect(apiGatewaySection(settingsFromParams('t', { ...DEFAULTS, api: 'rest', allowedOrganizations: 'o-abcdefghij,o-klmnopqrst', allowedAccounts: '444455556666' }))).toEqual({
       resourcePolicy: [
         { Effect: 'Allow', Principal: '*', Action: 'execute-api:Invoke', Resource: 'execute-api:/*', Condition: { StringEquals: { 'aws:PrincipalOrgID': ['o-abcdefghij', 'o-klmnopqrst'] } } },
-        { Effect: 'Allow', Principal: { AWS: ['arn:aws:iam::444455556666:root'] }, Action: 'execute-api:Invoke', Resource: 'execute-api:/*' },
+        { Effect: 'Allow', Principal: { AWS: [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::444455556666:root' }] }, Action: 'execute-api:Invoke', Resource: 'execute-api:/*' },
       ],
     });
   });
