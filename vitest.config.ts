@@ -16,7 +16,7 @@ export default defineConfig({
           name: 'default',
           include: ['test/**/*.test.ts'],
           // Only the integration project starts DynamoDB Local (a Java process).
-          exclude: [...configDefaults.exclude, 'test/integration/**'],
+          exclude: [...configDefaults.exclude, 'test/integration/**', 'test/reliability/**'],
         },
       },
       {
@@ -35,6 +35,21 @@ export default defineConfig({
           // (seen: an UpdateItem right after a PutItem finding no item). A test that fails
           // that way is run again; a real failure fails all three runs.
           retry: 2,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'reliability',
+          // Faults, hostile input, races and load (test/reliability/support/report.ts):
+          // CI sizes here; `npm run test:reliability -- --long` runs the long sizes.
+          include: ['test/reliability/**/*.test.ts'],
+          globalSetup: ['test/integration/globalSetup.ts'],
+          // Races and load measure real concurrency: one file at a time, and never retried
+          // (a broken invariant is a finding, not a flake).
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -73,6 +73,8 @@ export interface LocalStack {
   credentialsFile: string;
   identities: Array<{ name: string; arn: string }>;
   dynamodbEndpoint: string;
+  /** Process id of DynamoDB Local's Java process (the reliability suite pauses it with SIGSTOP). */
+  dynamodbPid: number;
   defaultSessionTable: string | null;
   /** The roles' SentinelRevokedSessions documents, as IAM would hold them (there is no IAM locally). */
   revocations: MemoryRoleRevoker;
@@ -204,6 +206,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       credentialsFile,
       identities: local.map(({ name, arn }) => ({ name, arn })),
       dynamodbEndpoint: dynamodbLocal.endpoint,
+      dynamodbPid: dynamodbLocal.pid,
       defaultSessionTable,
       revocations,
       sweep,
