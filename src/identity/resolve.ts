@@ -58,6 +58,8 @@ export async function resolveCaller(iam: AuthorizerIam | undefined, rules: Ident
   if (!arn) {
     throw new SentinelError('IAM_AUTH_REQUIRED', 'this API needs a SigV4-signed request (AWS_IAM)');
   }
+  // API Gateway sends a string; anything else in the context is refused, never dereferenced.
+  if (typeof arn !== 'string') throw invalid('the caller ARN is not a valid IAM or STS ARN');
   const parsed = parseCallerArn(arn);
   if (iam.accountId && iam.accountId !== parsed.accountId) {
     throw invalid(`the caller's ARN names account ${parsed.accountId} but the request was authenticated for account ${iam.accountId}`);
@@ -157,7 +159,8 @@ function parseCallerArn(arn: string): CallerArn {
  * when the context carries none in that shape (then only a pin by name can make a person).
  */
 function roleIdOf(userId: string | null | undefined, session: string): string | undefined {
-  const match = ROLE_SESSION_USER_ID.exec(userId ?? '');
+  // Only a string is a unique id: any other value in the context counts as none.
+  const match = ROLE_SESSION_USER_ID.exec(typeof userId === 'string' ? userId : '');
   if (!match) return undefined;
   if (match[2] !== session) {
     // API Gateway reports one principal; a context whose two halves disagree is not trusted at all.

@@ -5,7 +5,7 @@
  * Gateway does, including its own `{"message": …}` error bodies.
  *
  * Behaviour taken from API Gateway, so handlers cannot tell the difference:
- * - no matching route → 404 `{"message":"Not Found"}`; failed signature → 403
+ * - no matching route (a `.` or `..` path segment matches none) → 404 `{"message":"Not Found"}`; failed signature → 403
  *   `{"message":"Forbidden"}`; body over the limit → 413; a handler that throws, times
  *   out or answers something unusable → 500 `{"message":"Internal Server Error"}`.
  * - Duplicate headers are joined with `,`; `cookie` headers become `cookies`; duplicate
@@ -212,13 +212,15 @@ function matchSegments(segments: readonly Segment[], parts: readonly string[]): 
   for (const [index, segment] of segments.entries()) {
     if (segment.kind === 'greedy') {
       const rest = parts.slice(index).join('/');
-      if (rest === '') return undefined;
+      if (rest === '' || parts.slice(index).some((part) => part === '.' || part === '..')) return undefined;
       parameters[segment.name] = decodeSegment(rest);
       return parameters;
     }
     const part = parts[index];
     if (part === undefined) return undefined;
-    if (segment.kind === 'literal' ? part !== segment.value : part === '') return undefined;
+    // `.` and `..` are never a parameter: SigV4 signs the path with them resolved
+    // (`/v1/requests/.` as `/v1/requests`), so a signature for one route would open another.
+    if (segment.kind === 'literal' ? part !== segment.value : part === '' || part === '.' || part === '..') return undefined;
     if (segment.kind === 'param') parameters[segment.name] = decodeSegment(part);
   }
   return parts.length === segments.length ? parameters : undefined;

@@ -247,6 +247,14 @@ describe('resolveCaller: refusals', () => {
     expect(error.message).toBe('this API needs a SigV4-signed request (AWS_IAM)');
   });
 
+  it.each([42, ['arn:aws:iam::111122223333:user/alice'], { arn: 'arn:aws:iam::111122223333:user/alice' }, true])(
+    'INVALID_IDENTITY, not a crash, when the context holds an ARN that is not a string (%j)',
+    async (userArn) => {
+      const error = await caught(resolveCaller({ accountId: OWN, userArn } as unknown as AuthorizerIam, RULES, verifier()));
+      expect(error.code).toBe('INVALID_IDENTITY');
+    },
+  );
+
   const cases: Array<{ name: string; context: AuthorizerIam; message: RegExp; rules?: Partial<IdentityRules>; known?: string[] }> = [
     { name: 'root', context: iam(`arn:aws:iam::${OWN}:root`), message: /^root credentials cannot be used with Sentinel; sign in as an IAM user or role$/ },
     { name: 'GovCloud root', context: iam(`arn:aws-us-gov:iam::${OWN}:root`), message: /^root credentials cannot be used/ },

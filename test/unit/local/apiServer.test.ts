@@ -261,6 +261,11 @@ describe('createLocalApiServer', () => {
       ['DELETE', '/v1/sessions'],
       ['GET', '/v1/sessions/a/b'],
       ['GET', '/v1/sessions/'],
+      // `.` and `..` are never a path parameter: SigV4 signs the path with them resolved,
+      // so `/v1/sessions/.` carries a valid signature of `GET /v1/sessions`.
+      ['GET', '/v1/sessions/.'],
+      ['GET', '/v1/sessions/..'],
+      ['GET', '/v1/sessions/./x'],
     ] as const) {
       const reply = await call({ method, path });
       expect(reply.status, `${method} ${path}`).toBe(404);
