@@ -105,8 +105,8 @@ export function isConditionFailure(error: unknown): error is ConditionFailure {
  *   `cause`); without a mapping it is `INTERNAL`: the caller did not expect one.
  * - A missing table or refused credentials: `UNAVAILABLE`, Retry-After 30 s.
  * - Throttling: `UNAVAILABLE`, Retry-After 2 s.
- * - DynamoDB's faults (5xx), timeouts, network errors, transaction contention:
- *   `UNAVAILABLE`, Retry-After 1 s.
+ * - DynamoDB's faults (5xx), timeouts, network errors, transaction contention, an
+ *   answer the SDK could not deserialise: `UNAVAILABLE`, Retry-After 1 s.
  * - `ValidationException` and anything else: `INTERNAL`.
  *
  * Every message is generic (`${store} is unavailable`, `${store} rejected the
@@ -152,6 +152,10 @@ function unavailableFor(error: unknown): number | undefined {
   if (NETWORK_FAILURES.has(name) || NETWORK_CODES.has(String(property(error, 'code')))) return TRANSIENT_RETRY_AFTER_SECONDS;
   // Another write held the item for the moment this one was made: the contention is over by the retry.
   if (CONTENTION.has(name)) return TRANSIENT_RETRY_AFTER_SECONDS;
+  // An answer the SDK could not read (a 200 cut short, garbled on the way): DynamoDB answered something
+  // unusable, not a request of ours it refused. The SDK's deserializer attaches the raw `$response` to
+  // such an error; DynamoDB's own (modeled) errors carry `$fault` instead.
+  if (property(error, '$response') !== undefined && property(error, '$fault') === undefined) return TRANSIENT_RETRY_AFTER_SECONDS;
   // A transaction cancelled only by contention or capacity (a failed condition was handled above): as those are.
   if (name === 'TransactionCanceledException') return cancelledFor(error);
   return undefined;

@@ -77,6 +77,12 @@ describe('dynamoFailure: dependency failures are UNAVAILABLE with a generic mess
     ['a write meeting a transaction', new TransactionConflictException({ message: 'Transaction is ongoing for the item', $metadata: {} }), 1],
     ["a write meeting another Region's", new ReplicatedWriteConflictException({ message: 'Replicated write conflict', $metadata: {} }), 1],
     ['a transaction cancelled by contention', cancelled('TransactionConflict', 'None'), 1],
+    // An answer the SDK could not read (a 200 cut short): the deserializer's error carries the raw response.
+    [
+      'a 200 whose body is not JSON',
+      Object.assign(new SyntaxError('Unexpected end of JSON input'), { $metadata: { httpStatusCode: 200 }, $response: { statusCode: 200, body: '{"Item":' } }),
+      1,
+    ],
   ])('%s → UNAVAILABLE, Retry-After %i s', (_name, fault, retryAfterSeconds) => {
     const error = dynamoFailure(fault, STORE);
     expect(error).toBeInstanceOf(UnavailableError);
