@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const AWS_AND_LAMBDA = ['@aws-sdk/*', '@smithy/*', '@middy/*', '@aws-lambda-powertools/*', 'aws-lambda', 'aws-sdk', 'aws-sdk/*'];
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/', '.serverless/', '.esbuild/', '.sentinel/'] },
+  { ignores: ['dist/', 'node_modules/', 'coverage/', '.serverless/', '.esbuild/', '.sentinel/', 'reports/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
