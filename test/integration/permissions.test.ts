@@ -24,7 +24,6 @@ import { DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClien
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
-import type { Context } from 'aws-lambda';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -39,10 +38,11 @@ import type { Runtime } from '../../src/compose/runtime.js';
 import { sweepFunction } from '../../src/compose/sweep.js';
 import type { HttpHandler } from '../../src/http/handler.js';
 import { DynamoRevocationLedger } from '../../src/sessions/DynamoRevocationLedger.js';
-import type { HttpEvent } from '../../src/http/stack.js';
 import { DEPLOYED_FUNCTIONS, roleStatements, settingsFromParams } from '../../src/deploy/template.js';
 import type { DeployedFunction, IamStatement } from '../../src/deploy/template.js';
 import { dynamodbEndpoint, testClients } from './dynamodb.js';
+import { invokeRoute } from '../support/apiCall.js';
+import type { Answer, Caller, CallOptions } from '../support/apiCall.js';
 
 const ACCOUNT = '000000000000';
 const OTHER_ACCOUNT = '222233334444';
@@ -249,52 +249,21 @@ function runtimeFor(clock?: { now(): Date }): Runtime {
 
 // ---------------------------------------------------------------- callers and events
 
-interface Identity {
-  arn: string;
-  userId: string;
-  accountId: string;
-}
+type Identity = Caller;
 const ADMIN: Identity = { arn: `arn:aws:iam::${ACCOUNT}:user/admin`, userId: 'AIDAADMIN00000000001', accountId: ACCOUNT };
 const person = (name: string): Identity => ({ arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${SSO_ROLE}/${name}`, userId: `${SSO_ROLE_ID}:${name}`, accountId: ACCOUNT });
 const ALICE = person('alice');
 const BOB = person('bob');
 
-interface CallOptions {
-  body?: unknown;
-  path?: Record<string, string>;
-  query?: Record<string, string>;
-}
-
 let requestCounter = 0;
-async function call(route: RouteName, caller: Identity, options: CallOptions = {}): Promise<{ status: number; body: Record<string, unknown> }> {
+async function call(route: RouteName, caller: Identity, options: CallOptions = {}): Promise<Answer> {
   const spec = ROUTES[route];
   const handler = handlers.get(spec.function);
   if (handler === undefined) throw new Error(`no handler for ${spec.function}`);
   requestCounter += 1;
-  const event = {
-    version: '2.0',
-    routeKey: `${spec.method} ${spec.path}`,
-    rawPath: spec.path,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    ...(options.query === undefined ? {} : { queryStringParameters: options.query }),
-    ...(options.path === undefined ? {} : { pathParameters: options.path }),
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: ACCOUNT,
-      apiId: 'permissions',
-      authorizer: { iam: { accessKey: 'AKIAPERMISSIONS00001', accountId: caller.accountId, callerId: caller.userId, cognitoIdentity: null, principalOrgId: null, userArn: caller.arn, userId: caller.userId } },
-      requestId: `perm-${requestCounter}`,
-      routeKey: `${spec.method} ${spec.path}`,
-      stage: '$default',
-    },
-  } as unknown as HttpEvent;
-  const context = { awsRequestId: `perm-${requestCounter}`, functionName: spec.function, getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
   current = spec.function;
   try {
-    const response = await handler(event, context);
-    return { status: Number(response.statusCode), body: JSON.parse(String(response.body)) as Record<string, unknown> };
+    return await invokeRoute(handler, route, caller, options, { accountId: ACCOUNT, apiId: 'permissions', requestId: `perm-${requestCounter}`, accessKey: 'AKIAPERMISSIONS00001' });
   } finally {
     current = undefined;
   }

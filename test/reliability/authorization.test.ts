@@ -45,7 +45,6 @@ import { ListTablesCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteRolePolicyCommand, GetRoleCommand, GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTES } from '../../src/api/routes.js';
@@ -55,8 +54,9 @@ import { FUNCTIONS } from '../../src/compose/index.js';
 import { composeFunction } from '../../src/compose/lambda.js';
 import { createRuntime } from '../../src/compose/runtime.js';
 import type { HttpHandler } from '../../src/http/handler.js';
-import type { HttpEvent } from '../../src/http/stack.js';
 import { dynamodbEndpoint, testClients } from '../integration/dynamodb.js';
+import { errorCodeOf, invokeRoute } from '../support/apiCall.js';
+import type { Answer, Caller, CallOptions } from '../support/apiCall.js';
 import { capturingLogger } from './support/logs.js';
 import { leakedSecrets, recordLogs, recordPart, recordSecrets } from './support/report.js';
 
@@ -72,13 +72,10 @@ const LOOKALIKE_ROLE = 'AWSReservedSSO_x';
 
 // ---------------------------------------------------------------- callers
 
-interface Who {
+interface Who extends Caller {
   name: string;
   /** The user Sentinel must see (undefined: refused with INVALID_IDENTITY). */
   user?: string;
-  arn: string;
-  userId: string;
-  accountId: string;
 }
 
 const personOf = (name: string, account = OWN): Who => ({
@@ -230,46 +227,12 @@ function environment(): Record<string, string> {
   };
 }
 
-interface CallOptions {
-  body?: unknown;
-  path?: Record<string, string>;
-  query?: Record<string, string>;
-}
-
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
-
 let requestCounter = 0;
 async function call(route: RouteName, who: Who, options: CallOptions = {}): Promise<Answer> {
-  const spec = ROUTES[route];
-  const handler = handlers.get(spec.function);
-  if (handler === undefined) throw new Error(`no handler for ${spec.function}`);
+  const handler = handlers.get(ROUTES[route].function);
+  if (handler === undefined) throw new Error(`no handler for ${ROUTES[route].function}`);
   requestCounter += 1;
-  const requestId = `authz-${requestCounter}`;
-  const event = {
-    version: '2.0',
-    routeKey: `${spec.method} ${spec.path}`,
-    rawPath: spec.path,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    ...(options.query === undefined ? {} : { queryStringParameters: options.query }),
-    ...(options.path === undefined ? {} : { pathParameters: options.path }),
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: OWN,
-      apiId: 'authorization',
-      authorizer: { iam: { accessKey: 'AKIAAUTHORIZATION001', accountId: who.accountId, callerId: who.userId, cognitoIdentity: null, principalOrgId: null, userArn: who.arn, userId: who.userId } },
-      requestId,
-      routeKey: `${spec.method} ${spec.path}`,
-      stage: '$default',
-    },
-  } as unknown as HttpEvent;
-  const context = { awsRequestId: requestId, functionName: spec.function, getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
-  const response = await handler(event, context);
-  return { status: Number(response.statusCode), body: JSON.parse(String(response.body)) as Record<string, unknown> };
+  return invokeRoute(handler, route, who, options, { accountId: OWN, apiId: 'authorization', requestId: `authz-${requestCounter}`, accessKey: 'AKIAAUTHORIZATION001' });
 }
 
 async function ok(route: RouteName, who: Who, options: CallOptions = {}): Promise<Record<string, unknown>> {
@@ -278,7 +241,7 @@ async function ok(route: RouteName, who: Who, options: CallOptions = {}): Promis
   return answer.body;
 }
 
-const codeOf = (answer: Answer) => (answer.body.error as { code?: string } | undefined)?.code;
+const codeOf = errorCodeOf;
 
 // ---------------------------------------------------------------- what the tables hold
 

@@ -156,11 +156,22 @@ const describeAnswer = (answer: Answer) => `${answer.route} by ${answer.caller} 
 const sessionOf = (body: Record<string, unknown>) => (body.session as { id: string } | null | undefined)?.id ?? '';
 
 /** Warm medians of a refresh and a revoke through the handlers: the random delays spread over them. */
-async function sessionPace(deployment: Deployment): Promise<{ refreshMs: number; revokeMs: number }> {
+/** Median warm times of a new issuance, a refresh and a revoke on this machine, now. */
+interface Pace {
+  issueMs: number;
+  refreshMs: number;
+  revokeMs: number;
+}
+
+async function sessionPace(deployment: Deployment): Promise<Pace> {
+  const issuances: number[] = [];
   const refreshes: number[] = [];
   const revokes: number[] = [];
   for (let i = 0; i < 5; i += 1) {
-    const id = sessionOf(await deployment.ok('credentials', OWNER, { body: { profile: 'dev', mode: 'server' } }));
+    const issued = await deployment.call('credentials', OWNER, { body: { profile: 'dev', mode: 'server' } });
+    if (issued.status !== 200) throw new Error(`pace: credentials answered ${issued.status}: ${issued.text}`);
+    issuances.push(issued.answeredAt - issued.startedAt);
+    const id = sessionOf(issued.body);
     for (let j = 0; j < 3; j += 1) {
       const answer = await deployment.call('credentials', OWNER, { body: { profile: 'dev', mode: 'server', sessionId: id } });
       refreshes.push(answer.answeredAt - answer.startedAt);
@@ -168,7 +179,7 @@ async function sessionPace(deployment: Deployment): Promise<{ refreshMs: number;
     const answer = await deployment.call('revokeSession', ADMIN, { path: { id }, body: { reason: 'pace' } });
     revokes.push(answer.answeredAt - answer.startedAt);
   }
-  return { refreshMs: median(refreshes), revokeMs: median(revokes) };
+  return { issueMs: median(issuances), refreshMs: median(refreshes), revokeMs: median(revokes) };
 }
 
 // ---------------------------------------------------------------- 1. revoke vs refresh and re-check
@@ -185,7 +196,7 @@ interface RevokeTally {
  * One trial: a fresh server-mode session; the admin's revoke, three refreshes and two
  * re-checks, each after its own random delay, STS answering after another.
  */
-async function revokeTrial(deployment: Deployment, trial: number, draw: () => number, pace: { refreshMs: number; revokeMs: number }, tally: RevokeTally): Promise<string[]> {
+async function revokeTrial(deployment: Deployment, trial: number, draw: () => number, pace: Pace, tally: RevokeTally): Promise<string[]> {
   const id = sessionOf(await deployment.ok('credentials', OWNER, { body: { profile: 'dev', mode: 'server' } }));
   // The revoke's update lands about half-way through it: refreshes and re-checks start before, around and after it.
   const spread = pace.refreshMs * 1.5;
@@ -299,14 +310,16 @@ interface BulkTally {
  * One trial, a fresh user: two sessions issued first; then at once the admin's bulk
  * revoke of the user, three new issuances and a refresh of each earlier session.
  */
-async function bulkTrial(deployment: Deployment, trial: number, draw: () => number, pace: { refreshMs: number; revokeMs: number }, tally: BulkTally): Promise<string[]> {
+async function bulkTrial(deployment: Deployment, trial: number, draw: () => number, pace: Pace, tally: BulkTally): Promise<string[]> {
   const user = iamUser(`bulk-${trial}`);
   const before = [await deployment.ok('credentials', user, { body: { profile: 'dev', mode: 'server' } }), await deployment.ok('credentials', user, { body: { profile: 'dev', mode: 'server' } })].map(sessionOf);
   const reason = `race ${trial}: offboarding ${user.user}`;
-  // The bulk revoke lists the user's sessions early in its run: the new issuances start around that listing.
+  // The bulk revoke lists the user's sessions early in its run, and an issuance writes its item about halfway
+  // through: spread over one issuance time, some items land before the listing (caught) and some after (missed),
+  // whatever this machine's speed.
   const [bulk, ...others] = await Promise.all([
-    after(pace.refreshMs * 0.3 + draw() * pace.refreshMs * 0.5, () => deployment.call('revokeSessions', ADMIN, { body: { user: user.user, reason } })),
-    ...[0, 1, 2].map(() => after(draw() * pace.refreshMs * 0.5, () => deployment.call('credentials', user, { body: { profile: 'dev', mode: 'server' } }))),
+    after(pace.issueMs * (0.3 + draw()), () => deployment.call('revokeSessions', ADMIN, { body: { user: user.user, reason } })),
+    ...[0, 1, 2].map(() => after(draw() * pace.issueMs * 1.2, () => deployment.call('credentials', user, { body: { profile: 'dev', mode: 'server' } }))),
     ...before.map((id) => after(draw() * (pace.refreshMs + pace.revokeMs), () => deployment.call('credentials', user, { body: { profile: 'dev', mode: 'server', sessionId: id } }))),
   ]);
   const where = `bulk trial ${trial} (${user.user})`;

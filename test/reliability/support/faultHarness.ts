@@ -35,7 +35,6 @@ import { GetSecretValueCommand, SecretsManagerClient, SecretsManagerServiceExcep
 import { PublishCommand, SNSClient, SNSServiceException } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/client-sts';
 import { HttpResponse } from '@smithy/core/protocols';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { ROUTES } from '../../../src/api/routes.js';
 import type { RouteName } from '../../../src/api/routes.js';
@@ -47,9 +46,10 @@ import { composeFunction } from '../../../src/compose/lambda.js';
 import { createRuntime } from '../../../src/compose/runtime.js';
 import type { Runtime } from '../../../src/compose/runtime.js';
 import { sweepFunction } from '../../../src/compose/sweep.js';
-import type { HttpEvent } from '../../../src/http/stack.js';
 import type { TableKind } from '../../../src/provisioning/schemas.js';
 import { createTestTable, dynamodbEndpoint, testClients } from '../../integration/dynamodb.js';
+import { invokeRoute } from '../../support/apiCall.js';
+import type { Answer, Caller, CallOptions } from '../../support/apiCall.js';
 import { capturingLogger } from './logs.js';
 
 export const ACCOUNT = '000000000000';
@@ -480,27 +480,12 @@ export function coldStart(lane: Lane, clock?: Clock): { runtime: Runtime; lines:
   return { runtime, lines, close: () => dynamoClients(runtime).dynamodb.destroy() };
 }
 
-export interface Identity {
-  arn: string;
-  userId: string;
-  accountId: string;
-}
+export type Identity = Caller;
 
 export const iamUser = (name: string): Identity => ({ arn: `arn:aws:iam::${ACCOUNT}:user/${name}`, userId: `AIDA${name.toUpperCase().padEnd(16, '0').slice(0, 16)}`, accountId: ACCOUNT });
 export const person = (name: string): Identity => ({ arn: `arn:aws:sts::${ACCOUNT}:assumed-role/${SSO_ROLE}/${name}`, userId: `${SSO_ROLE_ID}:${name}`, accountId: ACCOUNT });
 
-export interface CallOptions {
-  body?: unknown;
-  path?: Record<string, string>;
-  query?: Record<string, string>;
-}
-
-export interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  text: string;
-  body: Record<string, unknown>;
-}
+export type { Answer, CallOptions };
 
 let requestCounter = 0;
 
@@ -509,36 +494,7 @@ export async function callRoute(runtime: Runtime, route: RouteName, caller: Iden
   const spec = ROUTES[route];
   const handler = composeFunction(runtime, spec.function, FUNCTIONS[spec.function] as never);
   requestCounter += 1;
-  const requestId = `faults-${requestCounter}`;
-  const event = {
-    version: '2.0',
-    routeKey: `${spec.method} ${spec.path}`,
-    rawPath: spec.path,
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    ...(options.query === undefined ? {} : { queryStringParameters: options.query }),
-    ...(options.path === undefined ? {} : { pathParameters: options.path }),
-    ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    isBase64Encoded: false,
-    requestContext: {
-      accountId: ACCOUNT,
-      apiId: 'faults',
-      authorizer: { iam: { accessKey: 'AKIAFAULTS0000000001', accountId: caller.accountId, callerId: caller.userId, cognitoIdentity: null, principalOrgId: null, userArn: caller.arn, userId: caller.userId } },
-      requestId,
-      routeKey: `${spec.method} ${spec.path}`,
-      stage: '$default',
-    },
-  } as unknown as HttpEvent;
-  const context = { awsRequestId: requestId, functionName: spec.function, getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
-  const response = await handler(event, context);
-  const text = String(response.body);
-  let body: Record<string, unknown> = {};
-  try {
-    body = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    body = { unparsable: text };
-  }
-  return { status: Number(response.statusCode), headers: (response.headers ?? {}) as Record<string, string>, text, body };
+  return invokeRoute(handler, route, caller, options, { accountId: ACCOUNT, apiId: 'faults', requestId: `faults-${requestCounter}`, accessKey: 'AKIAFAULTS0000000001' });
 }
 
 /** A setup call that must succeed. */

@@ -19,7 +19,6 @@
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Context } from 'aws-lambda';
 import { ROUTES } from '../../../src/api/routes.js';
 import type { FunctionName, RouteName } from '../../../src/api/routes.js';
 import type { Clock } from '../../../src/clock.js';
@@ -30,10 +29,11 @@ import { composeFunction } from '../../../src/compose/lambda.js';
 import { createRuntime } from '../../../src/compose/runtime.js';
 import type { Runtime } from '../../../src/compose/runtime.js';
 import type { HttpHandler } from '../../../src/http/handler.js';
-import type { HttpEvent } from '../../../src/http/stack.js';
 import { MemoryRoleRevoker } from '../../../src/local/MemoryRoleRevoker.js';
 import type { CredentialIssuer, IssueInput, IssuedCredentials } from '../../../src/vending/ports.js';
 import { dynamodbEndpoint } from '../../integration/dynamodb.js';
+import { invokeRoute } from '../../support/apiCall.js';
+import type { Answer as SharedAnswer, Caller, CallOptions } from '../../support/apiCall.js';
 
 export const ACCOUNT = '000000000000';
 export const REGION = 'us-east-1';
@@ -41,10 +41,7 @@ export const REGION = 'us-east-1';
 // ---------------------------------------------------------------- callers
 
 /** What API Gateway's IAM authorizer reports for a caller. */
-export interface Identity {
-  arn: string;
-  userId: string;
-  accountId: string;
+export interface Identity extends Caller {
   /** The Sentinel user the stack resolves it to (docs/identity.md). */
   user: string;
   /** The principal AWS fixed, as quotas count it. */
@@ -191,21 +188,14 @@ export interface DeploymentOptions {
 }
 
 /** What a call got back, and when it started and answered (performance.now()). */
-export interface Answer {
+export interface Answer extends SharedAnswer {
   route: RouteName;
   caller: string;
-  status: number;
-  body: Record<string, unknown>;
-  headers: Record<string, string>;
   startedAt: number;
   answeredAt: number;
 }
 
-export interface CallOptions {
-  body?: unknown;
-  path?: Record<string, string>;
-  query?: Record<string, string>;
-}
+export type { CallOptions };
 
 /** The error code of an answer, or `ok` for a 2xx. */
 export function codeOf(answer: Answer): string {
@@ -269,34 +259,9 @@ export class Deployment {
     if (handler === undefined) throw new Error(`no handler for ${spec.function}`);
     this.#requests += 1;
     const requestId = `race-${this.#requests}-${randomBytes(4).toString('hex')}`;
-    let rawPath = spec.path;
-    for (const [name, value] of Object.entries(options.path ?? {})) rawPath = rawPath.replace(`{${name}}`, encodeURIComponent(value));
-    const event = {
-      version: '2.0',
-      routeKey: `${spec.method} ${spec.path}`,
-      rawPath,
-      rawQueryString: new URLSearchParams(options.query ?? {}).toString(),
-      headers: { 'content-type': 'application/json' },
-      ...(options.query === undefined ? {} : { queryStringParameters: options.query }),
-      ...(options.path === undefined ? {} : { pathParameters: options.path }),
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-      isBase64Encoded: false,
-      requestContext: {
-        accountId: ACCOUNT,
-        apiId: 'races',
-        authorizer: { iam: { accessKey: 'AKIARACESCALLER00001', accountId: caller.accountId, callerId: caller.userId, cognitoIdentity: null, principalOrgId: null, userArn: caller.arn, userId: caller.userId } },
-        requestId,
-        routeKey: `${spec.method} ${spec.path}`,
-        stage: '$default',
-      },
-    } as unknown as HttpEvent;
-    const context = { awsRequestId: requestId, functionName: spec.function, getRemainingTimeInMillis: () => 10_000 } as unknown as Context;
     const startedAt = performance.now();
-    const response = await handler(event, context);
-    const answeredAt = performance.now();
-    const headers: Record<string, string> = {};
-    for (const [name, value] of Object.entries(response.headers ?? {})) headers[name.toLowerCase()] = String(value);
-    return { route, caller: caller.user, status: Number(response.statusCode), body: JSON.parse(String(response.body)) as Record<string, unknown>, headers, startedAt, answeredAt };
+    const answer = await invokeRoute(handler, route, caller, options, { accountId: ACCOUNT, apiId: 'races', requestId, accessKey: 'AKIARACESCALLER00001' });
+    return { ...answer, route, caller: caller.user, startedAt, answeredAt: performance.now() };
   }
 
   /** A call that must succeed: its body. */
