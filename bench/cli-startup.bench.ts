@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reportFigures, round } from './support/figures.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.argv[2] ?? 21);
@@ -41,3 +42,8 @@ commands.forEach(([label], index) => {
   console.log(`${label.padEnd(26)} median ${median.toFixed(1)} ms  min ${min.toFixed(1)}  max ${max.toFixed(1)}  (${runs} runs)`);
 });
 console.log(`ratio of medians: ${((medians[1]?.median ?? 0) / (medians[0]?.median ?? 1)).toFixed(2)}`);
+reportFigures('cli', {
+  nodeMs: round(medians[0]?.median ?? Number.NaN),
+  versionMs: round(medians[1]?.median ?? Number.NaN),
+  versionRatio: round((medians[1]?.median ?? 0) / (medians[0]?.median ?? 1)),
+});

@@ -18,6 +18,7 @@ import type { CredentialsRequest, CredentialsResponse } from '../src/api/contrac
 import type { Caller } from '../src/identity/types.js';
 import { vendCredentials } from '../src/vending/issue.js';
 import { harness } from '../test/unit/vending/fakes.js';
+import { reportFigures, round } from './support/figures.js';
 import { credentialsClient, elapsedMs, machine, withLocalStack } from './support/localStack.js';
 
 const WARM_UP = 20;
@@ -28,6 +29,9 @@ const REFRESHES = 300;
 const IN_PROCESS = 20_000;
 const IN_PROCESS_WARM_UP = 2_000;
 const SIGNING = 2_000;
+/** End to end: issuances and raw PutItems, each at this concurrency, this many in all. */
+const END_TO_END_CONCURRENCY = 32;
+const END_TO_END_REQUESTS = 1_600;
 
 interface Figures {
   p50: number;
@@ -83,6 +87,43 @@ async function signingCost(sign: (body: string) => Promise<unknown>): Promise<nu
   return (elapsedMs(started) * 1000) / SIGNING;
 }
 
+/** PutItems of session-sized items into a table of their own on the stack's DynamoDB Local, at the end-to-end concurrency. */
+async function rawPutRate(endpoint: string, region: string): Promise<Figures> {
+  const { CreateTableCommand, DynamoDBClient, PutItemCommand, waitUntilTableExists } = await import('@aws-sdk/client-dynamodb');
+  const { createTableInput } = await import('../src/provisioning/schemas.js');
+  const dynamodb = new DynamoDBClient({ region, endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const table = `sentinel-bench-raw-${process.pid}`;
+  await dynamodb.send(new CreateTableCommand(createTableInput('sessions', table)));
+  await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: table });
+  let next = 0;
+  const put = async (): Promise<{ ms: number }> => {
+    const started = process.hrtime.bigint();
+    next += 1;
+    await dynamodb.send(
+      new PutItemCommand({
+        TableName: table,
+        Item: {
+          id: { S: `raw-${next}-${started}` },
+          user: { S: 'alice' },
+          profile: { S: 'dev' },
+          status: { S: 'pending' },
+          created_at: { S: new Date().toISOString() },
+          expires_at: { S: new Date(Date.now() + 3_600_000).toISOString() },
+          ttl: { N: String(Math.floor(Date.now() / 1000) + 90 * 86_400) },
+        },
+        ConditionExpression: 'attribute_not_exists(id)',
+      }),
+    );
+    return { ms: elapsedMs(started) };
+  };
+  for (let i = 0; i < WARM_UP; i++) await put();
+  try {
+    return await concurrent(END_TO_END_CONCURRENCY, END_TO_END_REQUESTS / END_TO_END_CONCURRENCY, put);
+  } finally {
+    dynamodb.destroy();
+  }
+}
+
 const ms = (value: number): string => value.toFixed(2).padStart(7);
 const rate = (value: number): string => value.toFixed(0).padStart(6);
 
@@ -106,6 +147,10 @@ await withLocalStack('sentinel-bench-', async ({ stack, alice, startMs }) => {
   for (let i = 0; i < WARM_UP; i++) await refresh();
   const refreshSequential = await sequential(REFRESHES, refresh);
 
+  // End to end at concurrency 32, beside raw PutItems at the same concurrency against the same DynamoDB Local.
+  const endToEnd = await concurrent(END_TO_END_CONCURRENCY, END_TO_END_REQUESTS / END_TO_END_CONCURRENCY, issue);
+  const rawPuts = await rawPutRate(stack.dynamodbEndpoint, stack.region);
+
   const signUs = await signingCost(client.sign);
   const inProcessUs = await inProcess();
 
@@ -118,6 +163,17 @@ await withLocalStack('sentinel-bench-', async ({ stack, alice, startMs }) => {
   row(`new issuance (dev, cli), ${SEQUENTIAL} sequential (ms)`, issueSequential);
   row(`new issuance, ${CLIENTS} clients x ${PER_CLIENT} concurrent (ms)`, issueConcurrent);
   row(`server refresh (prod), ${REFRESHES} sequential (ms)`, refreshSequential);
+  row(`new issuance, concurrency ${END_TO_END_CONCURRENCY}, ${END_TO_END_REQUESTS} in all (ms)`, endToEnd);
+  row(`raw PutItem, concurrency ${END_TO_END_CONCURRENCY}, ${END_TO_END_REQUESTS} in all (ms)`, rawPuts);
+  console.log(`end to end: issuances/s ÷ raw PutItem/s at concurrency ${END_TO_END_CONCURRENCY} = ${(endToEnd.perSecond / rawPuts.perSecond).toFixed(2)}`);
+  reportFigures('endToEnd', {
+    concurrency: END_TO_END_CONCURRENCY,
+    issuancesPerSec: round(endToEnd.perSecond, 0),
+    rawPutsPerSec: round(rawPuts.perSecond, 0),
+    ratio: round(endToEnd.perSecond / rawPuts.perSecond),
+    p50Ms: round(endToEnd.p50),
+    p99Ms: round(endToEnd.p99),
+  });
   console.log('');
   console.log(`in process, no HTTP or DynamoDB: ${inProcessUs.toFixed(1)} µs per issuance (vendCredentials with in-memory fakes, mean of ${IN_PROCESS})`);
   console.log(`client SigV4 signing, not in the latencies above: ${signUs.toFixed(1)} µs per request`);

@@ -28,6 +28,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
+import { reportFigures, round } from './support/figures.js';
 import { machine, root } from './support/localStack.js';
 import type { RequestLog, TestStack } from '../test/support/localStack.js';
 
@@ -273,6 +274,15 @@ try {
       `  ${row.client.padEnd(31)} API calls ${pad((row.issuances + row.checks) * per, 7)}, DynamoDB session writes (request_count) ${pad(row.requestCount * per, 7)}, issuances ${pad(row.issuances * per, 7)}`,
     );
   }
+
+  const perThousand = (label: string): Record<string, number> | undefined => {
+    const row = rows.find((entry) => entry.client.startsWith(label));
+    if (row === undefined) return undefined;
+    return { apiCallsPer1000Reads: round(((row.issuances + row.checks) * 1000) / row.reads), endpointP50Ms: round(row.p50), endpointP99Ms: round(row.p99) };
+  };
+  const botocore = perThousand('botocore');
+  const jsSdk = perThousand('JS SDK');
+  reportFigures('delivery', { ...(botocore === undefined ? {} : { botocore }), ...(jsSdk === undefined ? {} : { jsSdk }) });
 
   // Revoke → refusal: the command polls every 10 ms; the revoke is written straight into the table (there is no revoke route yet).
   const delays: number[] = [];

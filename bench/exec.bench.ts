@@ -19,6 +19,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { reportFigures, round } from './support/figures.js';
 import { credentialsClient, elapsedMs, machine, root, withLocalStack } from './support/localStack.js';
 
 const BIN = path.join(root, 'bin', 'sentinel');
@@ -97,6 +98,11 @@ await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) 
   console.log('');
   console.log(`sentinel start-up over node (--version − node -e 0):                 ${ms(version.median - node.median)} ms`);
   console.log(`exec overhead over the API round trip (exec − node -e 0 − round trip): ${ms(exec.median - node.median - api.median)} ms`);
+  reportFigures('cli', {
+    execMs: round(exec.median),
+    apiRoundTripMs: round(api.median),
+    execOverheadMs: round(exec.median - node.median - api.median),
+  });
   console.log('');
   console.log('The overhead is what exec adds beyond starting Node and the API call itself: loading the bundle,');
   console.log('  the AWS SDK credential chain (reading the shared files), signing, a new connection (the in-process');

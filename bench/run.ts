@@ -1,0 +1,51 @@
+/**
+ * `npm run bench [-- --json] [names…]`: every benchmark in turn, each in its own process
+ * (so one's JIT state, sockets and DynamoDB Local do not colour the next), printing its
+ * tables. With `--json`, the last line is one JSON object holding every section's figures
+ * (bench/support/figures.ts). Names pick benchmarks (policy, coldstart, cli-startup,
+ * warm, credentials, exec, delivery, sessions). Figures, not pass/fail.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const BENCHES = ['policy', 'coldstart', 'cli-startup', 'warm', 'credentials', 'exec', 'delivery', 'sessions'];
+
+const args = process.argv.slice(2);
+const json = args.includes('--json');
+const names = args.filter((arg) => arg !== '--json');
+const unknown = names.filter((name) => !BENCHES.includes(name));
+if (unknown.length > 0) {
+  process.stderr.write(`bench: unknown benchmark ${unknown.join(', ')} (known: ${BENCHES.join(', ')})\n`);
+  process.exit(2);
+}
+const chosen = names.length === 0 ? BENCHES : BENCHES.filter((name) => names.includes(name));
+
+const out = mkdtempSync(path.join(tmpdir(), 'sentinel-bench-'));
+const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
+let failed = 0;
+try {
+  for (const name of chosen) {
+    console.log(`\n=== ${name} ===`);
+    const result = spawnSync(tsx, [path.join(root, 'bench', `${name}.bench.ts`)], {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, SENTINEL_BENCH_OUT: out, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    });
+    if (result.status !== 0) {
+      failed += 1;
+      process.stderr.write(`bench: ${name} exited ${result.status ?? result.signal}\n`);
+    }
+  }
+  if (json) {
+    const figures: Record<string, unknown> = {};
+    for (const file of readdirSync(out).sort()) figures[file.replace(/\.json$/, '')] = JSON.parse(readFileSync(path.join(out, file), 'utf8'));
+    console.log(JSON.stringify(figures));
+  }
+} finally {
+  rmSync(out, { recursive: true, force: true });
+}
+process.exit(failed === 0 ? 0 : 1);
