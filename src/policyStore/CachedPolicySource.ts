@@ -1,6 +1,8 @@
 /**
- * The policy as the issuance pipeline sees it: read from the store at most every
- * `ttlSeconds` (`SENTINEL_POLICY_TTL`), compiled once per version.
+ * The policy as the issuance pipeline sees it: the store's current pointer is read at
+ * most every `ttlSeconds` (`SENTINEL_POLICY_TTL`); a version's text is read and compiled
+ * only when the pointer names a version not compiled yet. Versions are immutable, so
+ * while nobody pushes, a TTL expiry costs one small read and no text.
  *
  * Fail closed: when the store cannot be read, the caller gets the error, never a
  * policy older than the TTL; a stored text that no longer parses is an outage, never
@@ -14,7 +16,7 @@ import { defaultDeny } from '../policy/outcome.js';
 import { parsePolicy } from '../policy/parse.js';
 import type { Decision } from '../policy/types.js';
 import type { LoadedPolicy, PolicySource } from '../policy/source.js';
-import type { PolicyStore } from './types.js';
+import type { PolicyVersions } from './types.js';
 
 /** The reason every request is denied with while the store holds no policy. */
 export const NO_POLICY_REASON = 'no policy is stored yet: an admin must push one';
@@ -27,9 +29,9 @@ function emptyPolicy(): LoadedPolicy {
   return { policy, compiled, version: 0 };
 }
 
-/** A {@link PolicySource} over a {@link PolicyStore}, cached for `ttlSeconds` (0 = read every call). */
+/** A {@link PolicySource} over a store's {@link PolicyVersions}, cached for `ttlSeconds` (0 = read every call). */
 export class CachedPolicySource implements PolicySource {
-  readonly #store: PolicyStore;
+  readonly #store: PolicyVersions;
   readonly #ttlMs: number;
   #loaded: LoadedPolicy | undefined;
   /** When the load that produced `#loaded` started (ms since the epoch, by the caller's clock). */
@@ -37,7 +39,7 @@ export class CachedPolicySource implements PolicySource {
   /** The load under way, shared by every caller that arrives while it runs. */
   #inFlight: Promise<LoadedPolicy> | undefined;
 
-  constructor(store: PolicyStore, options: { ttlSeconds: number }) {
+  constructor(store: PolicyVersions, options: { ttlSeconds: number }) {
     if (!Number.isFinite(options.ttlSeconds) || options.ttlSeconds < 0) {
       // loadConfig validates SENTINEL_POLICY_TTL; reaching this is a wiring bug.
       throw new SentinelError('INTERNAL', `the policy cache TTL must be a number of seconds ≥ 0, not ${options.ttlSeconds}`);
@@ -57,15 +59,16 @@ export class CachedPolicySource implements PolicySource {
   }
 
   async #load(startedAt: number): Promise<LoadedPolicy> {
-    const stored = await this.#store.current();
+    // A failure from here on leaves `#loadedAt` where it was: the next call reads again, and nobody is served the old policy meanwhile.
+    const version = (await this.#store.currentVersion()) ?? 0;
     let loaded: LoadedPolicy;
-    if (stored === undefined) {
-      loaded = this.#loaded?.version === 0 ? this.#loaded : emptyPolicy();
-    } else if (this.#loaded !== undefined && this.#loaded.version === stored.version) {
-      // Versions are immutable: the same number is the same text, already compiled.
+    if (this.#loaded !== undefined && this.#loaded.version === version) {
+      // Versions are immutable: the same number is the same text, already compiled. No text read.
       loaded = this.#loaded;
+    } else if (version === 0) {
+      loaded = emptyPolicy();
     } else {
-      loaded = compile(stored.text, stored.version);
+      loaded = compile((await this.#store.read(version)).text, version);
     }
     this.#loaded = loaded;
     this.#loadedAt = startedAt;

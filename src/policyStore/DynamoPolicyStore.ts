@@ -48,11 +48,21 @@ export class DynamoPolicyStore implements PolicyStore {
     this.#table = configTable;
   }
 
+  /** Two reads: the pointer, then the version it names. */
   async current(): Promise<StoredPolicy | undefined> {
     const version = await this.#currentVersion();
-    if (version === undefined) return undefined;
+    return version === undefined ? undefined : this.read(version);
+  }
+
+  /** One read of the pointer item (a few dozen bytes: one read unit, whatever the policy's size). */
+  async currentVersion(): Promise<number | undefined> {
+    return this.#currentVersion();
+  }
+
+  /** One read of the version's item (up to ~400 KB compressed: the expensive one). */
+  async read(version: number): Promise<StoredPolicy> {
     const item = await this.#get(versionKey(version));
-    // The transaction writes pointer and text together: a pointer without its text is a damaged store.
+    // The transaction writes pointer and text together, and versions are never deleted: a pointer without its text is a damaged store.
     if (item === undefined) throw new UnavailableError(`the policy store names version ${version}, but its text is missing`);
     return readVersion(item, version);
   }

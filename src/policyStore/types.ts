@@ -11,8 +11,24 @@ export interface StoredPolicy {
   updatedBy: string;
 }
 
-export interface PolicyStore {
-  /** The current version, or undefined when none has been stored yet. */
+/**
+ * What the policy cache reads: the pointer on every TTL expiry (one small item), and a
+ * version's text only when the pointer names one it has not compiled. Versions are
+ * immutable, so the number alone says whether the cached text is still current.
+ */
+export interface PolicyVersions {
+  /** The version the current pointer names, or undefined when none has been stored yet. */
+  currentVersion(): Promise<number | undefined>;
+
+  /**
+   * The text of `version`, a version the pointer named. Its item missing or unreadable is
+   * a damaged store, an `UnavailableError`: never a fallback to another version.
+   */
+  read(version: number): Promise<StoredPolicy>;
+}
+
+export interface PolicyStore extends PolicyVersions {
+  /** The current version with its text (`GET /v1/policy`), or undefined when none has been stored yet. */
   current(): Promise<StoredPolicy | undefined>;
 
   /**

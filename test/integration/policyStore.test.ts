@@ -1,4 +1,5 @@
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ThrottlingException } from '@aws-sdk/client-dynamodb';
+import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createDynamoClients } from '../../src/aws/dynamodb.js';
 import { CachedPolicySource, NO_POLICY_REASON } from '../../src/policyStore/CachedPolicySource.js';
@@ -118,5 +119,92 @@ describe('CachedPolicySource over DynamoPolicyStore', () => {
   it('a push into a config table that does not exist is UNAVAILABLE, not a silent success', async () => {
     const missing = new DynamoPolicyStore(app.documents, 'sentinel-no-such-config');
     expect((await caught(missing.put(text('x'), 0, 'ops-erin', NOW))).code).toBe('UNAVAILABLE');
+  });
+});
+
+/**
+ * A store on the application's own clients whose every DynamoDB command is recorded as
+ * `<command> <sort key>`,
+ * and whose next command can be made to fail as DynamoDB would.
+ */
+function recordedStore(configTable: string): { store: DynamoPolicyStore; sent: string[]; failNext: (fault: Error) => void } {
+  const clients = createDynamoClients({ region: 'us-east-1', endpoint: dynamodbEndpoint(), credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const sent: string[] = [];
+  let fault: Error | undefined;
+  clients.dynamodb.middlewareStack.add(
+    (next, context) => async (args) => {
+      // The plain value, or DynamoDB's own shape (`{ S }`) once lib-dynamodb has marshalled it.
+      const sk = (args.input as { Key?: { sk?: string | { S?: string } } }).Key?.sk;
+      sent.push(`${String(context.commandName)} ${(typeof sk === 'string' ? sk : sk?.S) ?? '-'}`);
+      const failure = fault;
+      fault = undefined;
+      if (failure !== undefined) throw failure;
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordPolicyReads', priority: 'low' },
+  );
+  return { store: new DynamoPolicyStore(clients.documents, configTable), sent, failNext: (next) => (fault = next) };
+}
+
+function after(seconds: number): Date {
+  return new Date(NOW.getTime() + seconds * 1000);
+}
+
+describe('what a cache refresh costs in DynamoDB calls', () => {
+  const request = { user: 'alice', profile: 'prod', mode: 'cli' as const, time: NOW };
+
+  it('reads only the pointer on each TTL expiry while the version is unchanged, and the text once per push', async () => {
+    await store.put(text('first'), 0, 'ops-erin', NOW);
+    const { store: counted, sent } = recordedStore(table);
+    const source = new CachedPolicySource(counted, { ttlSeconds: 10 });
+    const first = await source.current(NOW);
+    expect(sent).toEqual(['GetItemCommand current', 'GetItemCommand v1']);
+
+    sent.length = 0;
+    for (let expiry = 1; expiry <= 5; expiry++) expect(await source.current(after(10 * expiry))).toBe(first);
+    expect(sent).toEqual(Array.from({ length: 5 }, () => 'GetItemCommand current'));
+
+    await store.put(text('second'), 1, 'ops-erin', NOW);
+    sent.length = 0;
+    const pushed = await source.current(after(60));
+    expect(sent).toEqual(['GetItemCommand current', 'GetItemCommand v2']);
+    expect(pushed.version).toBe(2);
+    expect(pushed.compiled.evaluate(request)).toMatchObject({ effect: 'allow', rule: 'second' });
+
+    sent.length = 0;
+    expect(await source.current(after(70))).toBe(pushed);
+    expect(sent).toEqual(['GetItemCommand current']);
+  });
+
+  it('fails closed when the pointer read fails after the TTL, without reading any text, and recovers on the next read', async () => {
+    await store.put(text('first'), 0, 'ops-erin', NOW);
+    const { store: counted, sent, failNext } = recordedStore(table);
+    const source = new CachedPolicySource(counted, { ttlSeconds: 10 });
+    const first = await source.current(NOW);
+
+    sent.length = 0;
+    failNext(new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: {} }));
+    const error = await caught(source.current(after(10)));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the policy store is unavailable');
+    expect(sent).toEqual(['GetItemCommand current']);
+
+    expect(await source.current(after(10))).toBe(first);
+    expect(sent).toEqual(['GetItemCommand current', 'GetItemCommand current']);
+  });
+
+  it('is UNAVAILABLE, not the cached version, when the pointer names a version whose item is missing', async () => {
+    await store.put(text('first'), 0, 'ops-erin', NOW);
+    const { store: counted, sent } = recordedStore(table);
+    const source = new CachedPolicySource(counted, { ttlSeconds: 10 });
+    await source.current(NOW);
+    // A damaged store: the pointer moved on without the transaction that writes the version's text.
+    await documents.send(new PutCommand({ TableName: table, Item: { pk: 'policy', sk: 'current', version: 2, updated_at: NOW.toISOString(), updated_by: 'ops-erin' } }));
+
+    sent.length = 0;
+    const error = await caught(source.current(after(10)));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the policy store names version 2, but its text is missing');
+    expect(sent).toEqual(['GetItemCommand current', 'GetItemCommand v2']);
   });
 });

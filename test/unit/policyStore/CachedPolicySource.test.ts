@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SentinelError } from '../../../src/errors.js';
+import { SentinelError, UnavailableError } from '../../../src/errors.js';
 import { PolicyValidationError } from '../../../src/policy/parse.js';
 import { CachedPolicySource, NO_POLICY_REASON } from '../../../src/policyStore/CachedPolicySource.js';
-import type { PolicyStore, StoredPolicy } from '../../../src/policyStore/types.js';
+import type { PolicyVersions, StoredPolicy } from '../../../src/policyStore/types.js';
 
 const T0 = new Date('2025-03-04T10:00:00.000Z');
 
@@ -18,10 +18,17 @@ function stored(version: number, text: string): StoredPolicy {
   return { text, version, updatedAt: T0.toISOString(), updatedBy: 'ops-erin' };
 }
 
-/** A store whose answers the test sets, counting reads; `hold()` makes the next reads wait. */
-class FakeStore implements PolicyStore {
+/**
+ * A store whose answers the test sets, counting pointer reads and text reads apart;
+ * `hold()` makes the next pointer reads wait. `answer` is what the pointer names and
+ * that version's item holds; an Error fails the pointer read.
+ */
+class FakeStore implements PolicyVersions {
   answer: StoredPolicy | undefined | Error;
-  reads = 0;
+  /** Fails the text read (after counting it), as a damaged or unreachable store would. */
+  textFault: Error | undefined;
+  pointerReads = 0;
+  textReads = 0;
   #gate: Promise<void> | undefined;
   #open: (() => void) | undefined;
 
@@ -36,15 +43,18 @@ class FakeStore implements PolicyStore {
     return () => this.#open?.();
   }
 
-  async current(): Promise<StoredPolicy | undefined> {
-    this.reads++;
+  async currentVersion(): Promise<number | undefined> {
+    this.pointerReads++;
     if (this.#gate !== undefined) await this.#gate;
     if (this.answer instanceof Error) throw this.answer;
-    return this.answer;
+    return this.answer?.version;
   }
 
-  async put(): Promise<StoredPolicy> {
-    throw new Error('not used');
+  async read(version: number): Promise<StoredPolicy> {
+    this.textReads++;
+    if (this.textFault !== undefined) throw this.textFault;
+    if (this.answer instanceof Error || this.answer?.version !== version) throw new Error(`the fake was asked for version ${version}, which its pointer does not name`);
+    return this.answer;
   }
 }
 
@@ -64,30 +74,43 @@ describe('CachedPolicySource', () => {
     const source = new CachedPolicySource(store, { ttlSeconds: 10 });
     await source.current(T0);
     await source.current(at(9.999));
-    expect(store.reads).toBe(1);
+    expect([store.pointerReads, store.textReads]).toEqual([1, 1]);
     store.answer = stored(2, policyText('deny'));
     const reloaded = await source.current(at(10));
-    expect(store.reads).toBe(2);
+    expect([store.pointerReads, store.textReads]).toEqual([2, 2]);
     expect(reloaded.version).toBe(2);
     expect(reloaded.compiled.evaluate(request).effect).toBe('deny');
   });
 
-  it('reads the store on every call with a TTL of 0', async () => {
+  it('reads the pointer on every call with a TTL of 0, and the text only once', async () => {
     const store = new FakeStore(stored(1, policyText('allow')));
     const source = new CachedPolicySource(store, { ttlSeconds: 0 });
     await source.current(T0);
     await source.current(T0);
     await source.current(T0);
-    expect(store.reads).toBe(3);
+    expect([store.pointerReads, store.textReads]).toEqual([3, 1]);
   });
 
-  it('reuses the compiled policy while the version is unchanged', async () => {
+  it('reads only the pointer on each TTL expiry while the version is unchanged, reusing the compiled policy', async () => {
     const store = new FakeStore(stored(7, policyText('allow')));
     const source = new CachedPolicySource(store, { ttlSeconds: 1 });
     const first = await source.current(T0);
-    const second = await source.current(at(5));
-    expect(store.reads).toBe(2);
-    expect(second).toBe(first);
+    expect([store.pointerReads, store.textReads]).toEqual([1, 1]);
+    for (let expiry = 1; expiry <= 20; expiry++) expect(await source.current(at(expiry))).toBe(first);
+    expect([store.pointerReads, store.textReads]).toEqual([21, 1]);
+  });
+
+  it('reads the text of a pushed version exactly once, then recompiles it', async () => {
+    const store = new FakeStore(stored(1, policyText('allow')));
+    const source = new CachedPolicySource(store, { ttlSeconds: 10 });
+    await source.current(T0);
+    store.answer = stored(2, policyText('deny'));
+    const pushed = await source.current(at(10));
+    expect(pushed.version).toBe(2);
+    expect(pushed.compiled.evaluate(request).effect).toBe('deny');
+    expect(await source.current(at(20))).toBe(pushed);
+    expect(await source.current(at(30))).toBe(pushed);
+    expect([store.pointerReads, store.textReads]).toEqual([4, 2]);
   });
 
   it('lets concurrent callers share one read of the store', async () => {
@@ -97,8 +120,19 @@ describe('CachedPolicySource', () => {
     const pending = Array.from({ length: 25 }, () => source.current(T0));
     release();
     const results = await Promise.all(pending);
-    expect(store.reads).toBe(1);
+    expect([store.pointerReads, store.textReads]).toEqual([1, 1]);
     expect(new Set(results).size).toBe(1);
+  });
+
+  it('lets concurrent callers after a TTL expiry share one pointer read, and read no text', async () => {
+    const store = new FakeStore(stored(1, policyText('allow')));
+    const source = new CachedPolicySource(store, { ttlSeconds: 10 });
+    const first = await source.current(T0);
+    const release = store.hold();
+    const pending = Array.from({ length: 25 }, () => source.current(at(10)));
+    release();
+    expect(new Set(await Promise.all(pending))).toEqual(new Set([first]));
+    expect([store.pointerReads, store.textReads]).toEqual([2, 1]);
   });
 
   it('denies everything, saying no policy is stored, while the store is empty', async () => {
@@ -127,7 +161,44 @@ describe('CachedPolicySource', () => {
     store.answer = outage;
     await expect(source.current(at(10))).rejects.toBe(outage);
     await expect(source.current(at(11))).rejects.toBe(outage);
-    expect(store.reads).toBe(3);
+    expect([store.pointerReads, store.textReads]).toEqual([3, 1]);
+  });
+
+  it('fails closed when the text of a newly named version cannot be read, instead of serving the previous version', async () => {
+    const store = new FakeStore(stored(1, policyText('allow')));
+    const source = new CachedPolicySource(store, { ttlSeconds: 10 });
+    await source.current(T0);
+    store.answer = stored(2, policyText('deny'));
+    const missing = new UnavailableError('the policy store names version 2, but its text is missing');
+    store.textFault = missing;
+    await expect(source.current(at(10))).rejects.toBe(missing);
+    await expect(source.current(at(11))).rejects.toBe(missing);
+    expect([store.pointerReads, store.textReads]).toEqual([3, 3]);
+    store.textFault = undefined;
+    expect((await source.current(at(12))).version).toBe(2);
+  });
+
+  it('serves the cached version again, without reading its text, once the pointer is readable again and still names it', async () => {
+    const store = new FakeStore(stored(1, policyText('allow')));
+    const source = new CachedPolicySource(store, { ttlSeconds: 10 });
+    const first = await source.current(T0);
+    const answer = store.answer;
+    store.answer = new SentinelError('UNAVAILABLE', 'down');
+    await expect(source.current(at(10))).rejects.toThrow('down');
+    store.answer = answer;
+    expect(await source.current(at(10))).toBe(first);
+    expect([store.pointerReads, store.textReads]).toEqual([3, 1]);
+  });
+
+  it('falls back to the default deny, without reading any text, when the pointer disappears', async () => {
+    const store = new FakeStore(stored(1, policyText('allow')));
+    const source = new CachedPolicySource(store, { ttlSeconds: 10 });
+    await source.current(T0);
+    store.answer = undefined;
+    const loaded = await source.current(at(10));
+    expect(loaded.version).toBe(0);
+    expect(loaded.compiled.evaluate(request)).toMatchObject({ effect: 'deny', reason: NO_POLICY_REASON });
+    expect([store.pointerReads, store.textReads]).toEqual([2, 1]);
   });
 
   it('recovers once the store answers again', async () => {

@@ -254,3 +254,69 @@ describe('current', () => {
   });
 });
 
+
+describe('currentVersion', () => {
+  it('reads the pointer alone, consistently, never a version\'s text', async () => {
+    pointerAt(3);
+    expect(await store.currentVersion()).toBe(3);
+    expect(dynamo).toHaveReceivedCommandTimes(GetCommand, 1);
+    expect(dynamo).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { pk: 'policy', sk: 'current' }, ConsistentRead: true });
+  });
+
+  it('is undefined when nothing was ever stored, or the config table does not exist yet', async () => {
+    pointerAt(undefined);
+    expect(await store.currentVersion()).toBeUndefined();
+    dynamo.on(GetCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
+    expect(await store.currentVersion()).toBeUndefined();
+  });
+
+  it('fails closed on a pointer without a usable version', async () => {
+    for (const version of ['three', 0, 2.5]) {
+      dynamo.on(GetCommand).resolves({ Item: { pk: 'policy', sk: 'current', version } });
+      const error = await caught(store.currentVersion());
+      expect(error.code).toBe('UNAVAILABLE');
+      expect(error.message).toBe('the policy store is unreadable (the current pointer has no valid version)');
+    }
+  });
+
+  it('is UNAVAILABLE (retry in 2 s) when DynamoDB throttles the pointer read', async () => {
+    const fault = new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: {} });
+    dynamo.on(GetCommand).rejects(fault);
+    const error = await caught(store.currentVersion());
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.retryAfterSeconds).toBe(2);
+    expect(error.cause).toBe(fault);
+  });
+});
+
+describe('read', () => {
+  it('reads the version\'s item alone, consistently, without the pointer', async () => {
+    dynamo
+      .on(GetCommand, { Key: { pk: 'policy', sk: 'v5' } })
+      .resolves({ Item: { pk: 'policy', sk: 'v5', version: 5, text_gz: gzipSync(TEXT), updated_at: '2025-03-04T10:00:00.000Z', updated_by: 'ops-erin' } });
+    expect(await store.read(5)).toEqual({ text: TEXT, version: 5, updatedAt: '2025-03-04T10:00:00.000Z', updatedBy: 'ops-erin' });
+    expect(dynamo).toHaveReceivedCommandTimes(GetCommand, 1);
+    expect(dynamo).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { pk: 'policy', sk: 'v5' }, ConsistentRead: true });
+  });
+
+  it('is UNAVAILABLE when the version\'s item is missing (a damaged store), never another version', async () => {
+    dynamo.on(GetCommand).resolves({});
+    const error = await caught(store.read(5));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the policy store names version 5, but its text is missing');
+  });
+
+  it('is UNAVAILABLE when the item holds another version, or no text', async () => {
+    dynamo.on(GetCommand).resolves({ Item: { pk: 'policy', sk: 'v5', version: 4, text: TEXT, updated_at: '2025-03-04T10:00:00.000Z', updated_by: 'ops-erin' } });
+    expect((await caught(store.read(5))).message).toBe('the policy store is unreadable (version 5 is incomplete)');
+    dynamo.on(GetCommand).resolves({ Item: { pk: 'policy', sk: 'v5', version: 5, updated_at: '2025-03-04T10:00:00.000Z', updated_by: 'ops-erin' } });
+    expect((await caught(store.read(5))).message).toBe('the policy store is unreadable (version 5 is incomplete)');
+  });
+
+  it('is UNAVAILABLE, not "no policy", when the config table is missing (the pointer named a version)', async () => {
+    dynamo.on(GetCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
+    const error = await caught(store.read(5));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the policy store is unavailable');
+  });
+});
