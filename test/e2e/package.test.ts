@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cp, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,6 +17,8 @@ import { SCHEDULED_FUNCTIONS } from '../../src/compose/lambda.js';
 import { CONFIG_KEYS } from '../../src/config.js';
 import { FUNCTION_ROLE_PATH } from '../../src/deploy/names.js';
 import { DEPLOYED_FUNCTIONS, roleLogicalId, roleStatements, settingsFromParams } from '../../src/deploy/template.js';
+// @ts-expect-error: a plain .mjs module without type declarations.
+import { functionOptions } from '../../scripts/buildOptions.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -114,7 +116,8 @@ let rest: { code: number | null; output: string; template?: Template };
 const ORGANIZATION = 'o-abcdefghij';
 
 /** serverless.yml's parameter defaults, as the template was built from them. */
-const PARAMS = (parse(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8')) as { params: { default: Record<string, unknown> } }).params.default;
+const SERVERLESS = parse(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8')) as { params: { default: Record<string, unknown> }; custom: { esbuild: Record<string, unknown> } };
+const PARAMS = SERVERLESS.params.default;
 
 async function packageInto(copy: string, into: string, params: string[]): Promise<{ code: number | null; output: string; template?: Template }> {
   const result = await run(
@@ -159,6 +162,16 @@ function statements(of: Template = template): Statement[] {
   return [...inline, ...managed].flatMap((policy) => policy.PolicyDocument.Statement);
 }
 
+/** The relative module specifiers an ES module bundle imports (`from "./…"`, `import "./…"`, `import("./…")`). */
+function relativeImports(code: string): string[] {
+  return [...code.matchAll(/(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\.\.?\/[^"']+)["']/g)].map((match) => match[1] ?? '');
+}
+
+/** The relative specifiers of an ES module bundle's static imports only (`from "./…"`, `import "./…"`): what loads with it. */
+function staticImports(code: string): string[] {
+  return [...code.matchAll(/(?:\bfrom\s*|\bimport\s*)["'](\.\.?\/[^"']+)["']/g)].map((match) => match[1] ?? '');
+}
+
 /** The logical id of the role a function (by handler) runs as. */
 function roleOf(name: string): string | undefined {
   const fn = resources('AWS::Lambda::Function').find((resource) => resource.Properties.Handler === `functions/${name}.handler`);
@@ -189,13 +202,46 @@ describe('serverless package', () => {
     expect(packaging.code, packaging.output).toBe(0);
   });
 
-  it('produces one zip per function holding its ES module bundle', async () => {
+  it('produces one zip per function holding its ES module bundle and every chunk it loads, nothing of another function', async () => {
     for (const name of ALL_FUNCTIONS) {
       const files = await unzip(path.join(output, `${name}.zip`));
-      expect([...files.keys()].sort()).toEqual([`functions/${name}.mjs`, `functions/${name}.mjs.map`]);
-      const bundle = files.get(`functions/${name}.mjs`)?.toString('utf8') ?? '';
-      // The createRequire banner: bundled CommonJS dependencies need `require` inside an ES module.
-      expect(bundle.startsWith("import { createRequire as __sentinelCreateRequire } from 'node:module';")).toBe(true);
+      const chunks = `functions/${name}.chunks/`;
+      for (const file of files.keys()) {
+        expect(file === `functions/${name}.mjs` || file === `functions/${name}.mjs.map` || (file.startsWith(chunks) && /\.mjs(\.map)?$/.test(file)), `${name}: ${file}`).toBe(true);
+      }
+      for (const [file, contents] of files) {
+        if (!file.endsWith('.mjs')) continue;
+        const code = contents.toString('utf8');
+        // The createRequire banner: bundled CommonJS dependencies need `require` inside an ES module (each chunk is one).
+        expect(code.startsWith("import { createRequire as __sentinelCreateRequire } from 'node:module';"), file).toBe(true);
+        // Every chunk a file imports, at start or through import() on first use, is in the zip.
+        for (const specifier of relativeImports(code)) expect(files.has(path.posix.join(path.posix.dirname(file), specifier)), `${file} imports ${specifier}`).toBe(true);
+      }
+      expect(files.has(`functions/${name}.mjs`), name).toBe(true);
+    }
+  });
+
+  it("loads the credentials function's IAM client (the identity-role lookup) on first use, not at cold start", async () => {
+    const files = await unzip(path.join(output, 'credentials.zip'));
+    const code = (file: string) => files.get(file)?.toString('utf8') ?? '';
+    // What the entry loads at start: itself and the chunks it imports statically, transitively.
+    const atStart = new Set<string>();
+    const pending = ['functions/credentials.mjs'];
+    for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+      if (atStart.has(file)) continue;
+      atStart.add(file);
+      pending.push(...staticImports(code(file)).map((specifier) => path.posix.join(path.posix.dirname(file), specifier)));
+    }
+    const holdsIam = (file: string) => file.endsWith('.mjs') && code(file).includes('GetRoleCommand');
+    expect([...files.keys()].filter(holdsIam)).not.toEqual([]);
+    expect([...atStart].filter(holdsIam)).toEqual([]);
+  });
+
+  it('bundles with the options scripts/buildOptions.mjs gives npm run build and the benchmarks', () => {
+    const built = functionOptions(ROOT) as Record<string, unknown>;
+    const deployed = SERVERLESS.custom.esbuild;
+    for (const key of ['bundle', 'platform', 'format', 'target', 'minifyWhitespace', 'minifySyntax', 'keepNames', 'sourcemap', 'splitting', 'mainFields', 'banner']) {
+      expect(deployed[key], key).toEqual(built[key]);
     }
   });
 
@@ -371,11 +417,15 @@ describe('serverless package', () => {
     for (const [key, value] of Object.entries(variables)) env[key] = typeof value === 'string' ? value : '111122223333';
     const directory = await mkdtemp(path.join(work, 'unzipped-'));
     for (const name of ALL_FUNCTIONS) {
-      const files = await unzip(path.join(output, `${name}.zip`));
-      const file = path.join(directory, `${name}.mjs`);
-      await writeFile(file, files.get(`functions/${name}.mjs`) ?? '');
+      // Each package on its own, as Lambda unpacks it.
+      const unpacked = path.join(directory, name);
+      for (const [entry, contents] of await unzip(path.join(output, `${name}.zip`))) {
+        await mkdir(path.dirname(path.join(unpacked, entry)), { recursive: true });
+        await writeFile(path.join(unpacked, entry), contents);
+      }
+      const file = path.join(unpacked, 'functions', `${name}.mjs`);
       const loaded = await run(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(file)}); console.log(typeof m.handler);`], {
-        cwd: directory,
+        cwd: unpacked,
         env,
       });
       expect(loaded.output.trim(), name).toBe('function');
