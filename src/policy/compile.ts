@@ -2,11 +2,26 @@
  * The compiled policy evaluator: the same decisions as `evaluatePolicy`, with the
  * work of reading the document done once.
  *
- * Rules are indexed by profile and by user (groups expanded to their members), so a
- * request only looks at the rules that name both its profile (or any profile) and its
- * user (or any user), still in document order: the first of those that matches on
- * mode and time is the first match of the whole list. The candidate list of each
- * (profile, user) pair is worked out on first use and remembered.
+ * Every rule is filed, once per name it carries, under what it names:
+ * - neither profiles nor users/groups: `everyone`;
+ * - profiles only: each of its profiles;
+ * - users or groups only: each of its users (group members included);
+ * - both: each (user, profile) pair it names. A broad rule, one naming more pairs than
+ *   {@link PAIR_LIMIT} or coming after the policy's {@link MAX_PAIRS}, is filed under
+ *   each name of its smaller side instead, and checked against the other when walked.
+ *
+ * A request for (profile, user) can only match a rule of four lists: `everyone`, its
+ * profile's, its user's and its pair's. Each is in document order; the decision walks
+ * them together, lowest rule index first, checking on each candidate what its list does
+ * not guarantee. So the first candidate that matches is the first match of the whole
+ * list, and a rule's time window (which throws for an unknown zone or an invalid Date)
+ * is read exactly when the reference reads it.
+ *
+ * Everything is built at compile time, in memory linear in the document, so the first
+ * decision of a fresh policy does the work of the millionth. The lists are flat integer
+ * arrays (rule indices): a decision reads a few adjacent numbers rather than chasing
+ * objects, and the garbage collector has next to nothing to move when it promotes a
+ * freshly compiled policy.
  *
  * The matching logic is written independently of the reference evaluator on purpose:
  * the property tests compare the two, and would prove nothing if they shared it.
@@ -31,15 +46,19 @@ const MODE_BITS: ReadonlyMap<string, number> = new Map<Mode, number>([
 ]);
 const UNLISTED_MODE_BIT = 8;
 /** A rule without a mode condition accepts every bit, including the unlisted one. */
-const ANY_MODE = -1;
+const ANY_MODE = 0b1111;
+/** Beside a rule's mode bits: it has a time window or a residual check, so its object must be read. */
+const CHECK_RULE = 0b1_0000;
 const ALL_DAYS = 0b111_1111;
 
 /**
- * Memoised candidate lists are bounded: there are (known profiles + 1) × (known users
- * + 1) of them at most, which a large policy makes large. Past this many remembered
- * rule references (~8 MB) the memo starts again from empty.
+ * Pairs one rule may be filed under (profiles × users, group members counted). A rule
+ * for a few people on a few profiles is filed per pair; one for a large group, or for
+ * many profiles, is walked from its smaller side.
  */
-const MAX_MEMOISED_REFERENCES = 1_000_000;
+const PAIR_LIMIT = 128;
+/** Pair filings of the whole policy (12 bytes each while compiling, 4 after); later rules are filed as broad ones. */
+const MAX_PAIRS = 1_048_576;
 
 interface CompiledWindow {
   readonly timeZone: string;
@@ -53,11 +72,21 @@ interface CompiledWindow {
   readonly previousDays: number;
 }
 
-interface CompiledRule {
+/**
+ * What is left to check on a rule once its list has been chosen; null when nothing is.
+ * Only broad rules have something left: `profiles` when filed under their users,
+ * `users` (the named users, then each known group's members) when filed under their
+ * profiles.
+ */
+interface Residual {
+  readonly profiles: ReadonlySet<string> | null;
+  readonly users: readonly ReadonlySet<string>[] | null;
+}
+
+interface CompiledRule extends Residual {
   readonly index: number;
   readonly name: string;
   readonly effect: Rule['effect'];
-  readonly modes: number;
   readonly window: CompiledWindow | null;
   readonly reason: string;
   readonly maxServerDurationSeconds: number | null;
@@ -65,163 +94,390 @@ interface CompiledRule {
   readonly sessionTable: string | null;
 }
 
-/** Candidate lists for one profile (or for every profile the policy never names). */
-interface ProfileSlot {
-  /** Rule indices that may apply to this profile, ascending. */
-  readonly ruleIndices: readonly number[];
-  byUser: Map<string, readonly CompiledRule[]>;
-  /** Candidates for users the policy never names. */
-  unknownUser: readonly CompiledRule[] | undefined;
+/** Lists of rule indices, one per key: key `k` holds `items[offsets[k]]` … `items[offsets[k + 1] - 1]`. */
+interface Lists {
+  readonly offsets: Int32Array;
+  readonly items: Int32Array;
+}
+
+/**
+ * The index, as flat arrays of numbers: what one decision reads sits in a few adjacent
+ * words (a user's two list starts side by side, a pair's profile beside its list start),
+ * so a decision on a cold cache costs a handful of memory reads.
+ */
+interface Index {
+  /** By rule index. */
+  readonly rules: readonly CompiledRule[];
+  /** By rule index: the mode bits it accepts, and {@link CHECK_RULE}. */
+  readonly ruleBits: Int32Array;
+  readonly everyone: Int32Array;
+  /** Ids of the profiles and users some rule is filed under. */
+  readonly profileIds: ReadonlyMap<string, number>;
+  readonly userIds: ReadonlyMap<string, number>;
+  /** Profile `p`'s rules: `profileItems[profileStarts[p]]` … up to `profileStarts[p + 1]`. */
+  readonly profileStarts: Int32Array;
+  readonly profileItems: Int32Array;
+  /** Two numbers per user (and after the last): at `2u` the start of its rules in `userItems`, at `2u + 1` its first pair. */
+  readonly userStarts: Int32Array;
+  readonly userItems: Int32Array;
+  /** Two numbers per pair (and after the last): at `2x` its profile id, at `2x + 1` the start of its rules in `pairItems`. */
+  readonly pairStarts: Int32Array;
+  readonly pairItems: Int32Array;
 }
 
 /**
  * Compiles `policy` for repeated evaluation. The policy must not be changed
  * afterwards (compile a new one instead).
  */
-export function compilePolicy(policy: Policy): CompiledPolicy {
-  const rules = policy.rules.map(compileRule);
-  const { byName: profileIndex, anyList: anyProfile } = indexRules(policy.rules, (rule) => namedProfiles(rule));
-  const { byName: userIndex, anyList: anyUser } = indexRules(policy.rules, (rule) => namedUsers(policy, rule));
+export function compilePolicy(policy: Policy, limits: FilingLimits = DEFAULT_LIMITS): CompiledPolicy {
+  return new IndexedPolicy(policy, buildIndex(policy, limits));
+}
 
-  const slots = new Map<string, ProfileSlot>();
-  for (const [profile, ruleIndices] of profileIndex) slots.set(profile, newSlot(ruleIndices));
-  const unknownProfile = newSlot(anyProfile);
-  let memoised = 0;
+/**
+ * When a rule naming both users and profiles is filed per pair. The defaults are the
+ * ones to use; the tests lower them so that small policies take the broad-rule paths.
+ */
+export interface FilingLimits {
+  /** Pairs one rule may be filed under. */
+  readonly pairLimit: number;
+  /** Pair filings of the whole policy. */
+  readonly maxPairs: number;
+}
 
-  function candidatesFor(slot: ProfileSlot, userIndices: readonly number[]): CompiledRule[] {
-    const list = intersect(slot.ruleIndices, userIndices).map((index) => rules[index] as CompiledRule);
-    // +1: an empty list still costs a Map entry.
-    memoised += list.length + 1;
-    if (memoised > MAX_MEMOISED_REFERENCES) {
-      for (const each of slots.values()) clearSlot(each);
-      clearSlot(unknownProfile);
-      memoised = list.length + 1;
+const DEFAULT_LIMITS: FilingLimits = { pairLimit: PAIR_LIMIT, maxPairs: MAX_PAIRS };
+
+/**
+ * One class for every compiled policy, rather than a closure per compile: the engine then
+ * keeps one optimised `evaluate` for all of them, and a freshly compiled policy (a cold
+ * start, a policy push) runs it from its first request.
+ */
+class IndexedPolicy implements CompiledPolicy {
+  constructor(
+    readonly policy: Policy,
+    private readonly index: Index,
+  ) {}
+
+  evaluate(request: EvaluationRequest, context?: EvaluationContext): Decision {
+    const index = this.index;
+    const rule = firstMatch(index, request, index.profileIds.get(request.profile) ?? -1, index.userIds.get(request.user) ?? -1);
+    return rule === undefined ? defaultDeny() : decision(rule, request, context);
+  }
+}
+
+/** Growable list of small integers, in `stride`-wide records. */
+class Records {
+  values = new Int32Array(1024);
+  count = 0;
+
+  constructor(readonly stride: number) {}
+
+  push(a: number, b: number, c = 0): void {
+    const at = this.count * this.stride;
+    if (at + this.stride > this.values.length) {
+      const bigger = new Int32Array(this.values.length * 2);
+      bigger.set(this.values);
+      this.values = bigger;
     }
-    return list;
+    this.values[at] = a;
+    this.values[at + 1] = b;
+    if (this.stride > 2) this.values[at + 2] = c;
+    this.count += 1;
   }
+}
 
-  function candidates(profile: string, user: string): readonly CompiledRule[] {
-    const slot = slots.get(profile) ?? unknownProfile;
-    const known = slot.byUser.get(user);
-    if (known !== undefined) return known;
-    const userIndices = userIndex.get(user);
-    if (userIndices === undefined) return (slot.unknownUser ??= candidatesFor(slot, anyUser));
-    const list = candidatesFor(slot, userIndices);
-    slot.byUser.set(user, list);
-    return list;
-  }
+/** Compiles and files every rule as the module comment says. */
+function buildIndex(policy: Policy, limits: FilingLimits): Index {
+  const profileIds = new Map<string, number>();
+  const userIds = new Map<string, number>();
+  const idOf = (ids: Map<string, number>, name: string): number => {
+    let id = ids.get(name);
+    if (id === undefined) ids.set(name, (id = ids.size));
+    return id;
+  };
+  const everyone: number[] = [];
+  /** (profile id, rule), (user id, rule) and (user id, profile id, rule) filings, in document order. */
+  const toProfiles = new Records(2);
+  const toUsers = new Records(2);
+  const toPairs = new Records(3);
+  const groupSets = new Map<string, ReadonlySet<string>>();
+  /** The current rule's users, group members included, each once (one Set for all rules). */
+  const listed = new Set<string>();
 
-  return {
-    policy,
-    evaluate(request: EvaluationRequest, context?: EvaluationContext): Decision {
-      const list = candidates(request.profile, request.user);
-      const modeBit = MODE_BITS.get(request.mode) ?? UNLISTED_MODE_BIT;
-      let ms = Number.NaN;
-      for (const rule of list) {
-        if ((rule.modes & modeBit) === 0) continue;
-        if (rule.window !== null) {
-          // Read the clock only once a rule needs it, as the reference does.
-          if (Number.isNaN(ms)) ms = request.time.getTime();
-          if (!inWindow(rule.window, ms)) continue;
-        }
-        return decision(rule, request, context);
+  const rules = policy.rules.map((rule, index): CompiledRule => {
+    const named = rule.conditions.profiles;
+    const ruleProfiles = named === undefined || named.length === 0 ? null : [...new Set(named)];
+    let left: Residual = NOTHING_LEFT;
+    if (!listUsers(policy, rule, listed)) {
+      if (ruleProfiles === null) everyone.push(index);
+      else for (const profile of ruleProfiles) toProfiles.push(idOf(profileIds, profile), index);
+    } else if (listed.size === 0) {
+      // Only groups no one defines, or empty ones: the rule matches nobody, and is filed nowhere.
+    } else if (ruleProfiles === null) {
+      for (const user of listed) toUsers.push(idOf(userIds, user), index);
+    } else if (ruleProfiles.length * listed.size <= limits.pairLimit && toPairs.count + ruleProfiles.length * listed.size <= limits.maxPairs) {
+      const ids = ruleProfiles.map((profile) => idOf(profileIds, profile));
+      for (const user of listed) {
+        const id = idOf(userIds, user);
+        for (const profile of ids) toPairs.push(id, profile, index);
       }
-      return defaultDeny();
-    },
+    } else if (ruleProfiles.length <= listed.size) {
+      left = { profiles: null, users: userSets(policy, rule, groupSets) };
+      for (const profile of ruleProfiles) toProfiles.push(idOf(profileIds, profile), index);
+    } else {
+      left = { profiles: new Set(ruleProfiles), users: null };
+      for (const user of listed) toUsers.push(idOf(userIds, user), index);
+    }
+    return compileRule(rule, index, left);
+  });
+  const byProfile = lists(toProfiles, profileIds.size);
+  const byUser = lists(toUsers, userIds.size);
+  const pairs = pairTable(toPairs, userIds.size, profileIds.size);
+  const userStarts = new Int32Array(2 * (userIds.size + 1));
+  for (let user = 0; user <= userIds.size; user++) {
+    userStarts[2 * user] = byUser.offsets[user] as number;
+    userStarts[2 * user + 1] = pairs.pairsOfUser[user] as number;
+  }
+  const pairCount = pairs.pairProfiles.length;
+  const pairStarts = new Int32Array(2 * (pairCount + 1));
+  for (let pair = 0; pair <= pairCount; pair++) {
+    pairStarts[2 * pair] = pair < pairCount ? (pairs.pairProfiles[pair] as number) : -1;
+    pairStarts[2 * pair + 1] = pairs.pairRules.offsets[pair] as number;
+  }
+  const ruleBits = Int32Array.from(rules, (rule, index) => modeBits(policy.rules[index] as Rule) | (needsCheck(rule) ? CHECK_RULE : 0));
+  return {
+    rules,
+    ruleBits,
+    everyone: Int32Array.from(everyone),
+    profileIds,
+    userIds,
+    profileStarts: byProfile.offsets,
+    profileItems: byProfile.items,
+    userStarts,
+    userItems: byUser.items,
+    pairStarts,
+    pairItems: pairs.pairRules.items,
   };
 }
 
-function newSlot(ruleIndices: readonly number[]): ProfileSlot {
-  return { ruleIndices, byUser: new Map(), unknownUser: undefined };
-}
-
-function clearSlot(slot: ProfileSlot): void {
-  slot.byUser = new Map();
-  slot.unknownUser = undefined;
-}
-
-/** Names a rule is restricted to, or undefined when it applies to every name. */
-type NamesOf = (rule: Rule) => ReadonlySet<string> | undefined;
+const NOTHING_LEFT: Residual = { profiles: null, users: null };
 
 /**
- * For every name some rule restricts itself to: the ascending indices of the rules
- * that apply to it (its own rules and every unrestricted rule). `anyList` holds the
- * unrestricted rules alone, for names no rule mentions.
+ * Fills `listed` with the rule's users and the members of its groups, each once;
+ * false when the rule names no user and no group (it applies to every user).
  */
-function indexRules(rules: readonly Rule[], namesOf: NamesOf): { byName: Map<string, number[]>; anyList: number[] } {
-  const named = rules.map(namesOf);
-  const byName = new Map<string, number[]>();
-  for (const names of named) for (const name of names ?? []) if (!byName.has(name)) byName.set(name, []);
-  const anyList: number[] = [];
-  // Rules are visited in order, so every list comes out sorted without a sort.
-  for (const [index, names] of named.entries()) {
-    if (names === undefined) {
-      anyList.push(index);
-      for (const list of byName.values()) list.push(index);
-    } else {
-      for (const name of names) byName.get(name)?.push(index);
-    }
-  }
-  return { byName, anyList };
-}
-
-function namedProfiles(rule: Rule): ReadonlySet<string> | undefined {
-  const profiles = rule.conditions.profiles;
-  return profiles === undefined || profiles.length === 0 ? undefined : new Set(profiles);
-}
-
-/** The rule's users plus the members of its groups; undefined when it names neither. */
-function namedUsers(policy: Policy, rule: Rule): ReadonlySet<string> | undefined {
-  const users = rule.conditions.users ?? [];
-  const groups = rule.conditions.groups ?? [];
-  if (users.length === 0 && groups.length === 0) return undefined;
-  const names = new Set(users);
-  for (const group of groups) {
+function listUsers(policy: Policy, rule: Rule, listed: Set<string>): boolean {
+  const { users, groups } = rule.conditions;
+  listed.clear();
+  if ((users?.length ?? 0) === 0 && (groups?.length ?? 0) === 0) return false;
+  for (const user of users ?? []) listed.add(user);
+  for (const group of groups ?? []) {
     // An unknown group adds nobody; hasOwn keeps "constructor" from meaning Object's.
+    if (Object.hasOwn(policy.groups, group)) for (const member of policy.groups[group] ?? []) listed.add(member);
+  }
+  return true;
+}
+
+/** The sets a broad rule's user is checked against; a group's member set is built once, for every rule naming it. */
+function userSets(policy: Policy, rule: Rule, groupSets: Map<string, ReadonlySet<string>>): ReadonlySet<string>[] {
+  const { users, groups } = rule.conditions;
+  const sets: ReadonlySet<string>[] = users !== undefined && users.length > 0 ? [new Set(users)] : [];
+  for (const group of new Set(groups)) {
     if (!Object.hasOwn(policy.groups, group)) continue;
-    for (const member of policy.groups[group] ?? []) names.add(member);
+    let members = groupSets.get(group);
+    if (members === undefined) groupSets.set(group, (members = new Set(policy.groups[group] ?? [])));
+    sets.push(members);
   }
-  return names;
+  return sets;
 }
 
-/** Two ascending index lists → the indices in both, ascending. */
-function intersect(a: readonly number[], b: readonly number[]): number[] {
-  const out: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i] as number;
-    const y = b[j] as number;
-    if (x === y) {
-      out.push(x);
-      i++;
-      j++;
-    } else if (x < y) {
-      i++;
-    } else {
-      j++;
-    }
-  }
-  return out;
+function needsCheck(rule: CompiledRule): boolean {
+  return rule.window !== null || rule.profiles !== null || rule.users !== null;
 }
 
-function compileRule(rule: Rule, index: number): CompiledRule {
+function modeBits(rule: Rule): number {
   const mode = rule.conditions.mode;
-  let modes = ANY_MODE;
-  if (mode !== undefined && mode.length > 0) {
-    modes = 0;
-    for (const each of mode) modes |= MODE_BITS.get(each) ?? 0;
-  }
+  if (mode === undefined || mode.length === 0) return ANY_MODE;
+  let bits = 0;
+  for (const each of mode) bits |= MODE_BITS.get(each) ?? 0;
+  return bits;
+}
+
+function compileRule(rule: Rule, index: number, left: Residual): CompiledRule {
   return {
     index,
     name: rule.name,
     effect: rule.effect,
-    modes,
+    profiles: left.profiles,
+    users: left.users,
     window: compileWindow(rule),
     reason: rule.reason ?? defaultReason(rule.effect, rule.name),
     maxServerDurationSeconds: rule.maxServerDurationSeconds ?? null,
     sessionTable: rule.sessionTable === undefined || rule.sessionTable === '' ? null : rule.sessionTable,
   };
+}
+
+/**
+ * Sorts records by one field with a counting sort, which keeps the order it is given
+ * (`input`, or record order) within a key: key `k`'s records are `order[offsets[k]]` …
+ * `order[offsets[k + 1] - 1]`. Records are filed in document order, so a sort by key
+ * leaves each key's rules in document order.
+ */
+function byKey(records: Records, field: number, keys: number, input?: Int32Array): { offsets: Int32Array; order: Int32Array } {
+  const { values, count, stride } = records;
+  const offsets = new Int32Array(keys + 1);
+  for (let x = 0; x < count; x++) {
+    const key = values[x * stride + field] as number;
+    offsets[key + 1] = (offsets[key + 1] as number) + 1;
+  }
+  for (let key = 0; key < keys; key++) offsets[key + 1] = (offsets[key + 1] as number) + (offsets[key] as number);
+  const order = new Int32Array(count);
+  const next = offsets.slice(0, keys);
+  for (let at = 0; at < count; at++) {
+    const x = input === undefined ? at : (input[at] as number);
+    const key = values[x * stride + field] as number;
+    order[next[key] as number] = x;
+    next[key] = (next[key] as number) + 1;
+  }
+  return { offsets, order };
+}
+
+/** (key, rule) filings → each key's rules, in document order. */
+function lists(records: Records, keys: number): Lists {
+  const { offsets, order } = byKey(records, 0, keys);
+  const items = order.map((x) => records.values[x * records.stride + 1] as number);
+  return { offsets, items };
+}
+
+/**
+ * (user, profile, rule) filings → each user's pairs, ascending profile id, and each
+ * pair's rules in document order: sorted by profile, then (keeping that order) by user.
+ */
+function pairTable(records: Records, users: number, profiles: number): { pairsOfUser: Int32Array; pairProfiles: Int32Array; pairRules: Lists } {
+  const { values, count } = records;
+  const { offsets, order } = byKey(records, 0, users, byKey(records, 1, profiles).order);
+  const pairsOfUser = new Int32Array(users + 1);
+  const pairProfiles = new Int32Array(count);
+  const pairOffsets = new Int32Array(count + 1);
+  const items = new Int32Array(count);
+  let pairs = 0;
+  for (let user = 0; user < users; user++) {
+    pairsOfUser[user] = pairs;
+    let previous = -1;
+    for (let at = offsets[user] as number; at < (offsets[user + 1] as number); at++) {
+      const x = order[at] as number;
+      const profile = values[3 * x + 1] as number;
+      if (profile !== previous) {
+        pairProfiles[pairs] = profile;
+        pairOffsets[pairs] = at;
+        pairs += 1;
+        previous = profile;
+      }
+      items[at] = values[3 * x + 2] as number;
+    }
+  }
+  pairsOfUser[users] = pairs;
+  pairOffsets[pairs] = count;
+  return { pairsOfUser, pairProfiles: pairProfiles.slice(0, pairs), pairRules: { offsets: pairOffsets.slice(0, pairs + 1), items } };
+}
+
+/** The pair of profile `profile` among pairs `from` … `to - 1` (one user's, ascending profile id), or -1. */
+function findPair(pairStarts: Int32Array, from: number, to: number, profile: number): number {
+  let lo = from;
+  let hi = to - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const at = pairStarts[2 * mid] as number;
+    if (at === profile) return mid;
+    if (at < profile) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** {@link MODE_BITS} without a Map lookup: this runs on every decision. */
+function modeBitOf(mode: string): number {
+  if (mode === 'server') return 1;
+  if (mode === 'cli') return 2;
+  if (mode === 'credential_process') return 4;
+  return UNLISTED_MODE_BIT;
+}
+
+/**
+ * The first rule, in document order, that matches the request, among the candidates
+ * of four lists: `everyone`, the profile's, the user's and the pair's (an id of -1 is
+ * a name no rule is filed under: its lists are empty). The lists are disjoint and each
+ * sorted, so taking the lowest head each step visits the candidates in document order.
+ */
+function firstMatch(index: Index, request: EvaluationRequest, profile: number, user: number): CompiledRule | undefined {
+  const { everyone, profileStarts, profileItems, userStarts, userItems, pairStarts, pairItems, ruleBits } = index;
+  let i = 0;
+  const iEnd = everyone.length;
+  let j = 0;
+  let jEnd = 0;
+  if (profile >= 0) {
+    j = profileStarts[profile] as number;
+    jEnd = profileStarts[profile + 1] as number;
+  }
+  let k = 0;
+  let kEnd = 0;
+  let l = 0;
+  let lEnd = 0;
+  if (user >= 0) {
+    k = userStarts[2 * user] as number;
+    kEnd = userStarts[2 * user + 2] as number;
+    const pair = profile < 0 ? -1 : findPair(pairStarts, userStarts[2 * user + 1] as number, userStarts[2 * user + 3] as number, profile);
+    if (pair >= 0) {
+      l = pairStarts[2 * pair + 1] as number;
+      lEnd = pairStarts[2 * pair + 3] as number;
+    }
+  }
+  const modeBit = modeBitOf(request.mode);
+  let ms = Number.NaN;
+  for (;;) {
+    let next = Number.POSITIVE_INFINITY;
+    let from = 0;
+    if (i < iEnd) {
+      next = everyone[i] as number;
+      from = 1;
+    }
+    if (j < jEnd && (profileItems[j] as number) < next) {
+      next = profileItems[j] as number;
+      from = 2;
+    }
+    if (k < kEnd && (userItems[k] as number) < next) {
+      next = userItems[k] as number;
+      from = 3;
+    }
+    if (l < lEnd && (pairItems[l] as number) < next) {
+      next = pairItems[l] as number;
+      from = 4;
+    }
+    if (from === 0) return undefined;
+    if (from === 1) i++;
+    else if (from === 2) j++;
+    else if (from === 3) k++;
+    else l++;
+
+    const bits = ruleBits[next] as number;
+    if ((bits & modeBit) === 0) continue;
+    const rule = index.rules[next] as CompiledRule;
+    if ((bits & CHECK_RULE) === 0) return rule;
+    if (rule.profiles !== null && !rule.profiles.has(request.profile)) continue;
+    if (!listsUser(rule, request.user)) continue;
+    if (rule.window !== null) {
+      // Read the clock only once a rule needs it, as the reference does.
+      if (Number.isNaN(ms)) ms = request.time.getTime();
+      if (!inWindow(rule.window, ms)) continue;
+    }
+    return rule;
+  }
+}
+
+/** Whether a rule's residual user check passes (always, when its list already guarantees the user). */
+function listsUser(rule: CompiledRule, user: string): boolean {
+  if (rule.users === null) return true;
+  for (const set of rule.users) if (set.has(user)) return true;
+  return false;
 }
 
 function compileWindow(rule: Rule): CompiledWindow | null {

@@ -160,8 +160,24 @@ describe('compilePolicy', () => {
     );
   });
 
+  it('decides exactly as evaluatePolicy when rules naming users and profiles are filed as broad ones', () => {
+    // The default limits file every rule of a small policy per (user, profile) pair; low
+    // ones send them down the other paths: filed under their profiles or their users,
+    // with the other side checked on the rule, and the policy-wide cap reached mid-document.
+    const limits = fc.record({ pairLimit: fc.integer({ min: 0, max: 6 }), maxPairs: fc.integer({ min: 0, max: 12 }) });
+    fc.assert(
+      fc.property(policy, limits, fc.array(fc.tuple(request, context), { minLength: 1, maxLength: 12 }), (doc, limit, requests) => {
+        const compiled = compilePolicy(doc, limit);
+        for (const [req, ctx] of requests) {
+          expect(compiled.evaluate(req, ctx)).toEqual(evaluatePolicy(doc, req, ctx));
+        }
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
   it('decides exactly as evaluatePolicy when the same (profile, user) is asked at many times', () => {
-    // Repeats hit the memoised candidate lists and the cached offsets.
+    // Repeats walk the same lists and hit the cached zone offsets.
     fc.assert(
       fc.property(policy, request, fc.array(instant, { minLength: 1, maxLength: 20 }), (doc, req, times) => {
         const compiled = compilePolicy(doc);
