@@ -1,7 +1,7 @@
 /** The checkSession function: `POST /v1/sessions/{id}/check` (owner). DynamoDB only: no STS. */
 
 import { checkSessionRoute } from '../http/routes/checkSession.js';
-import { policies, rateLimiter, sessions, sessionTables, tableSettings } from './dynamo.js';
+import { policies, sessions, sessionTables, tableSettings } from './dynamo.js';
 import { grantSource } from './grants.js';
 import type { Composed, Runtime } from './runtime.js';
 
@@ -13,7 +13,6 @@ export function checkSessionFunction(runtime: Runtime): Composed<'checkSession'>
         settings: { ...tableSettings(runtime), maxSessionLifetimeSeconds: config.maxSessionLifetimeSeconds, auditRetentionSeconds: config.auditRetentionSeconds },
         sessions: sessions(runtime),
         policies: policies(runtime),
-        rateLimiter: rateLimiter(runtime),
         sessionTables: sessionTables(runtime),
         clock: runtime.clock,
         grants: grantSource(runtime),

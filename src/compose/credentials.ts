@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { credentialsRoute } from '../http/routes/credentials.js';
 import type { VendingDeps } from '../vending/issue.js';
-import { policies, rateLimiter, sessions, sessionTables, tableSettings } from './dynamo.js';
+import { countedWrites, policies, rateLimiter, sessions, sessionTables, tableSettings } from './dynamo.js';
 import { grantSource } from './grants.js';
 import type { Composed, Runtime } from './runtime.js';
 import { issuer } from './sts.js';
@@ -18,6 +18,7 @@ export function vendingDeps(runtime: Runtime): VendingDeps {
     sessions: sessions(runtime),
     policies: policies(runtime),
     rateLimiter: rateLimiter(runtime),
+    counted: countedWrites(runtime),
     sessionTables: sessionTables(runtime),
     issuer: issuer(runtime),
     clock: runtime.clock,

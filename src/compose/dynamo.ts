@@ -11,6 +11,7 @@ import { DynamoTableRegistry } from '../provisioning/DynamoTableRegistry.js';
 import { RegisteredSessionTables } from '../provisioning/RegisteredSessionTables.js';
 import { DynamoRequestStore } from '../requests/DynamoRequestStore.js';
 import { DynamoSessionStore } from '../sessions/DynamoSessionStore.js';
+import { DynamoCountedWrites } from '../vending/DynamoCountedWrites.js';
 import { DynamoRateLimiter } from '../vending/DynamoRateLimiter.js';
 import { perRuntime } from './runtime.js';
 
@@ -44,6 +45,9 @@ export const tableRegistry = /* @__PURE__ */ perRuntime((runtime) => new DynamoT
 export const sessionTables = /* @__PURE__ */ perRuntime((runtime) => new RegisteredSessionTables(tableRegistry(runtime)));
 
 export const rateLimiter = /* @__PURE__ */ perRuntime((runtime) => new DynamoRateLimiter(dynamoClients(runtime).documents, runtime.config.configTable, runtime.config.rateLimit));
+
+/** A new session's or a refresh's write with the request's count, one TransactWriteItems. */
+export const countedWrites = /* @__PURE__ */ perRuntime((runtime) => new DynamoCountedWrites(rateLimiter(runtime), sessions(runtime)));
 
 /** The session-table settings the routes that name tables share. */
 export function tableSettings(runtime: { config: { tablePrefix: string; defaultSessionTable?: string } }): { tablePrefix: string; defaultSessionTable?: string } {

@@ -137,13 +137,13 @@ export function functionPermissions(settings: FeatureSettings): Record<string, P
       {
         sid: 'WriteSessions',
         why:
-          'The session record written before STS is called (PutItem), marked issued or failed and refreshed (UpdateItem), and read to explain a refused refresh (GetItem). The session table is chosen per request (rule, request, default), so it is any prefixed table.',
+          'The session record written before STS is called (PutItem), marked issued or failed and refreshed (UpdateItem) — the write before STS usually as an item of one TransactWriteItems with the rate-limit counter, which IAM authorises as these same actions — and read to explain a refused refresh (GetItem). The session table is chosen per request (rule, request, default), so it is any prefixed table.',
         actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetItem'],
         resources: [{ kind: 'prefixedTables' }],
       },
       {
         sid: 'ConfigItems',
-        why: 'The policy and the provisioned-table registry (GetItem) and the per-principal rate-limit counters (UpdateItem), all in the config table.',
+        why: 'The policy and the provisioned-table registry (GetItem) and the per-principal rate-limit counters (UpdateItem, alone or as an item of the TransactWriteItems that also writes the session), all in the config table.',
         actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         resources: [{ kind: 'table', table: 'config' }],
       },
@@ -187,7 +187,7 @@ export function functionPermissions(settings: FeatureSettings): Record<string, P
       LOGS,
       ...caller,
       { sid: 'CheckSessions', why: 'The re-check: one conditional UpdateItem of the session (it must still be active and allowed), GetItem to explain a refusal.', actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'], resources: [{ kind: 'prefixedTables' }] },
-      { sid: 'ConfigItems', why: 'The policy and the table registry (GetItem), the rate-limit counters (UpdateItem).', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [{ kind: 'table', table: 'config' }] },
+      { sid: 'ReadConfig', why: 'The policy and the table registry (GetItem). A re-check is not rate limited, so no counter is written.', actions: ['dynamodb:GetItem'], resources: [{ kind: 'table', table: 'config' }] },
       GRANTS_READ,
     ],
     sessions: [

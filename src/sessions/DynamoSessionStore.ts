@@ -7,7 +7,16 @@
  * the caller gets the state error with a message the session's owner can act on.
  */
 
-import { type DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand, UpdateCommand, type UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import {
+  type DynamoDBDocumentClient,
+  GetCommand,
+  PutCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  type TransactWriteCommandInput,
+  UpdateCommand,
+  type UpdateCommandInput,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamoFailure, isConditionFailure } from '../aws/dynamoErrors.js';
 import { queryIndexPage } from '../aws/indexPage.js';
@@ -56,6 +65,9 @@ const STATUS_VALUES: Record<SessionStatus, readonly SessionStatus[]> = {
 };
 
 
+/** One item of a TransactWriteItems that is an update: another store's write that goes with this one (a request's count). */
+export type TransactUpdate = NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update']>;
+
 /** The partition attribute of each index a listing reads. */
 const INDEX_PARTITION = { 'by-user': 'user', 'by-profile': 'profile' } as const;
 
@@ -72,19 +84,20 @@ export class DynamoSessionStore implements SessionStore {
    * index, whatever `session` says about those.
    */
   async create(table: string, session: SessionRecord): Promise<void> {
-    const item = toItem({ ...session, status: 'pending', requestCount: 1 });
     try {
-      await this.#documents.send(
-        new PutCommand({
-          TableName: table,
-          Item: item,
-          // A session id is never reused: refuse to overwrite any existing item.
-          ConditionExpression: 'attribute_not_exists(id)',
-        }),
-      );
+      await this.#documents.send(new PutCommand(newSessionPut(table, session)));
     } catch (error) {
       throw dynamoFailure(error, STORE, (failure) => new SentinelError('CONFLICT', `session ${session.id} already exists`, { cause: failure }));
     }
+  }
+
+  /**
+   * {@link create} and `with` in one TransactWriteItems. False when the transaction was
+   * cancelled (a condition failed, or it met another write in flight): nothing was
+   * written, and the caller writes them apart. Any other failure throws, as `create` does.
+   */
+  async createWith(table: string, session: SessionRecord, withUpdate: TransactUpdate): Promise<boolean> {
+    return this.#transact([{ Update: withUpdate }, { Put: newSessionPut(table, session) }]);
   }
 
   async markIssued(table: string, id: string, update: { user: string; expiresAt: string; ttl: number }): Promise<void> {
@@ -129,26 +142,32 @@ export class DynamoSessionStore implements SessionStore {
   }
 
   async refresh(table: string, request: { id: string; user: string; profile: string; now: string }): Promise<SessionRecord> {
-    const updated = await this.#update(
-      table,
-      request.id,
-      {
-        UpdateExpression: 'SET last_access_at = :now ADD request_count :one',
-        // Still active, the caller's own, for the same profile, and its credentials not yet expired.
-        ConditionExpression: '#status = :active AND #user = :user AND profile = :profile AND expires_at > :now',
-        ExpressionAttributeNames: { '#status': 'status', '#user': 'user' },
-        ExpressionAttributeValues: {
-          ':active': 'active',
-          ':user': request.user,
-          ':profile': request.profile,
-          ':now': request.now,
-          ':one': 1,
-        },
-        ReturnValues: 'ALL_NEW',
-      },
-      { user: request.user, profile: request.profile, now: request.now },
-    );
+    const updated = await this.#update(table, request.id, { ...refreshUpdate(request), ReturnValues: 'ALL_NEW' }, { user: request.user, profile: request.profile, now: request.now });
     return updatedRecord(updated, table, request.id);
+  }
+
+  /**
+   * {@link refresh}, on a session created at `createdFrom` or later, and `with`, in one
+   * TransactWriteItems. A transaction returns no item, hence the bound on the start: it
+   * proves what the caller needs of it (that its lifetime leaves room for the full
+   * duration). False when the transaction was cancelled (nothing written: the caller
+   * refreshes and writes `with` apart, and learns why); other failures throw.
+   */
+  async refreshWith(table: string, request: { id: string; user: string; profile: string; now: string; createdFrom: string }, withUpdate: TransactUpdate): Promise<boolean> {
+    const update = refreshUpdate(request);
+    return this.#transact([
+      { Update: withUpdate },
+      {
+        Update: {
+          TableName: table,
+          Key: { id: request.id },
+          UpdateExpression: update.UpdateExpression,
+          ConditionExpression: `${update.ConditionExpression} AND created_at >= :createdFrom`,
+          ExpressionAttributeNames: update.ExpressionAttributeNames,
+          ExpressionAttributeValues: { ...update.ExpressionAttributeValues, ':createdFrom': request.createdFrom },
+        },
+      },
+    ]);
   }
 
   async end(table: string, request: { id: string; user: string; now: string }): Promise<SessionRecord> {
@@ -299,6 +318,17 @@ export class DynamoSessionStore implements SessionStore {
    * needed unless DynamoDB left it out. Returns the item's attributes as the
    * request's `ReturnValues` asked for.
    */
+  async #transact(items: NonNullable<TransactWriteCommandInput['TransactItems']>): Promise<boolean> {
+    try {
+      await this.#documents.send(new TransactWriteCommand({ TransactItems: items }));
+      return true;
+    } catch (error) {
+      // Cancelled: nothing was written, whatever the reason; the caller's separate writes explain it.
+      if (error instanceof Error && error.name === 'TransactionCanceledException') return false;
+      throw dynamoFailure(error, STORE);
+    }
+  }
+
   async #update(
     table: string,
     id: string,
@@ -329,6 +359,26 @@ export class DynamoSessionStore implements SessionStore {
       throw dynamoFailure(error, STORE);
     }
   }
+}
+
+/** A new session's put: status `pending`, request count 1; a session id is never reused, so no existing item is overwritten. */
+function newSessionPut(table: string, session: SessionRecord): { TableName: string; Item: Record<string, unknown>; ConditionExpression: string } {
+  return { TableName: table, Item: toItem({ ...session, status: 'pending', requestCount: 1 }), ConditionExpression: 'attribute_not_exists(id)' };
+}
+
+/** A refresh's update: still active, the caller's own, for the same profile, and its credentials not yet expired. */
+function refreshUpdate(request: { id: string; user: string; profile: string; now: string }): {
+  UpdateExpression: string;
+  ConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+} {
+  return {
+    UpdateExpression: 'SET last_access_at = :now ADD request_count :one',
+    ConditionExpression: '#status = :active AND #user = :user AND profile = :profile AND expires_at > :now',
+    ExpressionAttributeNames: { '#status': 'status', '#user': 'user' },
+    ExpressionAttributeValues: { ':active': 'active', ':user': request.user, ':profile': request.profile, ':now': request.now, ':one': 1 },
+  };
 }
 
 /** The record an `ALL_NEW` update returned; DynamoDB always returns one, so its absence is a fault. */

@@ -26,9 +26,19 @@
  *
  * A counter that cannot be read or written refuses the request (fail closed): the limit
  * exists to bound what a stolen identity can do, and an outage must not lift it.
+ *
+ * Folded into the session write ({@link DynamoRateLimiter.counterUpdate}): an issuance
+ * that writes a session counts itself in the same TransactWriteItems, one round trip
+ * for both. The update cannot return the count it made, so its condition carries the
+ * check instead: this window's counter below the threshold the limit leaves once the
+ * previous window's share is taken, and the previous window's counter no higher than
+ * the count this instance last saw for it (a finished window's counter no longer
+ * grows; {@link consume} reads it). The write then happens only when `consume` would
+ * have let the request through. When the condition fails, nothing is written, and the
+ * request is counted by `consume`, exactly, as before.
  */
 
-import { type DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoFailure } from '../aws/dynamoErrors.js';
 import { SentinelError, UnavailableError } from '../errors.js';
 import type { RateLimiter } from './ports.js';
@@ -45,6 +55,12 @@ const COUNTER_RETENTION_SECONDS = 3600;
 /** How dependency failures name the limiter (src/aws/dynamoErrors.ts). */
 const STORE = 'the rate limiter';
 
+/** Principals whose previous window's count an instance remembers; past this, it starts again from empty. */
+const MAX_REMEMBERED_PRINCIPALS = 10_000;
+
+/** The counter update of one request, as an item of a TransactWriteItems. */
+export type CounterUpdate = NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update']>;
+
 /** At most `requests` credential requests per principal in any `windowSeconds` (estimated as above). */
 export interface RateLimit {
   requests: number;
@@ -56,6 +72,8 @@ export class DynamoRateLimiter implements RateLimiter {
   readonly #documents: DynamoDBDocumentClient;
   readonly #table: string;
   readonly #limit: RateLimit;
+  /** Per principal: the previous window's count as `consume` last returned it, and the window it was seen in. */
+  readonly #previous = new Map<string, { window: number; count: number }>();
 
   constructor(documents: DynamoDBDocumentClient, configTable: string, limit: RateLimit) {
     for (const [name, value] of Object.entries(limit)) {
@@ -115,6 +133,7 @@ export class DynamoRateLimiter implements RateLimiter {
     }
     const { current, previous } = counts;
     if (typeof current !== 'number' || typeof previous !== 'number') throw new UnavailableError('the rate limiter returned no count');
+    this.#remember(principal, window, previous);
     const remainingMs = (window + 1) * windowMs - nowMs;
     // current + previous × remaining ÷ window ≤ requests, multiplied out to stay in whole numbers.
     if (current * windowMs + previous * remainingMs <= requests * windowMs) return;
@@ -124,6 +143,47 @@ export class DynamoRateLimiter implements RateLimiter {
       `too many credential requests: at most ${requests} per ${windowSeconds} s; retry in ${retryAfter} s`,
       { retryAfterSeconds: retryAfter },
     );
+  }
+
+  /**
+   * The counting of one request of `principal` at `now` as a conditional update to write
+   * with the session (see the module comment); undefined when even an empty window could
+   * not take it after what is known of the previous one (then {@link consume} decides).
+   */
+  counterUpdate(principal: string, now: Date): CounterUpdate | undefined {
+    const { requests, windowSeconds } = this.#limit;
+    const windowMs = windowSeconds * 1000;
+    const nowMs = now.getTime();
+    const window = Math.floor(nowMs / windowMs);
+    const start = window * windowSeconds;
+    const epochStart = Math.floor(window / EPOCH_WINDOWS) * EPOCH_WINDOWS * windowSeconds;
+    const known = this.#previous.get(principal);
+    // Unknown: assume an empty previous window; if it was not, the condition fails and consume counts.
+    const previous = known?.window === window ? known.count : 0;
+    const remainingMs = (window + 1) * windowMs - nowMs;
+    // The request passes when (current + 1) × window + previous × remaining ≤ requests × window,
+    // that is when current < threshold.
+    const threshold = Math.floor((requests * windowMs - previous * remainingMs) / windowMs);
+    if (threshold < 1) return undefined;
+    return {
+      TableName: this.#table,
+      Key: { pk: `ratelimit#${principal}`, sk: String(epochStart) },
+      // consume's update without the copy of the previous count, which nothing here reads.
+      UpdateExpression: 'ADD #current :one SET #ttl = :ttl REMOVE #stale',
+      ConditionExpression: '(attribute_not_exists(#current) OR #current < :threshold) AND (attribute_not_exists(#previousWindow) OR #previousWindow <= :previous)',
+      ExpressionAttributeNames: {
+        '#current': `w${start}`,
+        '#previousWindow': `w${start - windowSeconds}`,
+        '#stale': `w${start - 2 * windowSeconds}`,
+        '#ttl': 'ttl',
+      },
+      ExpressionAttributeValues: { ':one': 1, ':ttl': start + 2 * windowSeconds + COUNTER_RETENTION_SECONDS, ':threshold': threshold, ':previous': previous },
+    };
+  }
+
+  #remember(principal: string, window: number, previous: number): void {
+    if (this.#previous.size >= MAX_REMEMBERED_PRINCIPALS && !this.#previous.has(principal)) this.#previous.clear();
+    this.#previous.set(principal, { window, count: previous });
   }
 
   /** How long until one more request would pass, if none is made meanwhile. */

@@ -2,7 +2,9 @@
  * The server-mode re-check (DESIGN.md, Server-mode delivery; `POST /v1/sessions/{id}/check`):
  * is this session still the caller's, still active, and would the policy still allow
  * it? The policy is asked first (a refusal writes nothing), then one conditional write
- * proves the session's state and counts the access. No STS call, nothing secret returned.
+ * proves the session's state and counts the access in the session's own request count.
+ * No STS call, nothing secret returned, and so not counted by the rate limiter, which
+ * bounds credentials issued: a re-check is one DynamoDB round trip.
  */
 
 import type { CheckSessionRequest, CheckSessionResponse } from '../api/contract.js';
@@ -15,13 +17,12 @@ import type { SessionTableDirectory } from '../sessions/tables.js';
 import type { SessionStore } from '../sessions/types.js';
 import { decideAccess, grantsMayLift } from './plan.js';
 import type { VendingSettings } from './plan.js';
-import type { GrantSource, RateLimiter } from './ports.js';
+import type { GrantSource } from './ports.js';
 
 export interface CheckDeps {
   settings: VendingSettings;
   sessions: SessionStore;
   policies: PolicySource;
-  rateLimiter: RateLimiter;
   sessionTables: SessionTableDirectory;
   clock: Clock;
   /** As for issuance: a session opened under an approval or break-glass stays allowed only while its grant is open. */
@@ -39,8 +40,6 @@ export async function checkSession(id: string, request: CheckSessionRequest, cal
   const table = request.sessionTable ?? settings.defaultSessionTable;
   if (table === undefined) throw new SentinelError('INVALID_REQUEST', "this deployment has no default session table: send the session's table as sessionTable");
   checkSessionTable(table, settings.tablePrefix);
-  // Counted like any request: a child re-checking in a loop cannot hammer the table.
-  await deps.rateLimiter.consume(caller.principal, now);
   if (request.sessionTable !== undefined) await checkClientSessionTable(table, settings, deps.sessionTables);
 
   const loaded = await deps.policies.current(now);

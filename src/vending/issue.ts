@@ -1,14 +1,21 @@
 /**
  * The issuance pipeline (DESIGN.md, Issuance order), fail closed at every step:
  *
- * validate → rate limit → load policy (cached) → plan (pure: evaluate, overrides,
- * profile, table, duration, names; src/vending/plan.ts) → [refresh: one conditional
- * UpdateItem] or [new session: conditional put; if it fails nothing is issued] → STS
- * AssumeRole → mark the session issued → one decision log line → response.
+ * validate → load policy (cached) → plan (pure: evaluate, overrides, profile, table,
+ * duration, names; src/vending/plan.ts) → count the request (rate limit) → [refresh: one
+ * conditional UpdateItem] or [new session: conditional put; if it fails nothing is
+ * issued] → STS AssumeRole → mark the session issued → one decision log line → response.
  *
- * A refusal the plan makes writes nothing: a refresh the policy now refuses does not
- * touch its session. The input is already schema-valid and the caller already
- * resolved from what AWS verified (the HTTP stack does both).
+ * Every request is counted before anything else is read or written for it, and a
+ * request over the limit is refused as before any decision. Where the plan writes a
+ * session, the count goes in the same round trip as the session write
+ * (CountedSessionWrites: one TransactWriteItems); when that cannot be done, the two are
+ * written apart, as they always were. So an allowed issuance costs two DynamoDB round
+ * trips (the write before STS, the mark after), and a refusal one (the count).
+ *
+ * A refusal the plan makes writes nothing but the count: a refresh the policy now
+ * refuses does not touch its session. The input is already schema-valid and the caller
+ * already resolved from what AWS verified (the HTTP stack does both).
  */
 
 import type { CredentialsRequest, CredentialsResponse, ErrorCode } from '../api/contract.js';
@@ -19,9 +26,9 @@ import type { PolicySource } from '../policy/source.js';
 import { checkClientSessionTable, checkSessionTable } from '../sessions/tables.js';
 import type { SessionTableDirectory } from '../sessions/tables.js';
 import type { SessionStore } from '../sessions/types.js';
-import { grantsMayLift, noFacts, planIssuance, refreshDuration, ttlFor } from './plan.js';
+import { fullDurationStart, grantsMayLift, noFacts, planIssuance, refreshDuration, ttlFor } from './plan.js';
 import type { DecisionFacts, IssuancePlan, VendingSettings } from './plan.js';
-import type { CredentialIssuer, GrantSource, IssuedCredentials, RateLimiter } from './ports.js';
+import type { CountedSessionWrites, CredentialIssuer, GrantSource, IssuedCredentials, RateLimiter } from './ports.js';
 
 export type { VendingSettings } from './plan.js';
 
@@ -51,6 +58,8 @@ export interface VendingDeps {
   sessions: SessionStore;
   policies: PolicySource;
   rateLimiter: RateLimiter;
+  /** The session write with the request's count in one round trip; absent, they are always written apart. */
+  counted?: CountedSessionWrites;
   /** Whether a client-named session table is provisioned. */
   sessionTables: SessionTableDirectory;
   issuer: CredentialIssuer;
@@ -81,10 +90,10 @@ export async function vendCredentials(request: CredentialsRequest, context: Vend
   let facts = noFacts(request);
   let outcome: DecisionLine['outcome'] = 'INTERNAL';
   try {
-    const plan = await decide(request, context, deps);
+    const { plan, counted, now } = await decide(request, context, deps);
     facts = plan.facts;
     if (plan.kind === 'refuse') throw plan.error;
-    const durationSeconds = await writeSession(plan, context.caller, deps);
+    const durationSeconds = await writeSession(plan, counted, now, context.caller, deps);
     facts = { ...plan.facts, durationSeconds };
     const response = await issue(plan, durationSeconds, deps);
     outcome = 'issued';
@@ -97,8 +106,16 @@ export async function vendCredentials(request: CredentialsRequest, context: Vend
   }
 }
 
-/** Checks what needs no policy, counts the request, loads the policy and plans. Writes nothing but the rate counter. */
-async function decide(request: CredentialsRequest, context: VendingContext, deps: VendingDeps): Promise<ReturnType<typeof planIssuance>> {
+/**
+ * Checks what needs no policy, loads the policy and plans. Writes nothing, except for a
+ * refusal: that is counted here (a caller over the limit hears so rather than the
+ * refusal), before any grant that might lift it is read.
+ */
+async function decide(
+  request: CredentialsRequest,
+  context: VendingContext,
+  deps: VendingDeps,
+): Promise<{ plan: ReturnType<typeof planIssuance>; counted: boolean; now: Date }> {
   const { settings } = deps;
   const now = deps.clock.now();
   if (request.sessionId !== undefined && request.mode !== 'server') {
@@ -108,32 +125,47 @@ async function decide(request: CredentialsRequest, context: VendingContext, deps
     throw new SentinelError('INVALID_REQUEST', "this deployment has no default session table: send the session's table as sessionTable");
   }
   if (request.sessionTable !== undefined) checkSessionTable(request.sessionTable, settings.tablePrefix);
-  await deps.rateLimiter.consume(context.caller.principal, now);
   if (request.sessionTable !== undefined) await checkClientSessionTable(request.sessionTable, settings, deps.sessionTables);
   const loaded = await deps.policies.current(now);
   const input = { request, caller: context.caller, loaded, now, settings, ids: { requestId: deps.randomHex(4), sessionId: deps.randomHex(16) } };
   const plan = planIssuance(input);
-  if (plan.kind === 'issue' || deps.grants === undefined || !grantsMayLift(plan)) return plan;
+  if (plan.kind === 'issue') return { plan, counted: false, now };
+  await deps.rateLimiter.consume(context.caller.principal, now);
+  if (deps.grants === undefined || !grantsMayLift(plan)) return { plan, counted: true, now };
   // Refused, but an approved request or a break-glass event may open the profile: read them (fails closed).
   const grants = await deps.grants.grantsFor({ user: context.caller.user, profile: request.profile, now });
-  return grants.length === 0 ? plan : planIssuance({ ...input, grants });
+  return { plan: grants.length === 0 ? plan : planIssuance({ ...input, grants }), counted: true, now };
 }
 
 /**
- * The plan's session write, before STS is called: a new session is put (conditional;
- * if it fails nothing is issued); a refresh is one conditional update proving the
- * session is still the caller's and still active (a revoke written before it wins, one
- * written after it is caught by markIssued). Returns the duration to ask STS for.
+ * The plan's session write, before STS is called, with the request's count unless it is
+ * `counted` already: a new session is put (conditional; if it fails nothing is issued);
+ * a refresh is one conditional update proving the session is still the caller's and
+ * still active (a revoke written before it wins, one written after it is caught by
+ * markIssued). Returns the duration to ask STS for.
  */
-async function writeSession(plan: IssuancePlan, caller: Caller, deps: VendingDeps): Promise<number> {
+async function writeSession(plan: IssuancePlan, counted: boolean, now: Date, caller: Caller, deps: VendingDeps): Promise<number> {
   const { table, session } = plan;
-  if (session === null || table === null) return plan.durationSeconds;
+  const { principal } = caller;
+  const together = counted ? undefined : deps.counted;
+  if (session === null || table === null) {
+    if (!counted) await deps.rateLimiter.consume(principal, now);
+    return plan.durationSeconds;
+  }
   if (session.kind === 'create') {
+    if (together !== undefined && (await together.create(table, session.record, principal, now))) return plan.durationSeconds;
+    if (!counted) await deps.rateLimiter.consume(principal, now);
     await deps.sessions.create(table, session.record);
     return plan.durationSeconds;
   }
-  const now = deps.clock.now();
-  const refreshed = await deps.sessions.refresh(table, { id: session.id, user: caller.user, profile: plan.profile, now: now.toISOString() });
+  const refresh = { id: session.id, user: caller.user, profile: plan.profile, now: now.toISOString() };
+  if (together !== undefined) {
+    // Written without reading the session back: the write proves the session started late enough for the whole duration.
+    const createdFrom = fullDurationStart(plan, now, deps.settings);
+    if (await together.refresh(table, { ...refresh, createdFrom }, principal, now)) return plan.durationBeforeLifetime;
+  }
+  if (!counted) await deps.rateLimiter.consume(principal, now);
+  const refreshed = await deps.sessions.refresh(table, refresh);
   const duration = refreshDuration(plan, refreshed, now, deps.settings);
   if (duration instanceof SentinelError) throw duration;
   return duration;

@@ -303,6 +303,17 @@ export function refreshDuration(plan: IssuancePlan, session: SessionRecord, now:
   return lifetimeCap(plan.durationBeforeLifetime, new Date(session.createdAt), now, settings, session.id);
 }
 
+/**
+ * The earliest session start for which a refresh at `now` gets the whole
+ * `durationBeforeLifetime`: for any session created then or later, {@link refreshDuration}
+ * returns exactly that. A refresh written without reading the session back proves this
+ * bound instead (src/sessions/DynamoSessionStore.ts, refreshWith).
+ */
+export function fullDurationStart(plan: IssuancePlan, now: Date, settings: VendingSettings): string {
+  const needed = Math.max(plan.durationBeforeLifetime, STS_MIN_DURATION_SECONDS);
+  return new Date(now.getTime() + (needed - settings.maxSessionLifetimeSeconds) * 1000).toISOString();
+}
+
 function refuse(error: SentinelError, facts: DecisionFacts): Refusal {
   return { kind: 'refuse', error, facts };
 }

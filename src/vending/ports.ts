@@ -4,6 +4,7 @@
  * DynamoRateLimiter (here). The session ports are in src/sessions.
  */
 
+import type { SessionRecord } from '../sessions/types.js';
 import type { Grant } from './plan.js';
 
 export interface IssueInput {
@@ -52,4 +53,20 @@ export interface RateLimiter {
  */
 export interface GrantSource {
   grantsFor(request: { user: string; profile: string; now: Date }): Promise<Grant[]>;
+}
+
+/**
+ * The session write before STS with the request's count in the same round trip
+ * (DynamoDB: one TransactWriteItems). Each answers false when it did not write
+ * (nothing was written and nothing counted: a condition failed, the write met another,
+ * or the limiter does not know enough to prove the request within the limit); the
+ * pipeline then counts with {@link RateLimiter.consume} and writes with the session
+ * store apart, which also explains any refusal. Other failures throw, as the session
+ * store's do.
+ */
+export interface CountedSessionWrites {
+  /** The session store's `create` and the count of `principal`'s request. */
+  create(table: string, session: SessionRecord, principal: string, now: Date): Promise<boolean>;
+  /** The session store's `refresh` on a session created at `createdFrom` or later, and the count. */
+  refresh(table: string, request: { id: string; user: string; profile: string; now: string; createdFrom: string }, principal: string, now: Date): Promise<boolean>;
 }

@@ -4,6 +4,9 @@ import { createDynamoClients } from '../../src/aws/dynamodb.js';
 import { SentinelError } from '../../src/errors.js';
 import { resolveCaller } from '../../src/identity/resolve.js';
 import type { IdentityRules } from '../../src/identity/types.js';
+import { DynamoSessionStore } from '../../src/sessions/DynamoSessionStore.js';
+import type { SessionRecord } from '../../src/sessions/types.js';
+import { DynamoCountedWrites } from '../../src/vending/DynamoCountedWrites.js';
 import { DynamoRateLimiter } from '../../src/vending/DynamoRateLimiter.js';
 import { createTestTable, dynamodbEndpoint, testClients } from './dynamodb.js';
 
@@ -130,5 +133,125 @@ describe('DynamoRateLimiter on DynamoDB Local', () => {
   it('fails closed when the config table is missing', async () => {
     const broken = new DynamoRateLimiter(app.documents, 'sentinel-no-such-config', { requests: LIMIT, windowSeconds: 60 });
     await expect(broken.consume('person/alice', at(15))).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+  });
+});
+
+describe('the count written with the session (DynamoCountedWrites) on DynamoDB Local', () => {
+  let sessionsTable: string;
+  /** Every request the application's client sends, by command. */
+  const sent: string[] = [];
+  const counting = createDynamoClients({ region: 'us-east-1', endpoint: dynamodbEndpoint(), credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  counting.dynamodb.middlewareStack.add(
+    (next, context) => async (args) => {
+      sent.push(context.commandName ?? '?');
+      return next(args);
+    },
+    { step: 'initialize', name: 'countCommands' },
+  );
+  const store = new DynamoSessionStore(counting.documents);
+  let ids = 0;
+
+  beforeAll(async () => {
+    sessionsTable = await createTestTable('sessions');
+  });
+
+  function newSession(principal: string, now: Date): SessionRecord {
+    ids += 1;
+    const createdAt = now.toISOString();
+    return {
+      id: ids.toString(16).padStart(32, '0'),
+      user: principal,
+      callerArn: `arn:aws:iam::000000000000:user/${principal}`,
+      accountId: ACCOUNT,
+      profile: 'prod',
+      roleArn: 'arn:aws:iam::111122223333:role/prod',
+      mode: 'server',
+      status: 'pending',
+      sourceIdentity: `sentinel.${principal}.direct.00000001`,
+      createdAt,
+      lastAccessAt: createdAt,
+      expiresAt: new Date(now.getTime() + 900_000).toISOString(),
+      requestCount: 1,
+      ttl: Math.floor(now.getTime() / 1000) + 3600,
+    };
+  }
+
+  /** What the issuance pipeline does for a new session (src/vending/issue.ts, writeSession): together, else counted and written apart. */
+  async function issue(limit: DynamoRateLimiter, principal: string, now: Date): Promise<'together' | 'apart' | 'RATE_LIMITED'> {
+    const counted = new DynamoCountedWrites(limit, store);
+    const session = newSession(principal, now);
+    if (await counted.create(sessionsTable, session, principal, now)) return 'together';
+    try {
+      await limit.consume(principal, now);
+    } catch (error) {
+      if (error instanceof SentinelError && error.code === 'RATE_LIMITED') return 'RATE_LIMITED';
+      throw error;
+    }
+    await store.create(sessionsTable, session);
+    return 'apart';
+  }
+
+  const counter = async (principal: string): Promise<Record<string, unknown> | undefined> =>
+    (await documents.send(new GetCommand({ TableName: table, Key: { pk: `ratelimit#${principal}`, sk: String(EPOCH_START) } }))).Item;
+
+  it('one round trip per issuance once the previous window is known, and the limit holds exactly', async () => {
+    const limit = new DynamoRateLimiter(counting.documents, table, { requests: LIMIT, windowSeconds: 60 });
+    sent.length = 0;
+    const outcomes: string[] = [];
+    for (let i = 0; i < LIMIT + 2; i++) outcomes.push(await issue(limit, 'person/fold', at(20)));
+    // A fresh principal's previous window is empty: nothing to learn first.
+    expect(outcomes).toEqual([...Array<string>(LIMIT).fill('together'), 'RATE_LIMITED', 'RATE_LIMITED']);
+    // Each issuance one TransactWriteItems; each refusal a cancelled one, then the exact count.
+    expect(sent).toEqual([...Array<string>(LIMIT).fill('TransactWriteItemsCommand'), 'TransactWriteItemsCommand', 'UpdateItemCommand', 'TransactWriteItemsCommand', 'UpdateItemCommand']);
+    // Every request counted, refused ones too, as consume alone counts them.
+    expect((await counter('person/fold'))?.[`w${WINDOW_START}`]).toBe(LIMIT + 2);
+  });
+
+  it('slides as consume does: the previous window is learnt once (one extra round trip), then folded', async () => {
+    const limit = new DynamoRateLimiter(counting.documents, table, { requests: LIMIT, windowSeconds: 60 });
+    expect((await Promise.all(Array.from({ length: LIMIT }, async () => issue(limit, 'person/slide', at(59))))).filter((o) => o !== 'RATE_LIMITED')).toHaveLength(LIMIT);
+    sent.length = 0;
+    const later: string[] = [];
+    for (let i = 0; i < 8; i++) later.push(await issue(limit, 'person/slide', at(90)));
+    // 10 × 30/60 = 5 of the limit is still taken, as in 'slides' above.
+    expect(later).toEqual(['apart', 'together', 'together', 'together', 'together', 'RATE_LIMITED', 'RATE_LIMITED', 'RATE_LIMITED']);
+    expect(sent.slice(0, 4)).toEqual(['TransactWriteItemsCommand', 'UpdateItemCommand', 'PutItemCommand', 'TransactWriteItemsCommand']);
+  });
+
+  it('counts concurrent issuances exactly: of limit + 5 at once, exactly the limit get a session, every one is counted', async () => {
+    const limit = new DynamoRateLimiter(counting.documents, table, { requests: LIMIT, windowSeconds: 60 });
+    const before = await store.list(sessionsTable, { index: 'by-user', key: 'person/crowd', limit: 100, now: at(30).toISOString() });
+    expect(before.sessions).toHaveLength(0);
+    const outcomes = await Promise.all(Array.from({ length: LIMIT + 5 }, async () => issue(limit, 'person/crowd', at(30))));
+    expect(outcomes.filter((outcome) => outcome !== 'RATE_LIMITED')).toHaveLength(LIMIT);
+    const after = await store.list(sessionsTable, { index: 'by-user', key: 'person/crowd', limit: 100, now: at(30).toISOString() });
+    expect(after.sessions).toHaveLength(LIMIT);
+    expect((await counter('person/crowd'))?.[`w${WINDOW_START}`]).toBe(LIMIT + 5);
+  });
+
+  it('writes neither when the session put fails: the request is not counted twice', async () => {
+    const limit = new DynamoRateLimiter(counting.documents, table, { requests: LIMIT, windowSeconds: 60 });
+    const session = newSession('person/dup', at(10));
+    await store.create(sessionsTable, session);
+    expect(await new DynamoCountedWrites(limit, store).create(sessionsTable, session, 'person/dup', at(10))).toBe(false);
+    expect(await counter('person/dup')).toBeUndefined();
+  });
+
+  it('a refresh is written with the count only while the session is active, its own, and started late enough', async () => {
+    const limit = new DynamoRateLimiter(counting.documents, table, { requests: LIMIT, windowSeconds: 60 });
+    const counted = new DynamoCountedWrites(limit, store);
+    const session = newSession('person/refresh', at(0));
+    await store.create(sessionsTable, session);
+    await store.markIssued(sessionsTable, session.id, { user: 'person/refresh', expiresAt: at(900).toISOString(), ttl: 0 });
+    const request = { id: session.id, user: 'person/refresh', profile: 'prod', now: at(40).toISOString(), createdFrom: session.createdAt };
+    expect(await counted.refresh(sessionsTable, request, 'person/refresh', at(40))).toBe(true);
+    expect(await counted.refresh(sessionsTable, { ...request, createdFrom: at(1).toISOString() }, 'person/refresh', at(40))).toBe(false);
+    expect(await counted.refresh(sessionsTable, { ...request, user: 'person/mallory' }, 'person/refresh', at(40))).toBe(false);
+    expect(await counted.refresh(sessionsTable, { ...request, profile: 'dev' }, 'person/refresh', at(40))).toBe(false);
+    await store.revoke(sessionsTable, { id: session.id, by: 'admin', reason: 'test', now: at(41).toISOString() });
+    expect(await counted.refresh(sessionsTable, request, 'person/refresh', at(42))).toBe(false);
+    // One refresh written: the session counted it, and so did the limiter, once.
+    expect((await store.get(sessionsTable, session.id))?.requestCount).toBe(2);
+    expect((await counter('person/refresh'))?.[`w${WINDOW_START}`]).toBe(1);
   });
 });

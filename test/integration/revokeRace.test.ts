@@ -177,8 +177,8 @@ beforeAll(async () => {
   );
   store = timedSessionStore(new DynamoSessionStore(clients.documents), marks);
   deps = { ...vendingDeps(runtime), sessions: store };
-  const { settings, policies, rateLimiter, sessionTables, clock } = deps;
-  checkDeps = { settings, sessions: store, policies, rateLimiter, sessionTables, clock };
+  const { settings, policies, sessionTables, clock } = deps;
+  checkDeps = { settings, sessions: store, policies, sessionTables, clock };
 });
 
 async function attempt(run: () => Promise<string | { accessKeyId: string }>): Promise<Attempt> {

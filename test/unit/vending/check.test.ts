@@ -59,14 +59,15 @@ describe('checkSession', () => {
     expect((await caught(checkSession(id, { profile: 'prod' }, bob, h.deps))).code).toBe('NOT_OWNER');
   });
 
-  it('is rate limited like any request, per principal', async () => {
+  it('is not counted by the rate limiter, which bounds credentials issued: it counts in the session instead', async () => {
     const h = harness();
     const id = await started(h);
     await checkSession(id, { profile: 'prod' }, alice, h.deps);
-    expect(h.consumed).toEqual(['person/alice', 'person/alice']);
+    expect(h.consumed).toEqual(['person/alice']);
     h.rateLimited.value = true;
-    const error = await caught(checkSession(id, { profile: 'prod' }, alice, h.deps));
-    expect([error.code, error.retryAfterSeconds]).toEqual(['RATE_LIMITED', 7]);
+    const answer = await checkSession(id, { profile: 'prod' }, alice, h.deps);
+    expect(answer.session.requestCount).toBe(3);
+    expect(h.consumed).toEqual(['person/alice']);
   });
 
   it('needs a session table when the deployment has no default', async () => {

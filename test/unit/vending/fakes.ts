@@ -164,11 +164,18 @@ export interface Harness {
   rateLimited: { value: boolean };
   /** The principal of every request the rate limiter counted. */
   consumed: string[];
+  /** The principal of every request counted together with its session write (with `counted`). */
+  countedTogether: string[];
   setPolicy(text: string, version?: number): void;
   clock: { time: Date };
 }
 
-export function harness(options: { defaultSessionTable?: string | null; now?: Date } = {}): Harness {
+/**
+ * With `counted`, the pipeline gets a CountedSessionWrites that behaves as the DynamoDB
+ * one: it writes and counts only when the limiter would pass and the session write's
+ * condition holds, else writes nothing and answers false.
+ */
+export function harness(options: { defaultSessionTable?: string | null; now?: Date; counted?: boolean } = {}): Harness {
   const clock = { time: options.now ?? new Date('2026-11-18T10:00:00Z') };
   const sessions = new MemorySessionStore();
   const issuer = new FakeIssuer(() => clock.time);
@@ -176,6 +183,7 @@ export function harness(options: { defaultSessionTable?: string | null; now?: Da
   const warnings: string[] = [];
   const rateLimited = { value: false };
   const consumed: string[] = [];
+  const countedTogether: string[] = [];
   let current = loaded();
   let counter = 0;
   const defaultSessionTable = options.defaultSessionTable === undefined ? 'sentinel-sessions' : options.defaultSessionTable;
@@ -204,6 +212,24 @@ export function harness(options: { defaultSessionTable?: string | null; now?: Da
     randomHex: (bytes) => (++counter).toString(16).padStart(bytes * 2, '0'),
     decisions: { record: (line) => lines.push(line), warn: (message) => warnings.push(message) },
   };
+  if (options.counted === true) {
+    deps.counted = {
+      create: async (table, session, principal) => {
+        if (rateLimited.value || sessions.table(table).has(session.id)) return false;
+        await sessions.create(table, session);
+        countedTogether.push(principal);
+        return true;
+      },
+      refresh: async (table, request, principal) => {
+        const session = sessions.table(table).get(request.id);
+        const holds = session !== undefined && session.status === 'active' && session.user === request.user && session.profile === request.profile;
+        if (rateLimited.value || !holds || session.expiresAt <= request.now || session.createdAt < request.createdFrom) return false;
+        await sessions.refresh(table, request);
+        countedTogether.push(principal);
+        return true;
+      },
+    };
+  }
   return {
     deps,
     sessions,
@@ -212,6 +238,7 @@ export function harness(options: { defaultSessionTable?: string | null; now?: Da
     warnings,
     rateLimited,
     consumed,
+    countedTogether,
     setPolicy: (text, version = 2) => {
       current = loaded(text, version);
     },

@@ -3,6 +3,7 @@ import { person } from '../../support/callers.js';
 import type { CredentialsRequest } from '../../../src/api/contract.js';
 import { UnavailableError } from '../../../src/errors.js';
 import type { Caller } from '../../../src/identity/types.js';
+import type { SessionRecord } from '../../../src/sessions/types.js';
 import { vendCredentials } from '../../../src/vending/issue.js';
 import { caught } from '../../support/caught.js';
 import { harness, SERVER_FREEZE_POLICY } from './fakes.js';
@@ -208,12 +209,93 @@ rules:
     expect(h.issuer.calls).toEqual([]);
   });
 
-  it('a rate-limited caller is refused before the policy is evaluated', async () => {
+  it('a rate-limited caller is refused before anything is written or issued', async () => {
     const h = harness();
     h.rateLimited.value = true;
     const error = await caught(vend(h, { profile: 'dev', mode: 'cli' }));
     expect(error.code).toBe('RATE_LIMITED');
-    expect(h.lines[0]).toMatchObject({ outcome: 'RATE_LIMITED', effect: null });
+    expect(h.consumed).toEqual(['person/alice']);
+    expect(h.sessions.tables.size).toBe(0);
+    expect(h.issuer.calls).toEqual([]);
+    // Counted after the (pure) decision, so the line says what the policy would have done.
+    expect(h.lines[0]).toMatchObject({ outcome: 'RATE_LIMITED', effect: 'allow', rule: 'dev-engineers' });
+  });
+
+  it('a refusal is counted too, and a caller over the limit hears that rather than the refusal', async () => {
+    const h = harness({ counted: true });
+    const refused = await caught(vend(h, { profile: 'prod', mode: 'cli' }));
+    expect(refused.code).toBe('SERVER_SESSION_REQUIRED');
+    expect([h.consumed, h.countedTogether]).toEqual([['person/alice'], []]);
+    h.rateLimited.value = true;
+    expect((await caught(vend(h, { profile: 'prod', mode: 'cli' }))).code).toBe('RATE_LIMITED');
+    expect(h.consumed).toEqual(['person/alice', 'person/alice']);
+  });
+});
+
+describe('vendCredentials: the count and the session write in one round trip', () => {
+  it('a new session is written and counted together, never counted twice', async () => {
+    const h = harness({ counted: true });
+    const response = await vend(h, { profile: 'dev', mode: 'cli' });
+    expect([h.countedTogether, h.consumed]).toEqual([['person/alice'], []]);
+    expect(h.sessions.table('sentinel-sessions').get(response.session?.id as string)).toMatchObject({ status: 'active', requestCount: 1 });
+    expect(h.issuer.calls).toHaveLength(1);
+  });
+
+  it('an issuance without a session is counted alone', async () => {
+    const h = harness({ counted: true, defaultSessionTable: null });
+    const response = await vend(h, { profile: 'dev', mode: 'cli' });
+    expect(response.session).toBeNull();
+    expect([h.countedTogether, h.consumed]).toEqual([[], ['person/alice']]);
+  });
+
+  it('when the write together does not happen, the request is counted and written apart', async () => {
+    const h = harness({ counted: true });
+    h.rateLimited.value = true;
+    expect((await caught(vend(h, { profile: 'dev', mode: 'cli' }))).code).toBe('RATE_LIMITED');
+    expect([h.countedTogether, h.consumed]).toEqual([[], ['person/alice']]);
+    expect(h.sessions.tables.size).toBe(0);
+    expect(h.issuer.calls).toEqual([]);
+  });
+
+  it('a refresh is counted with its write and gets the whole duration while the lifetime leaves room', async () => {
+    const h = harness({ counted: true });
+    const first = await vend(h, { profile: 'prod', mode: 'server', durationSeconds: 900 });
+    const id = first.session?.id as string;
+    h.clock.time = new Date(h.clock.time.getTime() + 10 * 60_000);
+    await vend(h, { profile: 'prod', mode: 'server', sessionId: id, durationSeconds: 900 });
+    expect(h.countedTogether).toEqual(['person/alice', 'person/alice']);
+    expect(h.issuer.calls.map((call) => call.durationSeconds)).toEqual([900, 900]);
+    expect(h.sessions.table('sentinel-sessions').get(id)?.requestCount).toBe(2);
+  });
+
+  it("near the end of its lifetime a refresh is written apart, and refused once less than STS's minimum is left", async () => {
+    const h = harness({ counted: true });
+    const first = await vend(h, { profile: 'prod', mode: 'server', durationSeconds: 900 });
+    const id = first.session?.id as string;
+    const sessions = h.sessions.table('sentinel-sessions');
+    // Credentials kept fresh until the session's 12 h lifetime ends.
+    sessions.set(id, { ...(sessions.get(id) as SessionRecord), expiresAt: '2026-11-19T00:00:00.000Z' });
+    // 15 minutes before the end a whole 15-minute refresh still fits: written together.
+    h.clock.time = new Date(Date.parse('2026-11-18T21:45:00Z'));
+    await vend(h, { profile: 'prod', mode: 'server', sessionId: id, durationSeconds: 900 });
+    expect([h.countedTogether, h.consumed]).toEqual([['person/alice', 'person/alice'], []]);
+    // One second later it no longer does: counted and refreshed apart, then refused.
+    h.clock.time = new Date(Date.parse('2026-11-18T21:45:01Z'));
+    const error = await caught(vend(h, { profile: 'prod', mode: 'server', sessionId: id, durationSeconds: 900 }));
+    expect(error.code).toBe('SESSION_EXPIRED');
+    expect([h.countedTogether, h.consumed]).toEqual([['person/alice', 'person/alice'], ['person/alice']]);
+    expect(h.issuer.calls.map((call) => call.durationSeconds)).toEqual([900, 900]);
+  });
+
+  it('a refresh of a revoked session is refused with the reason, counted once, and writes nothing', async () => {
+    const h = harness({ counted: true });
+    const first = await vend(h, { profile: 'prod', mode: 'server' });
+    const id = first.session?.id as string;
+    await h.sessions.revoke('sentinel-sessions', { id, by: 'admin', reason: 'left', now: h.clock.time.toISOString() });
+    expect((await caught(vend(h, { profile: 'prod', mode: 'server', sessionId: id }))).code).toBe('SESSION_REVOKED');
+    expect([h.countedTogether, h.consumed]).toEqual([['person/alice'], ['person/alice']]);
+    expect(h.sessions.table('sentinel-sessions').get(id)?.requestCount).toBe(1);
+    expect(h.issuer.calls).toHaveLength(1);
   });
 });
 
