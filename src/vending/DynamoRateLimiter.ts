@@ -38,6 +38,7 @@
  * request is counted by `consume`, exactly, as before.
  */
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type DynamoDBDocumentClient, type TransactWriteCommandInput, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoFailure } from '../aws/dynamoErrors.js';
 import { SentinelError, UnavailableError } from '../errors.js';
@@ -54,6 +55,15 @@ const COUNTER_RETENTION_SECONDS = 3600;
 
 /** How dependency failures name the limiter (src/aws/dynamoErrors.ts). */
 const STORE = 'the rate limiter';
+
+/**
+ * Tries of the plain update when it meets a transaction in flight on the same counter
+ * (TransactionConflictException, which the SDK does not retry): a principal's concurrent
+ * issuances write its counter in transactions, and the update lost nothing, it was not
+ * applied. Waits between tries: {@link CONTENTION_BACKOFF_MS} × 2ⁿ, jittered.
+ */
+const CONTENTION_TRIES = 4;
+const CONTENTION_BACKOFF_MS = 15;
 
 /** Principals whose previous window's count an instance remembers; past this, it starts again from empty. */
 const MAX_REMEMBERED_PRINCIPALS = 10_000;
@@ -95,46 +105,47 @@ export class DynamoRateLimiter implements RateLimiter {
    */
   async consume(principal: string, now: Date): Promise<void> {
     const { requests, windowSeconds } = this.#limit;
-    const windowMs = windowSeconds * 1000;
-    const nowMs = now.getTime();
-    const window = Math.floor(nowMs / windowMs);
-    const start = window * windowSeconds;
-    const epochStart = Math.floor(window / EPOCH_WINDOWS) * EPOCH_WINDOWS * windowSeconds;
+    const { windowMs, window, start, epochStart, remainingMs } = this.#windowOf(now);
 
     let counts: { current: unknown; previous: unknown };
-    try {
-      const output = await this.#documents.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: { pk: `ratelimit#${principal}`, sk: String(epochStart) },
-          // One atomic update, no condition (every request counts):
-          // - ADD the request to this window's counter (ADD starts a missing counter at 0);
-          // - SET `previous` to the previous window's counter as it stands (0 when there is
-          //   none, also in an epoch's first window, whose previous window is in the last
-          //   epoch's item): a copy, so that UPDATED_NEW returns it with the new count;
-          // - SET the item's ttl past the end of the next window, which still reads this one;
-          // - REMOVE the counter of two windows ago, which no window reads any more.
-          UpdateExpression: 'ADD #current :one SET #previous = if_not_exists(#previousWindow, :zero), #ttl = :ttl REMOVE #stale',
-          ExpressionAttributeNames: {
-            '#current': `w${start}`,
-            '#previousWindow': `w${start - windowSeconds}`,
-            '#previous': 'previous',
-            '#stale': `w${start - 2 * windowSeconds}`,
-            '#ttl': 'ttl',
-          },
-          ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':ttl': start + 2 * windowSeconds + COUNTER_RETENTION_SECONDS },
-          ReturnValues: 'UPDATED_NEW',
-        }),
-      );
-      counts = { current: output.Attributes?.[`w${start}`], previous: output.Attributes?.['previous'] };
-    } catch (error) {
-      // The update has no condition: every failure is the translator's, and none lets the request through.
-      throw dynamoFailure(error, STORE);
+    const update = new UpdateCommand({
+      TableName: this.#table,
+      Key: { pk: `ratelimit#${principal}`, sk: String(epochStart) },
+      // One atomic update, no condition (every request counts):
+      // - ADD the request to this window's counter (ADD starts a missing counter at 0);
+      // - SET `previous` to the previous window's counter as it stands (0 when there is
+      //   none, also in an epoch's first window, whose previous window is in the last
+      //   epoch's item): a copy, so that UPDATED_NEW returns it with the new count;
+      // - SET the item's ttl past the end of the next window, which still reads this one;
+      // - REMOVE the counter of two windows ago, which no window reads any more.
+      UpdateExpression: 'ADD #current :one SET #previous = if_not_exists(#previousWindow, :zero), #ttl = :ttl REMOVE #stale',
+      ExpressionAttributeNames: {
+        '#current': `w${start}`,
+        '#previousWindow': `w${start - windowSeconds}`,
+        '#previous': 'previous',
+        '#stale': `w${start - 2 * windowSeconds}`,
+        '#ttl': 'ttl',
+      },
+      ExpressionAttributeValues: { ':one': 1, ':zero': 0, ':ttl': start + 2 * windowSeconds + COUNTER_RETENTION_SECONDS },
+      ReturnValues: 'UPDATED_NEW',
+    });
+    for (let tried = 1; ; tried += 1) {
+      try {
+        const output = await this.#documents.send(update);
+        counts = { current: output.Attributes?.[`w${start}`], previous: output.Attributes?.['previous'] };
+        break;
+      } catch (error) {
+        if (tried < CONTENTION_TRIES && error instanceof Error && error.name === 'TransactionConflictException') {
+          await sleep(CONTENTION_BACKOFF_MS * 2 ** (tried - 1) * (0.5 + Math.random()));
+          continue;
+        }
+        // The update has no condition: every failure is the translator's, and none lets the request through.
+        throw dynamoFailure(error, STORE);
+      }
     }
     const { current, previous } = counts;
     if (typeof current !== 'number' || typeof previous !== 'number') throw new UnavailableError('the rate limiter returned no count');
     this.#remember(principal, window, previous);
-    const remainingMs = (window + 1) * windowMs - nowMs;
     // current + previous × remaining ÷ window ≤ requests, multiplied out to stay in whole numbers.
     if (current * windowMs + previous * remainingMs <= requests * windowMs) return;
     const retryAfter = Math.max(1, Math.ceil(this.#retryAfterMs(window, current, previous, remainingMs) / 1000));
@@ -152,15 +163,10 @@ export class DynamoRateLimiter implements RateLimiter {
    */
   counterUpdate(principal: string, now: Date): CounterUpdate | undefined {
     const { requests, windowSeconds } = this.#limit;
-    const windowMs = windowSeconds * 1000;
-    const nowMs = now.getTime();
-    const window = Math.floor(nowMs / windowMs);
-    const start = window * windowSeconds;
-    const epochStart = Math.floor(window / EPOCH_WINDOWS) * EPOCH_WINDOWS * windowSeconds;
+    const { windowMs, window, start, epochStart, remainingMs } = this.#windowOf(now);
     const known = this.#previous.get(principal);
     // Unknown: assume an empty previous window; if it was not, the condition fails and consume counts.
     const previous = known?.window === window ? known.count : 0;
-    const remainingMs = (window + 1) * windowMs - nowMs;
     // The request passes when (current + 1) × window + previous × remaining ≤ requests × window,
     // that is when current < threshold.
     const threshold = Math.floor((requests * windowMs - previous * remainingMs) / windowMs);
@@ -178,6 +184,21 @@ export class DynamoRateLimiter implements RateLimiter {
         '#ttl': 'ttl',
       },
       ExpressionAttributeValues: { ':one': 1, ':ttl': start + 2 * windowSeconds + COUNTER_RETENTION_SECONDS, ':threshold': threshold, ':previous': previous },
+    };
+  }
+
+  /** The window `now` falls in (its number and start in epoch seconds), its epoch's start, and the milliseconds left in it. */
+  #windowOf(now: Date): { windowMs: number; window: number; start: number; epochStart: number; remainingMs: number } {
+    const { windowSeconds } = this.#limit;
+    const windowMs = windowSeconds * 1000;
+    const nowMs = now.getTime();
+    const window = Math.floor(nowMs / windowMs);
+    return {
+      windowMs,
+      window,
+      start: window * windowSeconds,
+      epochStart: Math.floor(window / EPOCH_WINDOWS) * EPOCH_WINDOWS * windowSeconds,
+      remainingMs: (window + 1) * windowMs - nowMs,
     };
   }
 

@@ -132,4 +132,55 @@ describe('DynamoRateLimiter', () => {
     expect(() => new DynamoRateLimiter(documents, TABLE, { requests: 0, windowSeconds: 60 })).toThrow(SentinelError);
     expect(() => new DynamoRateLimiter(documents, TABLE, { requests: 5, windowSeconds: 0.5 })).toThrow(SentinelError);
   });
+
+  it('tries the plain update again when it met a transaction in flight on the counter, and fails closed after four tries', async () => {
+    const conflict = (): Error => Object.assign(new Error('Transaction is ongoing for the item'), { name: 'TransactionConflictException', $metadata: { httpStatusCode: 400 }, $fault: 'client' });
+    dynamo.on(UpdateCommand).rejectsOnce(conflict()).rejectsOnce(conflict()).resolves(counts(1, 0));
+    await expect(limiter.consume(PRINCIPAL, new Date('2025-03-04T10:00:00.000Z'))).resolves.toBeUndefined();
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(3);
+    dynamo.reset();
+    dynamo.on(UpdateCommand).callsFake(() => Promise.reject(conflict()));
+    const error = await caught(limiter.consume(PRINCIPAL, new Date('2025-03-04T10:00:00.000Z')));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(4);
+  });
+});
+
+describe('DynamoRateLimiter.counterUpdate: the count as an item of the session write', () => {
+  const at = new Date('2025-03-04T10:00:30.000Z');
+
+  it("proves the request within the limit by its condition, assuming an empty previous window until consume has read it", () => {
+    const fresh = new DynamoRateLimiter(documents, TABLE, { requests: 60, windowSeconds: 60 });
+    expect(fresh.counterUpdate(PRINCIPAL, at)).toEqual({
+      TableName: TABLE,
+      Key: { pk: `ratelimit#${PRINCIPAL}`, sk: String(EPOCH_START) },
+      UpdateExpression: 'ADD #current :one SET #ttl = :ttl REMOVE #stale',
+      ConditionExpression: '(attribute_not_exists(#current) OR #current < :threshold) AND (attribute_not_exists(#previousWindow) OR #previousWindow <= :previous)',
+      ExpressionAttributeNames: { '#current': `w${WINDOW_START}`, '#previousWindow': `w${WINDOW_START - 60}`, '#stale': `w${WINDOW_START - 120}`, '#ttl': 'ttl' },
+      ExpressionAttributeValues: { ':one': 1, ':ttl': WINDOW_START + 120 + 3600, ':threshold': 60, ':previous': 0 },
+    });
+  });
+
+  it('leaves room for the share of the previous window that consume last saw, in this window only', async () => {
+    const seen = new DynamoRateLimiter(documents, TABLE, { requests: 60, windowSeconds: 60 });
+    dynamo.on(UpdateCommand).resolves(counts(1, 40));
+    await seen.consume(PRINCIPAL, new Date('2025-03-04T10:00:10.000Z'));
+    // Half the window left at 10:00:30: 60 − 40 × ½ = 40 requests may be counted in this one.
+    expect(seen.counterUpdate(PRINCIPAL, at)?.ExpressionAttributeValues).toMatchObject({ ':threshold': 40, ':previous': 40 });
+    // At 10:00:00.001 almost all of it: 60 − 40 × 59.999/60 → 20 (rounded down, never more).
+    expect(seen.counterUpdate(PRINCIPAL, new Date('2025-03-04T10:00:00.001Z'))?.ExpressionAttributeValues).toMatchObject({ ':threshold': 20 });
+    // The next window has not been read: assumed empty again, and its condition says so.
+    expect(seen.counterUpdate(PRINCIPAL, new Date('2025-03-04T10:01:30.000Z'))?.ExpressionAttributeValues).toMatchObject({ ':threshold': 60, ':previous': 0 });
+    // Another principal learns nothing from this one.
+    expect(seen.counterUpdate('000000000000:role/other', at)?.ExpressionAttributeValues).toMatchObject({ ':previous': 0 });
+  });
+
+  it('offers no update when the previous window alone fills the limit: consume decides, exactly', async () => {
+    const full = new DynamoRateLimiter(documents, TABLE, { requests: 60, windowSeconds: 60 });
+    dynamo.on(UpdateCommand).resolves(counts(1, 120));
+    await caught(full.consume(PRINCIPAL, new Date('2025-03-04T10:00:10.000Z')));
+    expect(full.counterUpdate(PRINCIPAL, at)).toBeUndefined();
+    // 120 × 1/60 = 2 of 60 left to the previous window at 10:00:59: 58 may be counted.
+    expect(full.counterUpdate(PRINCIPAL, new Date('2025-03-04T10:00:59.000Z'))?.ExpressionAttributeValues).toMatchObject({ ':threshold': 58 });
+  });
 });
