@@ -9,14 +9,16 @@
  * - first pass: decisions per second over the first pass of the pool through a freshly
  *   compiled policy, which is what a Lambda instance meets after a cold start or a policy
  *   push (compiled anew every round; the compile itself is reported apart);
- * - and, for 10,000 rules, the time to parse the YAML text and compile it.
+ * - and the time to parse the policy's YAML text and compile it, at each size and at
+ *   4,000 rules (a text just under the parser's size limit), with the part of it that
+ *   is the yaml package's own parse at the largest size the limit admits.
  *
  * Policies and requests come from a fixed seed, so runs differ only by the machine.
  * Requests are stamped "now", as the service stamps them. Figures, not pass/fail.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Document, isScalar, visit } from 'yaml';
+import { Document, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { compilePolicy } from '../src/policy/compile.js';
 import { evaluatePolicy } from '../src/policy/evaluate.js';
 import { MAX_POLICY_BYTES, parsePolicy } from '../src/policy/parse.js';
@@ -35,6 +37,9 @@ const FIRST_PASS_ROUNDS = 9;
 /** The reference is slow at 10,000 rules: it is timed over a slice of the pool. */
 const REFERENCE_MS = 200;
 const REFERENCE_POOL = 256;
+/** Parse + compile figures: the sizes above, and 4,000 rules, whose text is just under `MAX_POLICY_BYTES`. */
+const PARSE_SIZES = [10, 100, 1000, 4000, 10_000] as const;
+type ParseSize = `${(typeof PARSE_SIZES)[number]}`;
 const PARSE_RUNS = 5;
 const POOL_SIZE = 4096;
 const ZONES = ['Europe/Paris', 'America/New_York', 'Asia/Kolkata', 'Asia/Tokyo', 'Australia/Sydney', 'UTC'];
@@ -53,7 +58,14 @@ export interface PolicyFigures {
   /** `compilePolicy` alone on the in-memory policy, median round. */
   compileMs: Record<Size, number>;
   referenceDecisionsPerSec: Record<Size, number>;
-  /** `parsePolicy` + `compilePolicy` of the 10,000-rule policy's YAML text, median run; NaN while the text is over the parser's size limit. */
+  /** `parsePolicy` + `compilePolicy` of each policy's YAML text, median run; NaN where the text is over the parser's size limit. */
+  parseCompileMs: Record<ParseSize, number>;
+  /** Size of each policy's YAML text. */
+  yamlKB: Record<ParseSize, number>;
+  /** The yaml package's `parseDocument` alone (the options parse.ts passes), median run, on the largest text the parser admits. */
+  yamlParseDocumentMs: number;
+  yamlParseDocumentSize: ParseSize;
+  /** `parseCompileMs['10000']` and `yamlKB['10000']`, under the names earlier runs used. */
   parseCompileMs10000: number;
   yamlKB10000: number;
   /** Share of the pool no rule matches, per size. */
@@ -72,13 +84,13 @@ function random(seed: number): () => number {
   };
 }
 
-interface Workload {
+export interface Workload {
   policy: Policy;
   requests: EvaluationRequest[];
   context: EvaluationContext;
 }
 
-function workload(ruleCount: number, seed: number): Workload {
+export function workload(ruleCount: number, seed: number): Workload {
   const next = random(seed);
   const int = (min: number, max: number): number => min + Math.floor(next() * (max - min + 1));
   const pick = <T>(values: readonly T[]): T => values[Math.floor(next() * values.length)] as T;
@@ -172,7 +184,7 @@ function workload(ruleCount: number, seed: number): Workload {
 const clock = (minutes: number): string => `${String(Math.floor(minutes / 60)).padStart(2, '0')}:${String(minutes % 60).padStart(2, '0')}`;
 
 /** The policy as its YAML document (DESIGN.md, Policy document): snake_case keys, durations and times as strings. */
-function toYaml(policy: Policy): string {
+export function toYaml(policy: Policy): string {
   const profiles = Object.fromEntries(
     Object.entries(policy.profiles ?? {}).map(([name, profile]) => [
       name,
@@ -278,29 +290,56 @@ function firstPass(bench: Bench): { rate: number; compileMs: number } {
   return { rate: median(rates), compileMs: median(compiles) };
 }
 
+interface ParseFigures {
+  ms: number;
+  kB: number;
+  /** Median of yaml's `parseDocument` alone on the same text, interleaved with the runs above; NaN when not asked. */
+  yamlMs: number;
+}
+
 /**
  * Median time to parse the YAML text of `load`'s policy and compile it; checks that the
- * result decides as the original. NaN when the text is over the parser's size limit
- * (`MAX_POLICY_BYTES`), which refuses it before reading a byte.
+ * result decides every request of the pool as the policy it was written from. NaN when
+ * the text is over the parser's size limit (`MAX_POLICY_BYTES`), which refuses it before
+ * reading a byte. With `yamlAlone`, each run is followed by one of yaml's own parse (the
+ * options src/policy/parse.ts passes), so both see the same machine.
  */
-function parseAndCompile(load: Workload, expected: readonly Decision[]): { ms: number; kB: number } {
-  const text = toYaml(load.policy);
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > MAX_POLICY_BYTES) return { ms: Number.NaN, kB: bytes / 1024 };
+function parseAndCompile(load: Workload, text: string, yamlAlone: boolean): ParseFigures {
+  const kB = Buffer.byteLength(text, 'utf8') / 1024;
+  if (kB * 1024 > MAX_POLICY_BYTES) return { ms: Number.NaN, kB, yamlMs: Number.NaN };
+  const original = compilePolicy(load.policy);
   const times: number[] = [];
+  const yamlTimes: number[] = [];
   for (let run = 0; run < PARSE_RUNS; run++) {
     const started = performance.now();
     const compiled = compilePolicy(parsePolicy(text, 'bench.yaml'));
     times.push(performance.now() - started);
     if (run === 0) {
       for (const [i, request] of load.requests.entries()) {
-        if (compiled.evaluate(request, load.context).ruleIndex !== expected[i]?.ruleIndex) {
+        if (compiled.evaluate(request, load.context).ruleIndex !== original.evaluate(request, load.context).ruleIndex) {
           throw new Error(`the parsed policy decides request ${i} differently from the one it was written from`);
         }
       }
     }
+    if (yamlAlone) {
+      const yamlStarted = performance.now();
+      const document = parseDocument(text, { lineCounter: new LineCounter(), uniqueKeys: true, prettyErrors: true });
+      yamlTimes.push(performance.now() - yamlStarted);
+      if (document.errors.length > 0) throw new Error('yaml refuses the text the parser accepted');
+    }
   }
-  return { ms: median(times), kB: bytes / 1024 };
+  return { ms: median(times), kB, yamlMs: median(yamlTimes) };
+}
+
+/** Parse + compile at each of `PARSE_SIZES`, the evaluation workloads reused; yaml alone at the largest size admitted. */
+function parseFigures(benches: readonly Bench[]): Map<ParseSize, ParseFigures> {
+  const loads = PARSE_SIZES.map((count) => {
+    const size = String(count) as ParseSize;
+    const load = benches.find((bench) => bench.size === size)?.load ?? workload(count, 0x5e47 + count);
+    return { size, load, text: toYaml(load.policy) };
+  });
+  const admitted = loads.filter(({ text }) => Buffer.byteLength(text, 'utf8') <= MAX_POLICY_BYTES).at(-1)?.size;
+  return new Map(loads.map(({ size, load, text }) => [size, parseAndCompile(load, text, size === admitted)]));
 }
 
 const bySize = (value: (size: Size) => number): Record<Size, number> =>
@@ -340,8 +379,11 @@ export async function measurePolicy(): Promise<PolicyFigures> {
     }
   }
 
-  const largest = benches.at(-1) as Bench;
-  const parsed = parseAndCompile(largest.load, largest.expected);
+  const parsed = parseFigures(benches);
+  const parseSizes = [...parsed.keys()];
+  const yamlAt = parseSizes.find((size) => !Number.isNaN(parsed.get(size)?.yamlMs ?? Number.NaN)) ?? '10';
+  const byParseSize = (value: (figures: ParseFigures | undefined) => number): Record<ParseSize, number> =>
+    Object.fromEntries(parseSizes.map((size) => [size, value(parsed.get(size))])) as Record<ParseSize, number>;
   const at = (map: ReadonlyMap<Size, number>, size: Size): number => map.get(size) ?? Number.NaN;
   const decisionsPerSec = bySize((size) => at(warm, size));
   const firstPassDecisionsPerSec = bySize((size) => first.get(size)?.rate ?? Number.NaN);
@@ -354,8 +396,12 @@ export async function measurePolicy(): Promise<PolicyFigures> {
     firstPassRatio10000to10: firstPassDecisionsPerSec['10'] / firstPassDecisionsPerSec['10000'],
     compileMs: bySize((size) => first.get(size)?.compileMs ?? Number.NaN),
     referenceDecisionsPerSec: bySize((size) => at(reference, size)),
-    parseCompileMs10000: parsed.ms,
-    yamlKB10000: parsed.kB,
+    parseCompileMs: byParseSize((figures) => figures?.ms ?? Number.NaN),
+    yamlKB: byParseSize((figures) => figures?.kB ?? Number.NaN),
+    yamlParseDocumentMs: parsed.get(yamlAt)?.yamlMs ?? Number.NaN,
+    yamlParseDocumentSize: yamlAt,
+    parseCompileMs10000: parsed.get('10000')?.ms ?? Number.NaN,
+    yamlKB10000: parsed.get('10000')?.kB ?? Number.NaN,
     defaultDenyShare: bySize((size) => {
       const expected = benches.find((bench) => bench.size === size)?.expected ?? [];
       return expected.filter((decision) => decision.ruleIndex === -1).length / expected.length;
@@ -387,15 +433,29 @@ export function printPolicy(f: PolicyFigures): void {
   console.log('');
   console.log(`cost per decision vs 10 rules, warm:       1,000 rules ${f.ratio1000to10.toFixed(2)}x, 10,000 rules ${f.ratio10000to10.toFixed(2)}x`);
   console.log(`cost per decision vs 10 rules, first pass: 1,000 rules ${f.firstPassRatio1000to10.toFixed(2)}x, 10,000 rules ${f.firstPassRatio10000to10.toFixed(2)}x`);
-  const yaml = `10,000 rules: parse + compile of the YAML text (${f.yamlKB10000.toFixed(0)} kB)`;
-  if (Number.isNaN(f.parseCompileMs10000)) console.log(`${yaml}: not measured, the parser refuses documents over ${MAX_POLICY_BYTES / 1024} kB`);
-  else console.log(`${yaml}: ${f.parseCompileMs10000.toFixed(0)} ms (median of ${PARSE_RUNS})`);
+  console.log('');
+  console.log(`parse + compile of the policy's YAML text, median of ${PARSE_RUNS}`);
+  console.log('rules |      kB | parse + compile ms | ms per kB');
+  console.log('------|---------|--------------------|----------');
+  for (const count of PARSE_SIZES) {
+    const size = String(count) as ParseSize;
+    const ms = f.parseCompileMs[size];
+    const kB = f.yamlKB[size].toFixed(1).padStart(7);
+    if (Number.isNaN(ms)) console.log(`${size.padStart(5)} | ${kB} | not measured: the parser refuses documents over ${MAX_POLICY_BYTES / 1024} kB`);
+    else console.log(`${size.padStart(5)} | ${kB} | ${ms.toFixed(1).padStart(18)} | ${(ms / f.yamlKB[size]).toFixed(2).padStart(9)}`);
+  }
+  const whole = f.parseCompileMs[f.yamlParseDocumentSize];
+  console.log(
+    `of which the yaml package's parseDocument alone, ${format(Number(f.yamlParseDocumentSize))} rules: ${f.yamlParseDocumentMs.toFixed(0)} ms (${Math.round((f.yamlParseDocumentMs / whole) * 100)}% of ${whole.toFixed(0)} ms)`,
+  );
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
   const figures = await measurePolicy();
   printPolicy(figures);
   const rounded = (values: Record<Size, number>, digits = 0): Record<Size, number> => bySize((size) => round(values[size], digits));
+  const byParse = (values: Record<ParseSize, number>, digits: number): Record<string, number> =>
+    Object.fromEntries(Object.entries(values).map(([size, value]) => [size, round(value, digits)]));
   reportFigures('policy', {
     decisionsPerSec: rounded(figures.decisionsPerSec),
     ratio1000to10: round(figures.ratio1000to10),
@@ -405,6 +465,10 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.res
     firstPassRatio10000to10: round(figures.firstPassRatio10000to10),
     compileMs: rounded(figures.compileMs, 2),
     referenceDecisionsPerSec: rounded(figures.referenceDecisionsPerSec),
+    parseCompileMs: byParse(figures.parseCompileMs, 1),
+    yamlKB: byParse(figures.yamlKB, 1),
+    yamlParseDocumentMs: round(figures.yamlParseDocumentMs, 1),
+    yamlParseDocumentSize: Number(figures.yamlParseDocumentSize),
     parseCompileMs10000: round(figures.parseCompileMs10000, 1),
     yamlKB10000: round(figures.yamlKB10000, 1),
   });

@@ -50,7 +50,14 @@ export function formatIssue(issue: PolicyIssue): string {
   return `${issue.file}:${issue.line}:${issue.col}: ${prefix}${issue.message}`;
 }
 
-/** Largest document we read; a policy is a few kilobytes, anything near this is a mistake. */
+/**
+ * Largest document we read, in UTF-8 bytes: a realistic policy of about 4,000 rules
+ * (bench/policy.bench.ts). Reading takes time in proportion to size, most of it in the
+ * yaml package's parser, and it happens in the push handler and at each cold start of
+ * the functions that read the policy, within their timeouts: a document too long to read
+ * in time must be refused here, with this message, not time out. The store's own bound
+ * (gzip, src/policyStore/DynamoPolicyStore.ts) is looser.
+ */
 export const MAX_POLICY_BYTES = 1024 * 1024;
 
 /** Alias expansions allowed per document, so a "billion laughs" document cannot blow up. */
@@ -63,9 +70,12 @@ const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
 
 /** The code point of the first character of `text` a policy string may not hold, or undefined. */
 export function controlCharacterIn(text: string): number | undefined {
-  for (const char of text) {
-    const code = char.codePointAt(0)!;
-    if (isTerminalControl(code)) return code;
+  // By code unit, not code point: every character a terminal acts on is in the Basic
+  // Multilingual Plane and no surrogate is one, so the first hit is the same character.
+  // Every string of a document comes through here: printable ASCII skips the call.
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if ((code < 0x20 || code > 0x7e) && isTerminalControl(code)) return code;
   }
   return undefined;
 }
@@ -109,21 +119,34 @@ export function loadPolicy(text: string, file = '<policy>'): { policy?: Policy; 
   return reader.issues.length === 0 && policy !== undefined ? { policy, issues: [] } : { issues: reader.issues };
 }
 
-/** The first character a terminal acts on, outside the tabs and line breaks YAML itself uses, with its position. */
+/** Anything but printable ASCII and the tab and line breaks YAML uses: where {@link rawControl} looks closer. */
+const NOT_PLAIN = /[^\t\n\r\x20-\x7e]/g;
+
+/**
+ * The first character a terminal acts on, outside the tabs and line breaks YAML itself
+ * uses, with its position: lines end at line feeds, columns count code points.
+ * The regular expression skips the plain text (a whole document, so this matters), each
+ * code unit it stops at is judged by `isTerminalControl` (as in {@link controlCharacterIn}),
+ * and the position is worked out only for a hit.
+ */
 function rawControl(text: string): { code: number; position: SourcePosition } | undefined {
-  let line = 1;
-  let col = 1;
-  for (const char of text) {
-    const code = char.codePointAt(0)!;
-    if (code === 0x0a) {
-      line += 1;
-      col = 1;
-      continue;
-    }
-    if (code !== 0x09 && code !== 0x0d && isTerminalControl(code)) return { code, position: { line, col } };
-    col += 1;
+  NOT_PLAIN.lastIndex = 0;
+  for (let match = NOT_PLAIN.exec(text); match !== null; match = NOT_PLAIN.exec(text)) {
+    const code = text.charCodeAt(match.index);
+    if (isTerminalControl(code)) return { code, position: positionOf(text, match.index) };
   }
   return undefined;
+}
+
+/** Line and column of the code unit at `index`, counted as {@link rawControl} documents. */
+function positionOf(text: string, index: number): SourcePosition {
+  let line = 1;
+  let lineStart = 0;
+  for (let at = text.indexOf('\n'); at !== -1 && at < index; at = text.indexOf('\n', at + 1)) {
+    line += 1;
+    lineStart = at + 1;
+  }
+  return { line, col: 1 + [...text.slice(lineStart, index)].length };
 }
 
 /** Like {@link loadPolicy}, but throws {@link PolicyValidationError} when the document is invalid. */
@@ -157,6 +180,8 @@ class Reader {
   private lines = new LineCounter();
   private doc: Document.Parsed | undefined;
   private aliases = 0;
+  /** Timezone names already checked: each check builds an `Intl.DateTimeFormat`, and large policies repeat a few zones. */
+  private zones = new Map<string, boolean>();
 
   constructor(private readonly file: string) {}
 
@@ -223,7 +248,7 @@ class Reader {
     // `version: 1` (a number) loads too: documents of the original format were read
     // by a decoder that turned it into the string "1".
     if (node !== null && isScalar(node) && (node.value === '1' || node.value === 1)) return;
-    if (node !== null && isScalar(node) && typeof node.value === 'string' && !this.printable(node, 'version', node.value, describe('version'))) return;
+    if (node !== null && isScalar(node) && typeof node.value === 'string' && !this.printable(node, 'version', node.value)) return;
     const shown = node !== null && isScalar(node) ? (typeof node.value === 'string' ? quoted(node.value) : JSON.stringify(node.value)) : 'this value';
     this.error(node ?? key, 'version', `unsupported policy version ${shown}: this Sentinel reads version "1"`);
   }
@@ -272,7 +297,7 @@ class Reader {
       position: this.position(node),
     };
     if (fields.reason !== undefined) {
-      const label = name === undefined ? describe(`${path}.reason`) : `reason of rule ${quoted(name)}`;
+      const label = (): string => (name === undefined ? describe(`${path}.reason`) : `reason of rule ${quoted(name)}`);
       const reason = this.string(fields.reason.value, `${path}.reason`, label);
       if (reason !== undefined) rule.reason = reason;
     }
@@ -314,7 +339,7 @@ class Reader {
     let timezone = 'UTC';
     if (fields.timezone !== undefined) {
       const tz = this.string(fields.timezone.value, `${path}.timezone`);
-      if (tz !== undefined && !isValidTimeZone(tz)) {
+      if (tz !== undefined && !this.knownZone(tz)) {
         this.error(fields.timezone.value, `${path}.timezone`, `unknown timezone "${tz}": use an IANA name such as "Europe/Paris" or "UTC"`);
       } else if (tz !== undefined) {
         timezone = tz;
@@ -486,7 +511,7 @@ class Reader {
         continue;
       }
       const name = key.value;
-      if (!this.printable(key, path, name, path === '' ? 'a key at the top level' : `a key in ${describe(path)}`)) continue;
+      if (!this.printable(key, path, name, () => (path === '' ? 'a key at the top level' : `a key in ${describe(path)}`))) continue;
       if (!(known as readonly string[]).includes(name)) {
         const where = path === '' ? 'at the top level' : `in ${path}`;
         this.error(key, join(path, name), `unknown key "${name}" ${where}${didYouMean(name, known)}; allowed: ${known.join(', ')}`);
@@ -513,7 +538,7 @@ class Reader {
     const out: NamedEntry[] = [];
     for (const pair of node.items) {
       const key = pair.key as Node | null;
-      if (isScalar(key) && typeof key.value === 'string' && !this.printable(key, path, key.value, `a ${what} name in ${describe(path)}`)) continue;
+      if (isScalar(key) && typeof key.value === 'string' && !this.printable(key, path, key.value, () => `a ${what} name in ${describe(path)}`)) continue;
       if (!isScalar(key) || typeof key.value !== 'string' || !PROFILE_NAME.test(key.value)) {
         const shown = isScalar(key) ? (typeof key.value === 'string' ? quoted(key.value) : JSON.stringify(key.value)) : 'this key';
         this.error(key, path, `invalid ${what} name ${shown}: use 1–64 letters, digits, '.', '_' or '-'`);
@@ -565,9 +590,10 @@ class Reader {
   /**
    * A string value. Every string of the document comes through here (keys through
    * `entries` and `namedEntries`), so none holding a control character gets further.
-   * `what` names the value in that error (default: its path).
+   * `what` names the value in that error (default: its path); it is a function so that
+   * the label is built only for a message.
    */
-  private string(node: Node | null, path: string, what = describe(path)): string | undefined {
+  private string(node: Node | null, path: string, what?: () => string): string | undefined {
     if (node !== null && isScalar(node) && typeof node.value === 'string') {
       return this.printable(node, path, node.value, what) ? node.value : undefined;
     }
@@ -575,16 +601,16 @@ class Reader {
     return undefined;
   }
 
-  /** Whether `text` is free of control characters; reports the first one otherwise. */
-  private printable(node: Node, path: string, text: string, what: string): boolean {
+  /** Whether `text` is free of control characters; reports the first one otherwise, naming it `what()` (default: its path). */
+  private printable(node: Node, path: string, text: string, what?: () => string): boolean {
     const code = controlCharacterIn(text);
     if (code === undefined) return true;
-    this.error(node, path, controlMessage(what, code));
+    this.error(node, path, controlMessage(what === undefined ? describe(path) : what(), code));
     return false;
   }
 
   private ruleName(node: Node | null, path: string): string | undefined {
-    const name = this.string(node, path, `name of ${path.replace(/\.name$/, '')}`);
+    const name = this.string(node, path, () => `name of ${path.replace(/\.name$/, '')}`);
     if (name === undefined) return undefined;
     if (name.trim() === '' || name.length > 128) {
       this.error(node, path, 'a name must be 1–128 printable characters');
@@ -640,6 +666,15 @@ class Reader {
     }
     this.error(node, path, `${describe(path)} must be a positive whole number`);
     return undefined;
+  }
+
+  private knownZone(timeZone: string): boolean {
+    let valid = this.zones.get(timeZone);
+    if (valid === undefined) {
+      valid = isValidTimeZone(timeZone);
+      this.zones.set(timeZone, valid);
+    }
+    return valid;
   }
 
   // ---- positions and aliases ----------------------------------------------

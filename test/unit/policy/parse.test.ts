@@ -406,6 +406,17 @@ describe('control characters', () => {
     ]);
   });
 
+  it('counts the column of a comment character in characters, past accents, emoji and CRLF line ends', () => {
+    const { issues } = loadPolicy('version: "1"\r\n# café 😀 \u202e\r\nrules: []\r\n', 'p.yaml');
+    expect(issues).toEqual([
+      expect.objectContaining({ line: 2, col: 10, message: expect.stringMatching(/^a comment of the document contains a control character \(U\+202E\)/) }),
+    ]);
+  });
+
+  it('accepts comments in any script, emoji included', () => {
+    expect(loadPolicy('version: "1"\n# café 😀 — 日本語 ✓\nrules: [] # ünïcödé\n', 'p.yaml').issues).toEqual([]);
+  });
+
   it('refuses control characters written raw in the file as well as escaped', () => {
     const text = hostile(`ok${ESC}[2Kerased`);
     expect(only(text)).toMatchObject({ ...positionOf(text, 'ok'), path: 'rules[0].reason', message: expect.stringMatching(/^reason of rule "x" contains a control character \(U\+001B\)/) });
