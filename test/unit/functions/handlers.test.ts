@@ -99,6 +99,10 @@ function error(statusCode: number, code: string, message: string, extra: Record<
 
 const credentialsBody = (body: Record<string, unknown>) => JSON.stringify(body);
 
+/** DynamoDB's answer to a cancelled transaction, one reason per item. */
+const cancelled = (...codes: string[]) =>
+  new TransactionCanceledException({ message: `Transaction cancelled, please refer cancellation reasons for specific reasons [${codes.join(', ')}]`, CancellationReasons: codes.map((Code) => ({ Code })), $metadata: { httpStatusCode: 400 } });
+
 let logged = '';
 beforeAll(() => {
   // Info lines go to stdout, warnings and errors to stderr: both are "the logs".
@@ -131,6 +135,10 @@ beforeEach(() => {
   // Index reads (listings, the grants a refused issuance looks for) find nothing unless a test says otherwise.
   ddb.on(QueryCommand).resolves({ Items: [] });
   ddb.on(UpdateCommand, { TableName: 'sentinel-sessions' }).resolves({});
+  // The session write with the request's count (one TransactWriteItems) is cancelled unless a
+  // test says otherwise: the issuance then counts and writes apart, the calls the tests below
+  // look at one by one. 'the count and the session write together' covers the transaction.
+  ddb.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'));
   iam.reset();
   // IAM answers for the Identity Center role only; the function may read nothing else (AccessDenied).
   iam.on(GetRoleCommand).rejects(new IAMServiceException({ name: 'AccessDenied', message: 'not authorized to perform iam:GetRole', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
@@ -337,6 +345,54 @@ describe('POST /v1/credentials (functions/credentials.ts)', () => {
       const handler = await loadHandler('credentials');
       const response = await call(handler, refresh());
       expect(response).toEqual(error(403, code, expect.stringContaining(SESSION_ID) as unknown as string));
+      expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
+    });
+  });
+
+  describe('the count and the session write together', () => {
+    it('a new session: one TransactWriteItems of the counter and the pending session before STS, then the mark; nothing apart', async () => {
+      ddb.on(TransactWriteCommand).resolves({});
+      const handler = await loadHandler('credentials');
+      const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }) }));
+      expect(response.statusCode).toBe(200);
+      const items = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+      expect(items).toHaveLength(2);
+      expect(items[0]?.Update).toMatchObject({ TableName: 'sentinel-config', Key: { pk: 'ratelimit#person/alice' }, ExpressionAttributeValues: { ':threshold': 5, ':previous': 0 } });
+      expect(items[1]?.Put).toMatchObject({ TableName: 'sentinel-sessions', Item: { user: 'alice', profile: 'dev', status: 'pending', request_count: 1 }, ConditionExpression: 'attribute_not_exists(id)' });
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
+      expect(ddb.commandCalls(UpdateCommand, { TableName: 'sentinel-config' })).toHaveLength(0);
+      // DynamoDB calls in order: the policy (pointer, text), the transaction, the mark; STS between the last two.
+      expect(ddb.calls().map((entry) => (entry.args[0] as { constructor: { name: string } }).constructor.name)).toEqual(['GetCommand', 'GetCommand', 'TransactWriteCommand', 'UpdateCommand']);
+    });
+
+    it('a refresh: the conditional refresh update in the transaction, bounded on the session start, for the whole duration', async () => {
+      ddb.on(TransactWriteCommand).resolves({});
+      const handler = await loadHandler('credentials');
+      const before = Date.now();
+      const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'prod', mode: 'server', sessionId: SESSION_ID }) }));
+      expect(response.statusCode).toBe(200);
+      const update = ddb.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[1]?.Update;
+      expect(update).toMatchObject({
+        TableName: 'sentinel-sessions',
+        Key: { id: SESSION_ID },
+        UpdateExpression: 'SET last_access_at = :now ADD request_count :one',
+        ConditionExpression: '#status = :active AND #user = :user AND profile = :profile AND expires_at > :now AND created_at >= :createdFrom',
+        ExpressionAttributeValues: { ':user': 'alice', ':profile': 'prod' },
+      });
+      // prod-tracked's 15 minutes must fit in the 12 h lifetime: the session started no earlier than 11 h 45 min ago.
+      const createdFrom = Date.parse(String(update?.ExpressionAttributeValues?.[':createdFrom']));
+      expect(createdFrom).toBeGreaterThanOrEqual(before - (12 * 3600 - 900) * 1000);
+      expect(createdFrom).toBeLessThanOrEqual(Date.now() - (12 * 3600 - 900) * 1000);
+      expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input.DurationSeconds).toBe(900);
+      expect(ddb.commandCalls(UpdateCommand, { TableName: 'sentinel-sessions' })).toHaveLength(1);
+    });
+
+    it('a session table that has disappeared fails the transaction closed: 503, nothing issued, not retried apart', async () => {
+      ddb.on(TransactWriteCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: { httpStatusCode: 400 } }));
+      const handler = await loadHandler('credentials');
+      const response = await call(handler, event('POST', '/v1/credentials', { body: credentialsBody({ profile: 'dev', mode: 'cli' }) }));
+      expect(response).toEqual(error(503, 'UNAVAILABLE', 'the session store is unavailable', {}, { 'retry-after': '30' }));
+      expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
       expect(sts.commandCalls(AssumeRoleCommand)).toHaveLength(0);
     });
   });
