@@ -8,7 +8,10 @@
  * DynamoDBDocumentClient and an STSClient. "init" is what a fresh `node` process spends
  * importing a bundle (which builds the handler at module scope, as Lambda's init phase
  * does), timed inside that process; runs alternate between baseline and function so a
- * load spike hits both. Sizes: `bundleKB` is the JavaScript a cold start loads (the
+ * load spike hits both. Each run also reports the CPU time the process spent on the
+ * import (user + system, every thread), which a loaded machine inflates far less than
+ * wall time: `cpuRatio` is the steadier figure to compare between runs on a shared
+ * machine. Sizes: `bundleKB` is the JavaScript a cold start loads (the
  * entry and the chunks it imports statically), `totalKB` every chunk shipped, those
  * loaded on first use included (the default credential chain's other providers, the
  * IAM client of the identity-role lookup). Prints sizes, median init times and the
@@ -61,6 +64,11 @@ export interface ColdStartFigure {
   baselineInitMs: number;
   /** initMs / baselineInitMs. */
   ratio: number;
+  /** CPU milliseconds (user + system) the import took, median. */
+  initCpuMs: number;
+  baselineInitCpuMs: number;
+  /** initCpuMs / baselineInitCpuMs. */
+  cpuRatio: number;
 }
 
 type Sizes = { initKB: number; totalKB: number };
@@ -82,12 +90,24 @@ async function buildBaseline(directory: string): Promise<{ entry: string } & Siz
   return { entry: path.resolve(root, entryOutput), ...sizesOf(result.metafile, entryOutput) };
 }
 
-/** Milliseconds a fresh node process spends importing `file`, measured inside it. */
-function initOnce(file: string): number {
-  const script = `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(file).href)}); process.stdout.write(String(performance.now() - t));`;
+interface Init {
+  /** Wall-clock milliseconds. */
+  ms: number;
+  /** CPU milliseconds, user + system. */
+  cpuMs: number;
+}
+
+/** What a fresh node process spends importing `file`, measured inside it. */
+function initOnce(file: string): Init {
+  const script = [
+    'const cpu = process.cpuUsage(); const t = performance.now();',
+    `await import(${JSON.stringify(pathToFileURL(file).href)});`,
+    'const ms = performance.now() - t; const used = process.cpuUsage(cpu);',
+    'process.stdout.write(JSON.stringify({ ms, cpuMs: (used.user + used.system) / 1000 }));',
+  ].join(' ');
   const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: FUNCTION_ENV, encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
-  return Number(result.stdout);
+  return JSON.parse(result.stdout) as Init;
 }
 
 function median(samples: number[]): number {
@@ -110,14 +130,16 @@ export async function measureColdStarts(count: number): Promise<Record<string, C
       const sizes = sizesOf(metafile, `dist/functions/${name}/index.mjs`);
       initOnce(bundle);
       initOnce(baseline.entry);
-      const own: number[] = [];
-      const base: number[] = [];
+      const own: Init[] = [];
+      const base: Init[] = [];
       for (let run = 0; run < count; run++) {
         own.push(initOnce(bundle));
         base.push(initOnce(baseline.entry));
       }
-      const initMs = median(own);
-      const baselineInitMs = median(base);
+      const initMs = median(own.map((init) => init.ms));
+      const baselineInitMs = median(base.map((init) => init.ms));
+      const initCpuMs = median(own.map((init) => init.cpuMs));
+      const baselineInitCpuMs = median(base.map((init) => init.cpuMs));
       figures[name] = {
         bundleKB: sizes.initKB,
         totalKB: sizes.totalKB,
@@ -127,6 +149,9 @@ export async function measureColdStarts(count: number): Promise<Record<string, C
         initMs,
         baselineInitMs,
         ratio: initMs / baselineInitMs,
+        initCpuMs,
+        baselineInitCpuMs,
+        cpuRatio: initCpuMs / baselineInitCpuMs,
       };
     }
     return figures;
@@ -138,10 +163,13 @@ export async function measureColdStarts(count: number): Promise<Record<string, C
 export function printColdStarts(figures: Record<string, ColdStartFigure>, count: number): void {
   console.log(`cold start: bundle and init (fresh node importing the bundle, median of ${count}, alternating with the bare-SDK baseline)`);
   console.log('bundle kB: loaded at start (entry + static chunks); total kB: every chunk shipped, those loaded on first use included');
-  console.log(`${'function'.padEnd(16)} ${'bundle kB'.padStart(10)} ${'× base'.padStart(7)} ${'total kB'.padStart(9)} ${'init ms'.padStart(8)} ${'base ms'.padStart(8)} ${'× base'.padStart(7)}`);
+  console.log('init ms: wall clock; cpu ms: CPU time of the same imports (user + system), steadier on a loaded machine');
+  console.log(
+    `${'function'.padEnd(16)} ${'bundle kB'.padStart(10)} ${'× base'.padStart(7)} ${'total kB'.padStart(9)} ${'init ms'.padStart(8)} ${'base ms'.padStart(8)} ${'× base'.padStart(7)} ${'cpu ms'.padStart(7)} ${'base'.padStart(6)} ${'× base'.padStart(7)}`,
+  );
   for (const [name, figure] of Object.entries(figures)) {
     console.log(
-      `${name.padEnd(16)} ${figure.bundleKB.toFixed(1).padStart(10)} ${figure.bundleRatio.toFixed(2).padStart(7)} ${figure.totalKB.toFixed(1).padStart(9)} ${figure.initMs.toFixed(1).padStart(8)} ${figure.baselineInitMs.toFixed(1).padStart(8)} ${figure.ratio.toFixed(2).padStart(7)}`,
+      `${name.padEnd(16)} ${figure.bundleKB.toFixed(1).padStart(10)} ${figure.bundleRatio.toFixed(2).padStart(7)} ${figure.totalKB.toFixed(1).padStart(9)} ${figure.initMs.toFixed(1).padStart(8)} ${figure.baselineInitMs.toFixed(1).padStart(8)} ${figure.ratio.toFixed(2).padStart(7)} ${figure.initCpuMs.toFixed(1).padStart(7)} ${figure.baselineInitCpuMs.toFixed(1).padStart(6)} ${figure.cpuRatio.toFixed(2).padStart(7)}`,
     );
   }
   const any = Object.values(figures)[0];

@@ -267,6 +267,17 @@ export interface ProvisionRequest {
   plan?: boolean;
 }
 
+/** Query of `GET /v1/provision/{table}`: `kind` may be left out once the table is registered. */
+export interface ProvisionStatusQuery {
+  kind?: ProvisionRequest['kind'];
+}
+
+/** Query of `GET /v1/provision/iam-policy`: `table` defaults to the kind's default name. */
+export interface IamPolicyQuery {
+  kind: ProvisionRequest['kind'];
+  table?: string;
+}
+
 /**
  * The answer of `POST /v1/provision` and `GET /v1/provision/{table}`:
  * `PLAN` (with plan=true), `CREATING` (202: poll GET /v1/provision/{table}), `READY`

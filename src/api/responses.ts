@@ -1,7 +1,10 @@
 /**
- * Response body schemas of the HTTP API, one per route, typed against the contract
- * (src/api/contract.ts) so the two cannot drift. The CLI checks every answer against
- * them at the client boundary; the handler tests check what the routes send.
+ * Response body schemas of the HTTP API, one per route (`RESPONSE_SCHEMAS`, by the
+ * route table's names), typed against the contract (src/api/contract.ts) so the two
+ * cannot drift. The CLI checks every answer against them at the client boundary; the
+ * handler tests check what the routes send. Lambda functions never load this module:
+ * the route table (src/api/routeTable.ts) leaves the responses out, and building these
+ * schemas would be a good part of a cold start.
  *
  * Objects are not strict: a newer API may add fields an older CLI does not know, and
  * they are dropped rather than refused. A missing or mistyped field is refused.
@@ -38,6 +41,7 @@ import type {
 } from './contract.js';
 import { ERROR_CODES } from './contract.js';
 import type { Denial } from './denial.js';
+import type { RouteName } from './routeTable.js';
 
 const isoTime = z.iso.datetime({ offset: true });
 const mode = z.enum(MODES);
@@ -227,3 +231,33 @@ const breakglassViewSchema: z.ZodMiniType<BreakglassView> = z.object({
 export const listBreakglassResponseSchema: z.ZodMiniType<ListBreakglassResponse> = z.object({ events: z.array(breakglassViewSchema), cursor: z.optional(z.string()) });
 
 export const breakglassResponseSchema: z.ZodMiniType<BreakglassResponse> = z.object({ event: breakglassViewSchema });
+
+/** The answer of every route of the table (src/api/routeTable.ts), by name: a route without one is a compile error. */
+export const RESPONSE_SCHEMAS = {
+  credentials: credentialsResponseSchema,
+  whoami: whoamiResponseSchema,
+  profiles: profilesResponseSchema,
+  getPolicy: policyDocumentResponseSchema,
+  putPolicy: putPolicyResponseSchema,
+  evaluatePolicy: evaluateResponseSchema,
+  endSession: endSessionResponseSchema,
+  checkSession: checkSessionResponseSchema,
+  listSessions: listSessionsResponseSchema,
+  showSession: sessionResponseSchema,
+  revokeSession: revokeSessionResponseSchema,
+  revokeSessions: revokeSessionsResponseSchema,
+  createRequest: requestResponseSchema,
+  listRequests: listRequestsResponseSchema,
+  showRequest: requestResponseSchema,
+  approveRequest: requestResponseSchema,
+  denyRequest: requestResponseSchema,
+  cancelRequest: requestResponseSchema,
+  invokeBreakglass: breakglassResponseSchema,
+  listBreakglass: listBreakglassResponseSchema,
+  closeBreakglass: breakglassResponseSchema,
+  provision: provisionResponseSchema,
+  iamPolicy: iamPolicyDocumentSchema,
+  provisionStatus: provisionResponseSchema,
+} as const satisfies { readonly [Name in RouteName]: z.ZodMiniType };
+
+export type ResponseSchemas = typeof RESPONSE_SCHEMAS;

@@ -9,7 +9,6 @@ import { CachedPolicySource } from '../policyStore/CachedPolicySource.js';
 import { DynamoPolicyStore } from '../policyStore/DynamoPolicyStore.js';
 import { DynamoTableRegistry } from '../provisioning/DynamoTableRegistry.js';
 import { RegisteredSessionTables } from '../provisioning/RegisteredSessionTables.js';
-import { DynamoRequestStore } from '../requests/DynamoRequestStore.js';
 import { DynamoSessionStore } from '../sessions/DynamoSessionStore.js';
 import { DynamoCountedWrites } from '../vending/DynamoCountedWrites.js';
 import { DynamoRateLimiter } from '../vending/DynamoRateLimiter.js';
@@ -31,12 +30,6 @@ export const policies = /* @__PURE__ */ perRuntime((runtime) => new CachedPolicy
 export const admins = /* @__PURE__ */ perRuntime((runtime) => policyAdmins(policies(runtime), runtime.config.bootstrapAdmins));
 
 export const sessions = /* @__PURE__ */ perRuntime((runtime) => new DynamoSessionStore(dynamoClients(runtime).documents));
-
-/**
- * The access requests (`SENTINEL_REQUESTS_TABLE`); also the source of approved-request
- * grants for issuance (`requestStore(runtime).approvedGrants(…)`, src/requests/types.ts).
- */
-export const requestStore = /* @__PURE__ */ perRuntime((runtime) => new DynamoRequestStore(dynamoClients(runtime).documents, runtime.config.requestsTable));
 
 /** The provisioned-table registry in the config table. */
 export const tableRegistry = /* @__PURE__ */ perRuntime((runtime) => new DynamoTableRegistry(dynamoClients(runtime).documents, runtime.config.configTable));

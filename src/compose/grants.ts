@@ -7,13 +7,16 @@
  * approvals` or `breakglass`) holds no grants: the refusal stands as the policy made it,
  * with its guidance. Any other failure fails the request (503): whether a grant exists
  * is unknown, and nothing is issued.
+ *
+ * The two stores (src/compose/grantReaders.ts) are loaded with a dynamic `import()` on
+ * the first refusal, not at cold start: an instance whose callers the policy allows
+ * never loads them. A load that fails is not kept: the request that asked fails (no
+ * grant is assumed, nothing is issued) and the next refusal loads again.
  */
 
-import { breakglassGrants } from '../breakglass/manage.js';
-import { DynamoBreakglassStore } from '../breakglass/DynamoBreakglassStore.js';
-import { DynamoRequestStore } from '../requests/DynamoRequestStore.js';
 import type { Grant } from '../vending/plan.js';
 import type { GrantSource } from '../vending/ports.js';
+import type { GrantReaders } from './grantReaders.js';
 import { dynamoClients } from './dynamo.js';
 import { perRuntime } from './runtime.js';
 
@@ -24,10 +27,16 @@ function isMissingTable(error: unknown): boolean {
 }
 
 export const grantSource = /* @__PURE__ */ perRuntime((runtime): GrantSource => {
-  const { documents } = dynamoClients(runtime);
   const { requestsTable, breakglassTable, configTable } = runtime.config;
-  const requests = new DynamoRequestStore(documents, requestsTable);
-  const breakglass = breakglassGrants(new DynamoBreakglassStore(documents, { breakglass: breakglassTable, config: configTable }));
+  let loading: Promise<GrantReaders> | undefined;
+  const readers = (): Promise<GrantReaders> =>
+    (loading ??= import('./grantReaders.js').then(
+      (module) => module.grantReaders(dynamoClients(runtime).documents, { requestsTable, breakglassTable, configTable }),
+      (error: unknown) => {
+        loading = undefined;
+        throw error;
+      },
+    ));
   const orNone = async (read: Promise<Grant[]>, table: string): Promise<Grant[]> => {
     try {
       return await read;
@@ -39,8 +48,9 @@ export const grantSource = /* @__PURE__ */ perRuntime((runtime): GrantSource => 
   };
   return {
     grantsFor: async (request) => {
-      const [approved, active] = await Promise.all([orNone(requests.approvedGrants(request), requestsTable), orNone(breakglass.activeGrants(request), breakglassTable)]);
-      return [...approved, ...active];
+      const { approved, active } = await readers();
+      const [fromRequests, fromBreakglass] = await Promise.all([orNone(approved(request), requestsTable), orNone(active(request), breakglassTable)]);
+      return [...fromRequests, ...fromBreakglass];
     },
   };
 });

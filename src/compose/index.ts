@@ -4,7 +4,7 @@
  * holds only that function's code.
  */
 
-import type { FunctionName } from '../api/routes.js';
+import type { FunctionName } from '../api/routeTable.js';
 import { checkSessionFunction } from './checkSession.js';
 import { credentialsFunction } from './credentials.js';
 import { endSessionFunction } from './endSession.js';

@@ -4,8 +4,8 @@
  */
 
 import { Logger } from '@aws-lambda-powertools/logger';
-import { SCHEDULED_FUNCTIONS } from '../api/routes.js';
-import type { FunctionName, ScheduledFunctionName } from '../api/routes.js';
+import { SCHEDULED_FUNCTIONS } from '../api/routeTable.js';
+import type { FunctionName, ScheduledFunctionName } from '../api/routeTable.js';
 import { loadConfig } from '../config.js';
 import { functionHandler } from '../http/handler.js';
 import type { HttpHandler } from '../http/handler.js';

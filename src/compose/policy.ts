@@ -1,6 +1,7 @@
 /** The three policy functions: read, write (admins) and evaluate. */
 
-import { evaluatePolicyRoute, getPolicyRoute, putPolicyRoute } from '../http/routes/policy.js';
+import { evaluatePolicyRoute, getPolicyRoute } from '../http/routes/policy.js';
+import { putPolicyRoute } from '../http/routes/putPolicy.js';
 import { admins, policies, policyStore, tableSettings } from './dynamo.js';
 import type { Composed, Runtime } from './runtime.js';
 

@@ -9,10 +9,18 @@ import { randomBytes } from 'node:crypto';
 import { approveRequestRoute, cancelRequestRoute, createRequestRoute, denyRequestRoute, listRequestsRoute, showRequestRoute } from '../http/routes/requests.js';
 import type { RequestDeps } from '../requests/manage.js';
 import { cursorCodec, cursorKey } from '../sessions/cursor.js';
-import { policies, requestStore } from './dynamo.js';
+import { DynamoRequestStore } from '../requests/DynamoRequestStore.js';
+import { dynamoClients, policies } from './dynamo.js';
 import { notifier } from './notify.js';
 import type { Composed, Runtime } from './runtime.js';
 import { perRuntime } from './runtime.js';
+
+/**
+ * The access requests (`SENTINEL_REQUESTS_TABLE`). Here, not in dynamo.ts, so that only
+ * the requests function loads the store at start (issuance reads approved grants through
+ * src/compose/grants.ts, which loads it on the first refusal).
+ */
+export const requestStore = /* @__PURE__ */ perRuntime((runtime) => new DynamoRequestStore(dynamoClients(runtime).documents, runtime.config.requestsTable));
 
 /** The cursor key, made once per runtime: derived from `SENTINEL_CURSOR_SECRET`, else random (src/sessions/cursor.ts). */
 const cursors = /* @__PURE__ */ perRuntime((runtime) => cursorCodec(cursorKey(runtime.config.cursorSecret)));
@@ -32,7 +40,7 @@ export function requestDeps(runtime: Runtime): RequestDeps {
   };
 }
 
-/** The requests function's six routes (src/api/routes.ts, function `requests`). */
+/** The requests function's six routes (src/api/routeTable.ts, function `requests`). */
 export function requestsFunction(runtime: Runtime): Composed<'requests'> {
   const deps = requestDeps(runtime);
   return {

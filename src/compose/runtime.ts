@@ -9,7 +9,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Clock } from '../clock.js';
 import { systemClock } from '../clock.js';
-import type { FunctionName } from '../api/routes.js';
+import type { FunctionName } from '../api/routeTable.js';
 import type { SentinelConfig } from '../config.js';
 import type { AdminCheck } from '../http/access.js';
 import type { FunctionRoutes } from '../http/route.js';

@@ -8,14 +8,14 @@
 
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { ROUTES, routeKey, routesOf } from '../api/routes.js';
-import type { FunctionName, RouteName, RouteSpec } from '../api/routes.js';
+import { ROUTE_TABLE, routeKey, routesOf } from '../api/routeTable.js';
+import type { FunctionName, RouteName } from '../api/routeTable.js';
 import { SentinelError } from '../errors.js';
 import { httpEventOf } from './restEvent.js';
 import type { RestEvent } from './restEvent.js';
 import type { FunctionRoutes, RouteHandler } from './route.js';
 import { httpStack } from './stack.js';
-import type { HttpDeps, HttpEvent, HttpResponse } from './stack.js';
+import type { HttpDeps, HttpEvent, HttpResponse, StackRoute } from './stack.js';
 
 /** A Lambda handler behind API Gateway: an HTTP API event (payload 2.0) or a REST API proxy event (payload 1.0). */
 export type HttpHandler = (event: HttpEvent | RestEvent, context: Context) => Promise<HttpResponse>;
@@ -31,10 +31,20 @@ export function httpHandler<Name extends RouteName>(deps: HttpDeps, name: Name, 
   };
 }
 
+/**
+ * Route `name` of the table with its request schemas built: when its function is
+ * composed (the cold start), only for the routes that function serves. The table's
+ * other schemas, and every response schema, are never built in a function.
+ */
+function stackRoute(name: RouteName): StackRoute {
+  const { access, action, body, query } = ROUTE_TABLE[name];
+  return { access, action, body: body === null ? null : body(), query: query === null ? null : query() };
+}
+
 function routeStack<Name extends RouteName>(deps: HttpDeps, name: Name, handle: RouteHandler<Name>): StackHandler {
   // The stack turns the event into the route's plain input and its result into the response.
   const handler = middy()
-    .use(httpStack(deps, name, ROUTES[name] as RouteSpec))
+    .use(httpStack(deps, name, stackRoute(name)))
     .handler(handle as never);
   return handler as unknown as StackHandler;
 }
@@ -52,7 +62,7 @@ export function functionHandler<F extends FunctionName>(deps: HttpDeps, name: F,
   for (const route of routesOf(name)) {
     const handle = (routes as Record<string, RouteHandler<RouteName> | undefined>)[route];
     if (handle === undefined) throw new SentinelError('INTERNAL', `function ${name} has no handler for route ${route}`);
-    handlers.set(routeKey(ROUTES[route]), routeStack(deps, route, handle));
+    handlers.set(routeKey(ROUTE_TABLE[route]), routeStack(deps, route, handle));
   }
   const notFound = unknownRoute(deps);
   return async function sentinelFunction(received: HttpEvent | RestEvent, context: Context) {
@@ -66,7 +76,7 @@ export function functionHandler<F extends FunctionName>(deps: HttpDeps, name: F,
 }
 
 /** What the stack checks for an event no route of the function matches: the caller, nothing else. */
-const UNKNOWN_ROUTE: RouteSpec = { ...ROUTES.whoami, access: 'any', body: null, query: null, action: 'call this route' };
+const UNKNOWN_ROUTE: StackRoute = { access: 'any', body: null, query: null, action: 'call this route' };
 
 /** The 404 of an event this function has no route for, answered through the same stack. */
 function unknownRoute(deps: HttpDeps): StackHandler {

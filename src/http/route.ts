@@ -2,10 +2,10 @@
  * What a route handler sees and returns: plain data, no Lambda event. The HTTP stack
  * (src/http/stack.ts) turns the API Gateway event into a RouteInput before the handler
  * runs and its RouteResult into the HTTP response after. The shapes come from the
- * route table (src/api/routes.ts).
+ * route table (src/api/routeTable.ts, src/api/routes.ts).
  */
 
-import type { BodyOf, FunctionName, QueryOf, ResponseOf, RouteName, Routes } from '../api/routes.js';
+import type { BodyOf, FunctionName, QueryOf, ResponseOf, RouteName, RouteTable } from '../api/routes.js';
 import type { Caller } from '../identity/types.js';
 
 export interface RouteInput<Body, Query> {
@@ -34,4 +34,4 @@ type OrEmpty<T> = unknown extends T ? Record<string, never> : T;
 export type RouteHandler<Name extends RouteName> = (input: RouteInput<OrEmpty<BodyOf<Name>>, OrEmpty<QueryOf<Name>>>) => Promise<RouteResult<ResponseOf<Name>>>;
 
 /** Exactly the routes the table gives function `F`, each with its handler. */
-export type FunctionRoutes<F extends FunctionName> = { [Name in RouteName as Routes[Name]['function'] extends F ? Name : never]: RouteHandler<Name> };
+export type FunctionRoutes<F extends FunctionName> = { [Name in RouteName as RouteTable[Name]['function'] extends F ? Name : never]: RouteHandler<Name> };

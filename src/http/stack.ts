@@ -18,8 +18,8 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type * as z from 'zod/mini';
 import type { ErrorBody, ErrorCode } from '../api/contract.js';
-import type { RouteSpec } from '../api/routes.js';
-import { describeValidationError } from '../api/schemas.js';
+import { describeValidationError } from '../api/requestSchemas.js';
+import type { Access } from '../api/routeTable.js';
 import type { Clock } from '../clock.js';
 import { SentinelError } from '../errors.js';
 import { resolveCaller } from '../identity/resolve.js';
@@ -72,17 +72,30 @@ interface Internal extends Record<string, unknown> {
 type StackRequest = Request<HttpEvent | RouteInput<unknown, unknown>, HttpResponse | RouteResult<unknown>, Error, Context, Internal>;
 type StackMiddleware = MiddlewareObj<HttpEvent | RouteInput<unknown, unknown>, HttpResponse | RouteResult<unknown>, Error, Context, Internal>;
 
+/**
+ * What the stack needs of a route of the table (src/api/routeTable.ts): who may call
+ * it, what it does (for refusals), and its request schemas, built.
+ */
+export interface StackRoute {
+  access: Access;
+  action: string;
+  /** The body schema; null when the route takes no body (one sent anyway is a 400). */
+  body: z.ZodMiniType | null;
+  /** The query-string schema; null when the route reads no query parameters. */
+  query: z.ZodMiniType | null;
+}
+
 /** Credentials pass through these responses: no cache may keep them. */
 const RESPONSE_HEADERS = { 'content-type': 'application/json', 'cache-control': 'no-store' } as const;
 
 /**
- * The middlewares of the stack, in `use()` order, for the route `spec` (an entry of the
- * route table); `name` labels its log lines.
+ * The middlewares of the stack, in `use()` order, for the route `spec` (its entry in the
+ * route table, schemas built: src/http/handler.ts); `name` labels its log lines.
  *
  * @throws SentinelError `INTERNAL` at composition time for an `admin` route without an
  *   admin check: a function must never serve one unguarded.
  */
-export function httpStack(deps: HttpDeps, name: string, spec: RouteSpec): StackMiddleware[] {
+export function httpStack(deps: HttpDeps, name: string, spec: StackRoute): StackMiddleware[] {
   if (spec.access === 'admin' && deps.admins === undefined) throw new SentinelError('INTERNAL', `route ${name} is for admins, but its function has no admin check`);
   return [
     injectLambdaContext(deps.logger, { resetKeys: true, logEvent: false }) as StackMiddleware,
@@ -92,7 +105,7 @@ export function httpStack(deps: HttpDeps, name: string, spec: RouteSpec): StackM
   ];
 }
 
-function routeInput(deps: HttpDeps, spec: RouteSpec): StackMiddleware {
+function routeInput(deps: HttpDeps, spec: StackRoute): StackMiddleware {
   return {
     name: 'sentinelRouteInput',
     before: async function sentinelRouteInput(request: StackRequest): Promise<void> {

@@ -8,12 +8,19 @@
  * policy older than the TTL; a stored text that no longer parses is an outage, never
  * an allow. With nothing stored yet, every request meets the default deny, whose
  * reason says that no policy is stored.
+ *
+ * The policy parser, and with it the YAML library (165 kB, the largest module a function
+ * would otherwise load at its cold start), is a chunk of its own (scripts/buildOptions.mjs,
+ * code splitting), loaded with `import()` by this instance's first load, started before
+ * the store is read so that loading it can overlap the DynamoDB round trips. A parser that
+ * fails to load fails the load that needed it (the caller gets the error, nothing is
+ * cached) and the next load tries again.
  */
 
 import { SentinelError, UnavailableError } from '../errors.js';
 import { compilePolicy, type CompiledPolicy } from '../policy/compile.js';
 import { defaultDeny } from '../policy/outcome.js';
-import { parsePolicy } from '../policy/parse.js';
+import type { parsePolicy as ParsePolicy } from '../policy/parse.js';
 import type { Decision } from '../policy/types.js';
 import type { LoadedPolicy, PolicySource } from '../policy/source.js';
 import type { PolicyVersions } from './types.js';
@@ -21,8 +28,10 @@ import type { PolicyVersions } from './types.js';
 /** The reason every request is denied with while the store holds no policy. */
 export const NO_POLICY_REASON = 'no policy is stored yet: an admin must push one';
 
+type Parser = typeof ParsePolicy;
+
 /** Version 0: an empty document whose every decision is the default deny, saying why. */
-function emptyPolicy(): LoadedPolicy {
+function emptyPolicy(parsePolicy: Parser): LoadedPolicy {
   const policy = parsePolicy('version: "1"\nrules: []\n', '<no policy stored>');
   const decision: Decision = { ...defaultDeny(), reason: NO_POLICY_REASON };
   const compiled: CompiledPolicy = { policy, evaluate: () => ({ ...decision }) };
@@ -38,6 +47,8 @@ export class CachedPolicySource implements PolicySource {
   #loadedAt = 0;
   /** The load under way, shared by every caller that arrives while it runs. */
   #inFlight: Promise<LoadedPolicy> | undefined;
+  /** The parser, loading or loaded (see above); a failed load is dropped, so the next one tries again. */
+  #parser: Promise<Parser> | undefined;
 
   constructor(store: PolicyVersions, options: { ttlSeconds: number }) {
     if (!Number.isFinite(options.ttlSeconds) || options.ttlSeconds < 0) {
@@ -59,6 +70,10 @@ export class CachedPolicySource implements PolicySource {
   }
 
   async #load(startedAt: number): Promise<LoadedPolicy> {
+    // Every load but a cached version's parses: the parser loads while the pointer (and the text) are read.
+    const parsing = this.#loadParser();
+    // Awaited below when a text is parsed; when none is, a failed load must not go unhandled.
+    parsing.catch(() => undefined);
     // A failure from here on leaves `#loadedAt` where it was: the next call reads again, and nobody is served the old policy meanwhile.
     const version = (await this.#store.currentVersion()) ?? 0;
     let loaded: LoadedPolicy;
@@ -66,17 +81,29 @@ export class CachedPolicySource implements PolicySource {
       // Versions are immutable: the same number is the same text, already compiled. No text read.
       loaded = this.#loaded;
     } else if (version === 0) {
-      loaded = emptyPolicy();
+      loaded = emptyPolicy(await parsing);
     } else {
-      loaded = compile((await this.#store.read(version)).text, version);
+      const { text } = await this.#store.read(version);
+      loaded = compile(await parsing, text, version);
     }
     this.#loaded = loaded;
     this.#loadedAt = startedAt;
     return loaded;
   }
+
+  #loadParser(): Promise<Parser> {
+    this.#parser ??= import('../policy/parse.js').then(
+      (module) => module.parsePolicy,
+      (error: unknown) => {
+        this.#parser = undefined;
+        throw error;
+      },
+    );
+    return this.#parser;
+  }
 }
 
-function compile(text: string, version: number): LoadedPolicy {
+function compile(parsePolicy: Parser, text: string, version: number): LoadedPolicy {
   try {
     const policy = parsePolicy(text, `<stored policy v${version}>`);
     return { policy, compiled: compilePolicy(policy), version };

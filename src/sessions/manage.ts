@@ -19,7 +19,7 @@ import type {
   RevokeSessionsResponse,
   SessionView,
 } from '../api/contract.js';
-import { SESSION_PAGE_DEFAULT, SESSION_PAGE_MAX } from '../api/schemas.js';
+import { SESSION_PAGE_DEFAULT, SESSION_PAGE_MAX } from '../api/constants.js';
 import { SentinelError } from '../errors.js';
 import type { Caller } from '../identity/types.js';
 import type { Notifier, SentinelEvent } from '../notify/events.js';

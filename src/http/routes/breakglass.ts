@@ -4,14 +4,14 @@
  * for invoking, the invoker or an admin for closing, admins for `scope=all`.
  */
 
-import { grantId } from '../../api/schemas.js';
+import { grantIdSchema } from '../../api/requestSchemas.js';
 import { closeBreakglass, invokeBreakglass, listBreakglass } from '../../breakglass/manage.js';
 import type { BreakglassDeps } from '../../breakglass/manage.js';
 import { SentinelError } from '../../errors.js';
 import type { RouteHandler } from '../route.js';
 
 function pathEventId(path: Record<string, string>): string {
-  const id = grantId.safeParse(path.id);
+  const id = grantIdSchema().safeParse(path.id);
   if (!id.success) throw new SentinelError('INVALID_REQUEST', 'the path must name a break-glass event id (32 hex digits)');
   return id.data;
 }

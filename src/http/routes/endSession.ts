@@ -1,4 +1,4 @@
-import { sessionId } from '../../api/schemas.js';
+import { sessionIdSchema } from '../../api/requestSchemas.js';
 import { SentinelError } from '../../errors.js';
 import { checkClientSessionTable } from '../../sessions/tables.js';
 import type { SessionStore } from '../../sessions/types.js';
@@ -14,7 +14,7 @@ export interface EndSessionDeps {
 /** `POST /v1/sessions/{id}/end` (owner): the CLI ends its server session when the command exits. */
 export function endSessionRoute(deps: EndSessionDeps): RouteHandler<'endSession'> {
   return async ({ body, path, caller, receivedAt }) => {
-    const id = sessionId.safeParse(path.id);
+    const id = sessionIdSchema().safeParse(path.id);
     if (!id.success) throw new SentinelError('INVALID_REQUEST', 'the path must name a session id (32 hex digits)');
     const table = body.sessionTable ?? deps.settings.defaultSessionTable;
     if (table === undefined) throw new SentinelError('INVALID_REQUEST', "this deployment has no default session table: send the session's table as sessionTable");

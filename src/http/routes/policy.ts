@@ -1,14 +1,18 @@
+/**
+ * The policy routes that read: `GET /v1/policy` and `POST /v1/policy/evaluate`.
+ * `PUT /v1/policy` is in src/http/routes/putPolicy.ts: it validates the text with the
+ * policy parser, and with it the YAML library, which the functions of these two routes
+ * must not load at a cold start (the evaluate function's policy cache loads the parser
+ * with its first policy, src/policyStore/CachedPolicySource.ts).
+ */
+
 import { SentinelError } from '../../errors.js';
 import { isAdmin } from '../../policy/admins.js';
 import { denialFacts } from '../../policy/denial.js';
 import { isVisibleProfile, unknownProfile } from '../../policy/profiles.js';
-import { formatIssue, loadPolicy } from '../../policy/parse.js';
 import type { PolicySource } from '../../policy/source.js';
 import type { PolicyStore } from '../../policyStore/types.js';
 import type { RouteHandler } from '../route.js';
-
-/** How many validation problems a refused `PUT /v1/policy` lists (the CLI validates locally first). */
-const MAX_LISTED_ISSUES = 20;
 
 /** `GET /v1/policy` (admins; the stack checks): the current document's text and version. */
 export function getPolicyRoute(deps: { policyStore: PolicyStore }): RouteHandler<'getPolicy'> {
@@ -16,21 +20,6 @@ export function getPolicyRoute(deps: { policyStore: PolicyStore }): RouteHandler
     const stored = await deps.policyStore.current();
     if (stored === undefined) throw new SentinelError('NOT_FOUND', 'no policy has been stored yet: push one with PUT /v1/policy (sentinel policy push)');
     return { status: 200, body: stored };
-  };
-}
-
-/** `PUT /v1/policy` (admins; the stack checks): validates, then stores as the next version unless `expectedVersion` is stale (409). */
-export function putPolicyRoute(deps: { policyStore: PolicyStore }): RouteHandler<'putPolicy'> {
-  return async ({ body, caller, receivedAt }) => {
-    const { issues } = loadPolicy(body.text, 'policy');
-    const errors = issues.filter((issue) => issue.severity === 'error');
-    if (errors.length > 0) {
-      const listed = errors.slice(0, MAX_LISTED_ISSUES).map(formatIssue);
-      const more = errors.length > MAX_LISTED_ISSUES ? [`… and ${errors.length - MAX_LISTED_ISSUES} more`] : [];
-      throw new SentinelError('INVALID_REQUEST', ['the policy is invalid:', ...listed, ...more].join('\n'));
-    }
-    const stored = await deps.policyStore.put(body.text, body.expectedVersion, caller.user, receivedAt);
-    return { status: 200, body: { version: stored.version, updatedAt: stored.updatedAt } };
   };
 }
 

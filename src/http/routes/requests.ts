@@ -5,14 +5,14 @@
  * conditional write that acts.
  */
 
-import { grantId } from '../../api/schemas.js';
+import { grantIdSchema } from '../../api/requestSchemas.js';
 import { SentinelError } from '../../errors.js';
 import { approveRequest, cancelRequest, createRequest, denyRequest, listRequests, showRequest } from '../../requests/manage.js';
 import type { RequestDeps } from '../../requests/manage.js';
 import type { RouteHandler } from '../route.js';
 
 function pathRequestId(path: Record<string, string>): string {
-  const id = grantId.safeParse(path.id);
+  const id = grantIdSchema().safeParse(path.id);
   if (!id.success) throw new SentinelError('INVALID_REQUEST', 'the path must name a request id (32 hex digits)');
   return id.data;
 }

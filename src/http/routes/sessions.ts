@@ -1,4 +1,4 @@
-import { sessionId } from '../../api/schemas.js';
+import { sessionIdSchema } from '../../api/requestSchemas.js';
 import { SentinelError } from '../../errors.js';
 import { isAdmin } from '../../policy/admins.js';
 import type { PolicySource } from '../../policy/source.js';
@@ -14,7 +14,7 @@ export interface SessionReadDeps extends SessionAdminDeps {
 }
 
 function pathSessionId(path: Record<string, string>): string {
-  const id = sessionId.safeParse(path.id);
+  const id = sessionIdSchema().safeParse(path.id);
   if (!id.success) throw new SentinelError('INVALID_REQUEST', 'the path must name a session id (32 hex digits)');
   return id.data;
 }

@@ -7,8 +7,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { FUNCTION_NAMES, retryClassOf, routeKey, ROUTES, routesOf } from '../../../src/api/routes.js';
+import { FUNCTION_NAMES, retryClassOf, ROUTE_TABLE, routeKey, ROUTES, routesOf } from '../../../src/api/routes.js';
 import type { RouteName } from '../../../src/api/routes.js';
+import { RESPONSE_SCHEMAS } from '../../../src/api/responses.js';
+import { credentialsRequestSchema, listSessionsQuerySchema, provisionStatusQuerySchema } from '../../../src/api/schemas.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { FUNCTIONS } from '../../../src/compose/index.js';
 import { SCHEDULED_FUNCTIONS } from '../../../src/compose/lambda.js';
@@ -99,6 +101,19 @@ describe('the route table', () => {
     expect(retryClassOf('provision', { kind: 'sessions', plan: true })).toBe('read');
     expect(retryClassOf('provision', { kind: 'sessions' })).toBe('write');
     expect(retryClassOf('whoami', undefined)).toBe('read');
+  });
+
+  it('each route\'s schemas are built once and shared: the table\'s (what a function builds), ROUTES\' and src/api/schemas.ts\' are the same objects', () => {
+    expect(Object.keys(ROUTES)).toEqual(Object.keys(ROUTE_TABLE));
+    for (const name of Object.keys(ROUTE_TABLE) as RouteName[]) {
+      const { body, query } = ROUTE_TABLE[name];
+      expect(ROUTES[name].body, name).toBe(body === null ? null : body());
+      expect(ROUTES[name].query, name).toBe(query === null ? null : query());
+      expect(ROUTES[name].response, name).toBe(RESPONSE_SCHEMAS[name]);
+    }
+    expect(ROUTES.credentials.body).toBe(credentialsRequestSchema);
+    expect(ROUTES.listSessions.query).toBe(listSessionsQuerySchema);
+    expect(ROUTES.provisionStatus.query).toBe(provisionStatusQuerySchema);
   });
 
   it('admin routes are exactly the policy store, provisioning and revocation routes', () => {

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SentinelError, UnavailableError } from '../../../src/errors.js';
 import { PolicyValidationError } from '../../../src/policy/parse.js';
 import { CachedPolicySource, NO_POLICY_REASON } from '../../../src/policyStore/CachedPolicySource.js';
@@ -232,5 +232,48 @@ describe('CachedPolicySource', () => {
 
   it('refuses a negative TTL', () => {
     expect(() => new CachedPolicySource(new FakeStore(undefined), { ttlSeconds: -1 })).toThrow(SentinelError);
+  });
+});
+
+describe('CachedPolicySource, the policy parser loaded on first use (code splitting)', () => {
+  afterEach(() => {
+    vi.doUnmock('../../../src/policy/parse.js');
+    vi.resetModules();
+  });
+
+  it('fails the load, caching nothing, when the parser cannot be loaded, and loads it again on the next call', async () => {
+    let loads = 0;
+    vi.resetModules();
+    vi.doMock('../../../src/policy/parse.js', async (importOriginal) => {
+      loads += 1;
+      if (loads === 1) throw new Error('chunk missing');
+      return importOriginal();
+    });
+    const { CachedPolicySource: Fresh } = await import('../../../src/policyStore/CachedPolicySource.js');
+    const store = new FakeStore(stored(1, policyText('allow')));
+    const source = new Fresh(store, { ttlSeconds: 10 });
+    // No policy without its parser: the caller gets the failure, never a decision.
+    await expect(source.current(T0)).rejects.toThrow();
+    const loaded = await source.current(T0);
+    expect(loaded.compiled.evaluate(request)).toMatchObject({ effect: 'allow', rule: 'everyone' });
+    expect(loads).toBe(2);
+    // Loaded once, kept: a pushed version is parsed without loading it again.
+    store.answer = stored(2, policyText('deny'));
+    expect((await source.current(at(10))).compiled.evaluate(request).effect).toBe('deny');
+    expect(loads).toBe(2);
+  });
+
+  it('fails the empty store\'s default deny too when the parser cannot be loaded: nothing is decided without it', async () => {
+    let loads = 0;
+    vi.resetModules();
+    vi.doMock('../../../src/policy/parse.js', async (importOriginal) => {
+      loads += 1;
+      if (loads === 1) throw new Error('chunk missing');
+      return importOriginal();
+    });
+    const { CachedPolicySource: Fresh } = await import('../../../src/policyStore/CachedPolicySource.js');
+    const source = new Fresh(new FakeStore(undefined), { ttlSeconds: 10 });
+    await expect(source.current(T0)).rejects.toThrow();
+    expect((await source.current(T0)).compiled.evaluate(request)).toMatchObject({ effect: 'deny', reason: NO_POLICY_REASON });
   });
 });
