@@ -10,6 +10,8 @@
  * and the medians give "exec overhead over the API round trip" = exec − `node -e 0` −
  * round trip: what the CLI adds (loading the bundle, the AWS SDK credential chain,
  * signing, a fresh connection, spawning the child) beyond Node and the API itself.
+ * The warm-up rounds include the first run of each command after a build, which writes
+ * the bundles' V8 code cache (bin/sentinel): the figures are those of every later run.
  * Prints figures; passes or fails nothing. Needs Java (DynamoDB Local).
  */
 
@@ -77,7 +79,7 @@ await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) 
     ['./bin/sentinel exec --profile dev -- true', () => timeChild(BIN, ['exec', '--profile', 'dev', '--', 'true'], env)],
     ['signed POST /v1/credentials (in process)', async () => (await client.post(body, { timeSigning: true })).ms],
   ];
-  // Warm-up: a rebuild of a stale bundle, the first connection, DynamoDB Local's JIT.
+  // Warm-up: a rebuild of a stale bundle, the runs that write the code cache, the first connection, DynamoDB Local's JIT.
   for (let i = 0; i < 3; i++) for (const [, once] of measures) await once();
   const samples = measures.map((): number[] => []);
   for (let run = 0; run < runs; run++) {
@@ -104,8 +106,8 @@ await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) 
     execOverheadMs: round(exec.median - node.median - api.median),
   });
   console.log('');
-  console.log('The overhead is what exec adds beyond starting Node and the API call itself: loading the bundle,');
-  console.log('  the AWS SDK credential chain (reading the shared files), signing, a new connection (the in-process');
-  console.log('  round trip reuses one), and spawning `true`. The stack shares this process with the timer; DynamoDB');
-  console.log('  Local on loopback is not DynamoDB: compare runs, not absolutes.');
+  console.log('The overhead is what exec adds beyond starting Node and the API call itself: loading the bundle');
+  console.log('  (from its V8 code cache), the AWS SDK credential chain (reading the shared files), signing, a new');
+  console.log('  connection (the in-process round trip reuses one), and spawning `true`. The stack shares this process');
+  console.log('  with the timer; DynamoDB Local on loopback is not DynamoDB: compare runs, not absolutes.');
 });

@@ -41,11 +41,11 @@ function kilobytes(outputFiles, extension) {
 }
 
 /**
- * The AWS SDK code the API client needs (credential chain, SigV4 signer: about 700 kB)
- * is a bundle of its own, loaded only by the commands that call the API; every other
- * command, `--version` included, starts without parsing it. src/cli/api/aws.ts is
- * replaced in the CLI bundle by a `require` of it (much faster than `import()` of
- * CommonJS). It holds no Sentinel code, so no class exists twice.
+ * The AWS SDK code the API client needs (credential chain, SigV4 signer) is a bundle of
+ * its own, loaded only by the commands that call the API; every other command,
+ * `--version` included, starts without it. src/cli/api/aws.ts is replaced in the CLI
+ * bundle by a `require` of it (much faster than `import()` of CommonJS). It holds no
+ * Sentinel code, so no class exists twice.
  */
 const AWS_BUNDLE = 'sentinel-aws.cjs';
 const AWS_ENTRY = [
@@ -53,6 +53,8 @@ const AWS_ENTRY = [
   "export { SignatureV4 } from '@smithy/signature-v4';",
   "export { Hash } from '@smithy/hash-node';",
 ].join('\n');
+/** Where the bundles of what the SDK imports with `import()` go (see awsBundles). */
+const AWS_LAZY_DIR = 'aws';
 
 const awsBundle = {
   name: 'sentinel-aws',
@@ -68,32 +70,149 @@ const awsBundle = {
   },
 };
 
+/**
+ * commander requires node:child_process when it loads, only to run executable
+ * subcommands, which sentinel has none of. Loading child_process costs every command a
+ * few milliseconds of start-up (`credentials`, run by every `credential_process` call,
+ * never spawns anything), so commander gets a stand-in that loads it on first use.
+ */
+const lazyChildProcess = {
+  name: 'sentinel-lazy-child-process',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^node:child_process$/ }, (args) =>
+      /[\\/]node_modules[\\/]commander[\\/]/.test(args.importer) ? { path: 'child_process', namespace: 'sentinel-lazy' } : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'sentinel-lazy' }, () => ({
+      contents: "module.exports = new Proxy({}, { get: (_target, name) => require('node:child_process')[name] });",
+      loader: 'js',
+    }));
+  },
+};
+
+/**
+ * Both CLI bundles: CommonJS, and not one real `import()` left in them. bin/sentinel
+ * compiles them with V8's code cache (vm.Script), which on Node 20 cannot run an
+ * `import()` without an experimental flag; esbuild turns each one into a `require`
+ * (bundled modules into lazy initialisers, Node built-ins into `require('node:…')`).
+ */
+const cliCommon = { ...common, format: 'cjs', supported: { 'dynamic-import': false }, metafile: true };
+
+/** Fails the build if an output still loads something with `import()` (see cliCommon). */
+function assertNoDynamicImport(metafile) {
+  for (const [output, { imports }] of Object.entries(metafile.outputs)) {
+    const dynamic = imports.find((imported) => imported.kind === 'dynamic-import');
+    if (dynamic !== undefined) throw new Error(`${output} loads ${dynamic.path} with import(), which bin/sentinel cannot run`);
+  }
+}
+
+/**
+ * The source files of the main bundle, from its metafile, for bin/sentinel's staleness
+ * check (dist/cli/inputs.json): it stats these instead of walking the whole of src/.
+ */
+function inputsFile(metafile) {
+  const inputs = Object.keys(metafile.inputs).filter((input) => !input.includes('node_modules/') && !input.includes(':')).sort();
+  return { path: path.join(root, 'dist/cli/inputs.json'), contents: Buffer.from(`${JSON.stringify({ inputs })}\n`) };
+}
+
+/**
+ * dist/cli/sentinel-aws.cjs and, in dist/cli/aws/, one bundle for each module the SDK
+ * loads with `import()`: the credential chain's providers (SSO, the shared files,
+ * credential_process, web identity, the container and instance metadata endpoints) and
+ * the STS, SSO and sign-in clients they call, each loaded on first use.
+ *
+ * In one bundle esbuild turns those `import()`s into lazy initialisers and gives up
+ * tree-shaking inside every module they reach: a static profile's credentials then
+ * initialised some 270 modules of the SDK (endpoint rules, protocols, retry
+ * strategies…) and made the bundle's code cache 400 kB. Apart, each bundle is
+ * tree-shaken and its importer `require`s it where the SDK wrote `import()`. What two
+ * of them share is in both: the chain tells the providers' errors apart by a property
+ * (`tryNextLink`), not by class, and the rest is helpers, so what differs from one copy
+ * of the SDK is that each bundle keeps its own cache of the shared config files it has
+ * read (the SDK reads them once per process) and its own warn-once flags.
+ *
+ * Returns the builds, the main AWS bundle's first.
+ */
+async function awsBundles() {
+  const outdir = path.join(root, 'dist/cli', AWS_LAZY_DIR);
+  /** Bundle file name (in outdir) of each module imported with `import()`, by its resolved path. */
+  const names = new Map();
+  const pending = [];
+  const nameOf = (resolved) => {
+    if (!names.has(resolved)) {
+      const name = `${resolved
+        .split(/[\\/]node_modules[\\/]/)
+        .pop()
+        .replace(/[\\/]dist-es[\\/]/, '/')
+        .replace(/(?:[\\/]index)?\.m?js$/, '')
+        .replace(/[^A-Za-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')}.cjs`;
+      if ([...names.values()].includes(name)) throw new Error(`two modules the AWS SDK imports with import() would both be ${AWS_LAZY_DIR}/${name}`);
+      names.set(resolved, name);
+      pending.push(resolved);
+    }
+    return names.get(resolved);
+  };
+  const lazyImports = (fromLazyDir) => ({
+    name: 'sentinel-aws-lazy-imports',
+    setup(pluginBuild) {
+      pluginBuild.onResolve({ filter: /.*/ }, async (args) => {
+        if (args.kind !== 'dynamic-import' || args.path.startsWith('node:')) return undefined;
+        const resolved = await pluginBuild.resolve(args.path, { kind: 'import-statement', resolveDir: args.resolveDir, importer: args.importer });
+        if (resolved.errors.length > 0) return { errors: resolved.errors };
+        if (resolved.external) return undefined;
+        const name = nameOf(resolved.path);
+        return { path: fromLazyDir ? `./${name}` : `./${AWS_LAZY_DIR}/${name}`, external: true };
+      });
+    },
+  });
+  const awsOptions = {
+    ...cliCommon,
+    // The packages' ES module builds let esbuild drop what the exports never reach.
+    mainFields: ['module', 'main'],
+  };
+  const builds = [
+    await build({
+      ...awsOptions,
+      stdin: { contents: AWS_ENTRY, resolveDir: root, loader: 'js' },
+      outfile: path.join(root, 'dist/cli', AWS_BUNDLE),
+      plugins: [lazyImports(false)],
+    }),
+  ];
+  while (pending.length > 0) {
+    const wave = pending.splice(0);
+    builds.push(
+      ...(await Promise.all(
+        wave.map((resolved) => build({ ...awsOptions, entryPoints: [resolved], outfile: path.join(outdir, names.get(resolved)), plugins: [lazyImports(true)] })),
+      )),
+    );
+  }
+  return builds;
+}
+
 async function buildCli() {
   const startedAt = new Date();
   const [main, aws] = await Promise.all([
     build({
-      ...common,
+      ...cliCommon,
       entryPoints: [path.join(root, 'src/cli/main.ts')],
       outfile: path.join(root, 'dist/cli/sentinel.cjs'),
-      // CommonJS loads faster than an ES module graph and lets bin/sentinel `require` it;
-      // dynamic `import()`s of policy modules become lazy initialisers inside the bundle.
-      format: 'cjs',
-      plugins: [awsBundle],
+      // CommonJS loads faster than an ES module graph and lets bin/sentinel load it
+      // as a script; dynamic `import()`s of policy modules become lazy initialisers inside the bundle.
+      plugins: [awsBundle, lazyChildProcess],
     }),
-    build({
-      ...common,
-      stdin: { contents: AWS_ENTRY, resolveDir: root, loader: 'js' },
-      outfile: path.join(root, 'dist/cli', AWS_BUNDLE),
-      format: 'cjs',
-      // The packages' ES module builds let esbuild drop what the three exports never
-      // reach (a third less code to run at load).
-      mainFields: ['module', 'main'],
-    }),
+    awsBundles(),
   ]);
-  // The AWS bundle first: a launcher that sees the new main bundle finds it there.
-  await writeOutputs(aws.outputFiles, startedAt);
+  for (const { metafile } of [main, ...aws]) assertNoDynamicImport(metafile);
+  // The input list and the AWS bundles first (those loaded on first use before the one
+  // that loads them): a launcher that sees the new main bundle finds them there.
+  await writeOutputs([inputsFile(main.metafile)], startedAt);
+  for (const { outputFiles } of [...aws].reverse()) await writeOutputs(outputFiles, startedAt);
   await writeOutputs(main.outputFiles, startedAt);
-  process.stdout.write(`built dist/cli/sentinel.cjs (${kilobytes(main.outputFiles, '.cjs')}) and dist/cli/${AWS_BUNDLE} (${kilobytes(aws.outputFiles, '.cjs')})\n`);
+  const lazyKB = aws.slice(1).reduce((sum, { outputFiles }) => sum + outputFiles.filter((file) => file.path.endsWith('.cjs')).reduce((bytes, file) => bytes + file.contents.byteLength, 0), 0) / 1024;
+  process.stdout.write(
+    `built dist/cli/sentinel.cjs (${kilobytes(main.outputFiles, '.cjs')}) and dist/cli/${AWS_BUNDLE} (${kilobytes(aws[0].outputFiles, '.cjs')}), ` +
+      `with ${aws.length - 1} bundles in dist/cli/${AWS_LAZY_DIR}/ that it loads on first use (${lazyKB.toFixed(1)} kB)\n`,
+  );
 }
 
 async function buildFunctions() {

@@ -3,7 +3,7 @@
  * can delete, age and break the bundle without disturbing the real dist/.
  */
 import { spawnSync } from 'node:child_process';
-import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +86,100 @@ describe('bin/sentinel', () => {
   });
 });
 
+describe('bin/sentinel: V8 code cache', () => {
+  const cacheFile = () => `${bundle}.v8cache`;
+  /** The cache file's header (what it was made for, which commands it holds), or undefined when there is none. */
+  const cacheHeader = async (): Promise<{ key: string; commands: string[] } | undefined> => {
+    const contents = await readFile(cacheFile()).catch(() => undefined);
+    if (contents === undefined) return undefined;
+    return JSON.parse(contents.subarray(0, contents.indexOf(10)).toString('utf8')) as { key: string; commands: string[] };
+  };
+  const cacheTime = async () => (await stat(cacheFile())).mtimeMs;
+
+  it('writes the cache beside the bundle on the first run and uses it on the next, with the same output', async () => {
+    await rm(cacheFile(), { force: true });
+    expect(sentinel('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    const header = await cacheHeader();
+    expect(header?.commands).toEqual(['']);
+    expect(header?.key).toContain(process.version);
+    const written = await cacheTime();
+    expect(sentinel('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(await cacheTime()).toBe(written);
+  });
+
+  it('adds the compiled code of a command it has not run yet, once', async () => {
+    const help = sentinel('exec', '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('run a command with short-lived AWS credentials');
+    expect((await cacheHeader())?.commands).toEqual(['', 'exec']);
+    const written = await cacheTime();
+    expect(sentinel('exec', '--help')).toEqual(help);
+    expect(await cacheTime()).toBe(written);
+  });
+
+  it('ignores a cache that is not for this bundle, or that V8 rejects, and writes a good one', async () => {
+    await writeFile(cacheFile(), '{"key":"another build","commands":[""]}\nnot a code cache');
+    expect(sentinel('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    const header = await cacheHeader();
+    expect(header?.key).not.toBe('another build');
+    // The right key but data V8 cannot use (another Node would leave such a file): V8 rejects it.
+    await writeFile(cacheFile(), Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), Buffer.alloc(4096, 7)]));
+    expect(sentinel('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect((await readFile(cacheFile())).length).toBeGreaterThan(10_000);
+    await writeFile(cacheFile(), 'garbage without a header');
+    expect(sentinel('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect((await cacheHeader())?.commands).toEqual(['']);
+  });
+
+  it('starts afresh after a rebuild: the old cache is for the old bundle', async () => {
+    const before = await cacheHeader();
+    const later = new Date((await bundleTime()) + 5_000);
+    await utimes(path.join(copy, 'src', 'cli', 'exitCodes.ts'), later, later);
+    expect(sentinel('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    const after = await cacheHeader();
+    expect(after?.key).not.toBe(before?.key);
+    expect(after?.commands).toEqual(['']);
+  });
+
+  it('loads the bundle with plain require under --enable-source-maps, writing no cache', async () => {
+    await rm(cacheFile(), { force: true });
+    expect(run(process.execPath, ['--enable-source-maps', path.join(copy, 'bin', 'sentinel'), '--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(await cacheHeader()).toBeUndefined();
+  });
+});
+
+describe('bin/sentinel: what counts as a source of the bundle', () => {
+  it('rebuilds for a file the bundle is built from, not for another file under src/', async () => {
+    expect(sentinel('--version').code).toBe(0);
+    const inputs = (JSON.parse(await readFile(path.join(copy, 'dist', 'cli', 'inputs.json'), 'utf8')) as { inputs: string[] }).inputs;
+    expect(inputs).toContain('src/cli/main.ts');
+    expect(inputs).toContain('package.json');
+    const unrelated = path.join(copy, 'src', 'unrelated-probe.ts');
+    await writeFile(unrelated, 'export const probe = 1;\n');
+    try {
+      const before = await bundleTime();
+      const later = new Date(before + 5_000);
+      await utimes(unrelated, later, later);
+      expect(sentinel('--version').code).toBe(0);
+      expect(await bundleTime()).toBe(before);
+      // Without the list (a bundle built before it existed) every file under src/ counts.
+      await rm(path.join(copy, 'dist', 'cli', 'inputs.json'));
+      expect(sentinel('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+      expect(await bundleTime()).toBeGreaterThan(before);
+    } finally {
+      await rm(unrelated, { force: true });
+    }
+  });
+
+  it('rebuilds when scripts/buildOptions.mjs, which holds the build options, is newer', async () => {
+    const before = await bundleTime();
+    const later = new Date(before + 5_000);
+    await utimes(path.join(copy, 'scripts', 'buildOptions.mjs'), later, later);
+    expect(sentinel('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(await bundleTime()).toBeGreaterThan(before);
+  });
+});
+
 describe('scripts/build.mjs', () => {
   it('says so when there are no functions to build', () => {
     const result = build();
@@ -122,11 +216,19 @@ describe('scripts/build.mjs', () => {
     expect(build('--cli-onyl')).toMatchObject({ code: 2, stdout: '' });
   });
 
-  it('builds the CLI alone: the main bundle and the AWS bundle the API commands load', async () => {
+  it('builds the CLI alone: the main bundle and the AWS bundles the API commands load', async () => {
     await rm(path.join(copy, 'dist', 'cli'), { recursive: true, force: true });
     const result = build('--cli-only');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^built dist\/cli\/sentinel\.cjs \([\d.]+ kB\) and dist\/cli\/sentinel-aws\.cjs \([\d.]+ kB\)\n$/);
+    expect(result.stdout).toMatch(
+      /^built dist\/cli\/sentinel\.cjs \([\d.]+ kB\) and dist\/cli\/sentinel-aws\.cjs \([\d.]+ kB\), with \d+ bundles in dist\/cli\/aws\/ that it loads on first use \([\d.]+ kB\)\n$/,
+    );
     expect((await stat(path.join(copy, 'dist', 'cli', 'sentinel-aws.cjs'))).isFile()).toBe(true);
+    expect((await stat(path.join(copy, 'dist', 'cli', 'inputs.json'))).isFile()).toBe(true);
+    // The credential chain's providers, each loaded by the AWS bundle the first time the chain needs it.
+    const lazy = await readdir(path.join(copy, 'dist', 'cli', 'aws'));
+    expect(lazy).toContain('aws-sdk-credential-provider-ini.cjs');
+    expect(lazy).toContain('aws-sdk-credential-provider-sso.cjs');
+    expect(await readFile(path.join(copy, 'dist', 'cli', 'sentinel-aws.cjs'), 'utf8')).toContain('require("./aws/aws-sdk-credential-provider-node.cjs")');
   });
 });

@@ -4,7 +4,10 @@
  * From source they are imported from their packages. The CLI build replaces this
  * module with one that `require`s dist/cli/sentinel-aws.cjs, a separate bundle of the
  * same three exports (scripts/build.mjs): other commands never parse it, and
- * `require` loads it in about half the time `import()` of CommonJS takes.
+ * `require` loads it in about half the time `import()` of CommonJS takes. What the
+ * credential chain loads only on first use (each provider, the STS and SSO clients) is
+ * in bundles of its own beside it, so a static profile loads the shared-file provider
+ * and nothing of SSO, STS or the instance metadata service.
  */
 
 import type { fromNodeProviderChain } from '@aws-sdk/credential-providers';

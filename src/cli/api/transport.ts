@@ -6,10 +6,11 @@
  * for — together about 100 ms on every `sentinel exec` and `sentinel credentials`,
  * the CLI's hot paths. The client only needs method, headers, body, a timeout signal
  * and the status, headers and text of the answer.
+ *
+ * Only the module of the URL's protocol is loaded, when the first request is sent:
+ * node:https brings in TLS (a few milliseconds of start-up), which a local stack on
+ * plain http never needs.
  */
-
-import { request as httpRequest } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 
 export interface TransportInit {
   method: string;
@@ -35,7 +36,7 @@ export type Transport = (url: URL, init: TransportInit) => Promise<TransportResp
  */
 export const nodeTransport: Transport = (url, init) =>
   new Promise((resolve, reject) => {
-    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const send = url.protocol === 'https:' ? process.getBuiltinModule('node:https').request : process.getBuiltinModule('node:http').request;
     const request = send(url, { method: init.method, headers: init.body === undefined ? init.headers : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) } }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));

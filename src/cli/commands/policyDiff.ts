@@ -5,7 +5,6 @@
  * version (none yet counts as empty, version 0) and the unified diff between them.
  */
 
-import { readFile } from 'node:fs/promises';
 import { Command } from 'commander';
 import type { SentinelApi } from '../api/types.js';
 import type { CommandContext } from '../context.js';
@@ -29,6 +28,8 @@ export interface StoredPolicy {
  * @throws CliError `CANNOT_READ_FILE` as `FILE: cannot read file: reason` (the words `policy validate` uses).
  */
 export async function readLocalFile(file: string): Promise<string> {
+  // Loaded on use, not at start-up: every command loads this module for its definition.
+  const { readFile } = await import('node:fs/promises');
   try {
     return await readFile(file, 'utf8');
   } catch (error) {

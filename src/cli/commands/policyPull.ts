@@ -7,9 +7,7 @@
  * it, so F is always either the old policy or the whole new one.
  */
 
-import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { lstat, open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Command } from 'commander';
@@ -49,6 +47,8 @@ function writeError(file: string, error: unknown): CliError {
 
 /** Refuses what must not be replaced: a symbolic link (whatever it points at) or a non-file. */
 async function checkTarget(file: string): Promise<void> {
+  // Loaded on use, not at start-up: every command loads this module for its definition.
+  const { lstat } = await import('node:fs/promises');
   let stats: Stats;
   try {
     stats = await lstat(file);
@@ -71,6 +71,7 @@ async function checkTarget(file: string): Promise<void> {
  */
 async function writePolicyFile(file: string, text: string): Promise<void> {
   await checkTarget(file);
+  const [{ open, rename, unlink }, { randomBytes }] = await Promise.all([import('node:fs/promises'), import('node:crypto')]);
   const temporary = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
   let handle: FileHandle;
   try {

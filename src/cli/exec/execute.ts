@@ -16,10 +16,9 @@ import { reportError } from '../report.js';
 import type { SentinelApi } from '../api/types.js';
 import { passOn, runChild, startFailureExitCode } from './child.js';
 import type { ChildOutcome } from './child.js';
-import { startCredentialServer } from './credentialServer.js';
 import { childEnvironment, createChildAwsFiles } from './environment.js';
 import type { CreatedChildAwsFiles } from './environment.js';
-import { ServerSession } from './serverSession.js';
+import type { ServerSession } from './serverSession.js';
 import { CliError } from '../errors.js';
 import { CodedError } from '../../errors.js';
 
@@ -159,6 +158,8 @@ async function runServerMode(
   context: RunContext,
   request: Request & { port: number | undefined; lazy: boolean; recheckSeconds: number | undefined },
 ): Promise<number> {
+  // The endpoint and the session machinery only load in this mode: a plain exec does not parse them.
+  const [{ ServerSession }, { startCredentialServer }] = await Promise.all([import('./serverSession.js'), import('./credentialServer.js')]);
   const session = new ServerSession(api, {
     profile: request.profile,
     sessionTable: request.sessionTable,
