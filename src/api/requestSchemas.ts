@@ -48,14 +48,14 @@ z.config(en());
 /** A schema of type `T`, built on the first call and the same object on every later one. */
 export type LazySchema<T> = () => z.ZodMiniType<T>;
 
-/** `build`, run on the first call only. */
-function once<T>(build: () => T): () => T {
+/** `build`, run on the first call only (src/api/responseSchemas.ts builds its schemas the same way). */
+export function once<T>(build: () => T): () => T {
   let built: { value: T } | undefined;
   return () => (built ??= { value: build() }).value;
 }
 
 /** {@link once} for a schema, typed as the contract's `T`. */
-function lazySchema<T>(build: () => z.ZodMiniType<T>): LazySchema<T> {
+export function lazySchema<T>(build: () => z.ZodMiniType<T>): LazySchema<T> {
   return once(build);
 }
 

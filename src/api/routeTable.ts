@@ -2,15 +2,16 @@
  * The one route table of the HTTP API (DESIGN.md, HTTP API; STYLE.md 15). Every route
  * is declared here once: method, path, the Lambda function that serves it, who may
  * call it, what a repeat of it could do (the CLI's retry class), and its request
- * schemas; its response schema is the route's entry in src/api/responses.ts
- * (`RESPONSE_SCHEMAS`, which must name every route of this table). src/api/routes.ts
- * joins the two into `ROUTES`. Derived from it or checked against it:
+ * schemas; its response schema is the route's entry in src/api/responseSchemas.ts
+ * (`RESPONSES`, which must name every route of this table). src/api/routes.ts
+ * joins the two into `ROUTES`, every schema built. Derived from it or checked against it:
  *
  * - the Lambda routers (src/http/handler.ts: each function serves the routes the table
  *   gives it, nothing else);
  * - the local stack (src/local/stack.ts serves every route through its function's handler);
  * - the CLI client (src/cli/api/client.ts: one method per route, answers checked
- *   against `ROUTES[name].response`);
+ *   against the route's entry of `RESPONSES`, built on the call; it loads neither
+ *   `ROUTES` nor another route's schemas);
  * - the deployment: src/deploy/template.ts makes every route an AWS_IAM event of its
  *   function (HTTP API or REST), checked in test/unit/api/routes.test.ts and, in the
  *   packaged CloudFormation template, in test/e2e/package.test.ts.
@@ -21,10 +22,11 @@
  * its own routes and never loads a response schema (those are for the CLI and the
  * tests): building zod schemas is most of what they cost at a cold start.
  *
- * Adding a route is one entry here, its response schema in src/api/responses.ts, and
+ * Adding a route is one entry here, its response schema in src/api/responseSchemas.ts, and
  * one handler in its function's composition.
  */
 
+import type * as z from 'zod/mini';
 import type { LazySchema } from './requestSchemas.js';
 import {
   checkSessionRequest,
@@ -348,4 +350,17 @@ export function routeKey(spec: Pick<RouteDeclaration, 'method' | 'path'>): strin
 /** The routes one function serves, by name. */
 export function routesOf(functionName: FunctionName): RouteName[] {
   return ROUTE_NAMES.filter((name) => ROUTE_TABLE[name].function === functionName);
+}
+
+/** What a lazy schema of the table builds (`null` stays `null`). */
+export type Built<T> = T extends () => infer Schema ? Schema : null;
+
+/** The request body a route takes (`unknown` for none). */
+export type BodyOf<Name extends RouteName> = Built<RouteTable[Name]['body']> extends null ? unknown : z.output<NonNullable<Built<RouteTable[Name]['body']>>>;
+export type QueryOf<Name extends RouteName> = Built<RouteTable[Name]['query']> extends null ? unknown : z.output<NonNullable<Built<RouteTable[Name]['query']>>>;
+
+/** The retry class of one call of a route: it reads the table only, so it builds no schema. */
+export function retryClassOf<Name extends RouteName>(name: Name, body: BodyOf<Name> | undefined): RetryClass {
+  const spec = ROUTE_TABLE[name] as RouteDeclaration<BodyOf<Name>>;
+  return body !== undefined && spec.readsWhen?.(body) === true ? 'read' : spec.retry;
 }

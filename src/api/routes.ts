@@ -1,20 +1,21 @@
 /**
  * The route table with every schema built (`ROUTES`): each route of src/api/routeTable.ts
  * (where routes are declared, STYLE.md 15) with its request schemas and its response
- * schema (src/api/responses.ts). For the CLI client, the local stack, the deployment
- * template and the tests; Lambda functions use the table itself (src/http/handler.ts),
- * so they never build another route's schemas nor any response schema.
+ * schema (src/api/responses.ts). For the local stack, the deployment template and the
+ * tests. Lambda functions use the table itself (src/http/handler.ts), so they never
+ * build another route's schemas nor any response schema; the CLI's API client uses the
+ * table and builds the answer schema of the route it calls (src/api/responseSchemas.ts).
  */
 
 import type * as z from 'zod/mini';
 // The table first: loading it (src/api/requestSchemas.ts) gives zod its English messages.
 import { ROUTE_NAMES, ROUTE_TABLE } from './routeTable.js';
-import type { RetryClass, RouteDeclaration, RouteName, RouteTable } from './routeTable.js';
+import type { Built, RouteDeclaration, RouteName, RouteTable } from './routeTable.js';
 import { RESPONSE_SCHEMAS } from './responses.js';
 import type { ResponseSchemas } from './responses.js';
 
-export { FUNCTION_NAMES, ROUTE_NAMES, ROUTE_TABLE, SCHEDULED_FUNCTIONS, routeKey, routesOf } from './routeTable.js';
-export type { Access, FunctionName, HttpMethod, RetryClass, RouteDeclaration, RouteName, RouteTable, ScheduledFunctionName } from './routeTable.js';
+export { FUNCTION_NAMES, ROUTE_NAMES, ROUTE_TABLE, SCHEDULED_FUNCTIONS, retryClassOf, routeKey, routesOf } from './routeTable.js';
+export type { Access, BodyOf, FunctionName, HttpMethod, QueryOf, RetryClass, RouteDeclaration, RouteName, RouteTable, ScheduledFunctionName } from './routeTable.js';
 
 /** One route with its schemas built. */
 export interface RouteSpec<Body = unknown, Query = unknown, Response = unknown> extends Omit<RouteDeclaration<Body, Query>, 'body' | 'query'> {
@@ -24,9 +25,6 @@ export interface RouteSpec<Body = unknown, Query = unknown, Response = unknown> 
   query: z.ZodMiniType<Query> | null;
   response: z.ZodMiniType<Response>;
 }
-
-/** What a lazy schema of the table builds (`null` stays `null`). */
-type Built<T> = T extends () => infer Schema ? Schema : null;
 
 export type Routes = {
   readonly [Name in RouteName]: Omit<RouteTable[Name], 'body' | 'query'> & {
@@ -43,13 +41,5 @@ function withSchemas(name: RouteName): RouteSpec {
 
 export const ROUTES = Object.fromEntries(ROUTE_NAMES.map((name) => [name, withSchemas(name)])) as unknown as Routes;
 
-/** The request body a route takes (`Record<string, never>` for none). */
-export type BodyOf<Name extends RouteName> = Routes[Name]['body'] extends null ? unknown : z.output<NonNullable<Routes[Name]['body']>>;
-export type QueryOf<Name extends RouteName> = Routes[Name]['query'] extends null ? unknown : z.output<NonNullable<Routes[Name]['query']>>;
+/** What route `Name` answers (the same type as src/api/responseSchemas.ts gives). */
 export type ResponseOf<Name extends RouteName> = z.output<Routes[Name]['response']>;
-
-/** The retry class of one call of a route. */
-export function retryClassOf<Name extends RouteName>(name: Name, body: BodyOf<Name> | undefined): RetryClass {
-  const spec = ROUTE_TABLE[name] as RouteDeclaration<BodyOf<Name>>;
-  return body !== undefined && spec.readsWhen?.(body) === true ? 'read' : spec.retry;
-}

@@ -34,10 +34,17 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { errorBodySchema } from '../../api/responses.js';
-import { retryClassOf, ROUTES } from '../../api/routes.js';
-import type { BodyOf, ResponseOf, RetryClass, RouteName, RouteSpec } from '../../api/routes.js';
-import { describeValidationError } from '../../api/schemas.js';
+import type * as z from 'zod/mini';
+// What one call needs and nothing more: the route table (which builds no schema), the
+// answer schema of the route called and the error body's, each built on the first call
+// (src/api/responseSchemas.ts). Not src/api/routes.ts, src/api/responses.ts nor
+// src/api/schemas.ts: loading those builds every schema of the API, a good part of
+// what `sentinel exec` and `sentinel credentials` would otherwise spend starting.
+import { describeValidationError } from '../../api/requestSchemas.js';
+import { errorBody, RESPONSES } from '../../api/responseSchemas.js';
+import type { ResponseOf } from '../../api/responseSchemas.js';
+import { retryClassOf, ROUTE_TABLE } from '../../api/routeTable.js';
+import type { BodyOf, HttpMethod, RetryClass, RouteName } from '../../api/routeTable.js';
 import type { ApiSettings, SentinelApi } from './types.js';
 import { ApiError } from './types.js';
 import { loadAws } from './aws.js';
@@ -70,9 +77,9 @@ const BACKOFF_CAP_MS = 2_000;
 /** Keeps an unexpected body's text short in an error message. */
 const MAX_QUOTED_CHARS = 200;
 
-/** One call of a route of the table (src/api/routes.ts): the path with its parameters filled in. */
+/** One call of a route of the table (src/api/routeTable.ts): the path with its parameters filled in. */
 interface Call {
-  route: RouteSpec;
+  route: { method: HttpMethod; path: string; response: z.ZodMiniType };
   path: string;
   /** What a repeat could do (the route's retry class, for this body): decides what is retried. */
   kind: RetryClass;
@@ -155,10 +162,11 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
 
   /** Calls route `name` of the table; the answer has been checked against its response schema. */
   async function request<Name extends RouteName>(name: Name, input: { body?: BodyOf<Name>; path?: Record<string, string>; query?: Record<string, string> } = {}): Promise<ResponseOf<Name>> {
-    const route = ROUTES[name] as RouteSpec;
+    const { method, path: template } = ROUTE_TABLE[name];
+    const route = { method, path: template, response: RESPONSES[name]() as z.ZodMiniType };
     const path = route.path.replace(/\{(\w+)\}/g, (_match, parameter: string) => encodeURIComponent(input.path?.[parameter] ?? ''));
     const spec: Call = { route, path, kind: retryClassOf(name, input.body), ...(input.body === undefined ? {} : { body: input.body }), ...(input.query === undefined ? {} : { query: input.query }) };
-    // Checked against ROUTES[name].response in interpret(); TypeScript cannot follow the generic through the table.
+    // Checked against RESPONSES[name] in interpret(); TypeScript cannot follow the generic through the table.
     return (await call(spec)) as ResponseOf<Name>;
   }
 
@@ -239,7 +247,7 @@ function interpret(target: Target, response: TransportResponse, text: string, ca
   }
 
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-  const body = errorBodySchema.safeParse(json);
+  const body = errorBody().safeParse(json);
   let error: ApiError;
   if (body.success) {
     const { code, message, denial } = body.data.error;

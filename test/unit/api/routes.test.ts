@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { FUNCTION_NAMES, retryClassOf, ROUTE_TABLE, routeKey, ROUTES, routesOf } from '../../../src/api/routes.js';
 import type { RouteName } from '../../../src/api/routes.js';
-import { RESPONSE_SCHEMAS } from '../../../src/api/responses.js';
+import { errorBodySchema, RESPONSE_SCHEMAS } from '../../../src/api/responses.js';
+import { errorBody, RESPONSES } from '../../../src/api/responseSchemas.js';
+import { retryClassOf as tableRetryClassOf } from '../../../src/api/routeTable.js';
 import { credentialsRequestSchema, listSessionsQuerySchema, provisionStatusQuerySchema } from '../../../src/api/schemas.js';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { FUNCTIONS } from '../../../src/compose/index.js';
@@ -101,9 +103,11 @@ describe('the route table', () => {
     expect(retryClassOf('provision', { kind: 'sessions', plan: true })).toBe('read');
     expect(retryClassOf('provision', { kind: 'sessions' })).toBe('write');
     expect(retryClassOf('whoami', undefined)).toBe('read');
+    // What the CLI's client uses: the table's own, which src/api/routes.ts re-exports.
+    expect(tableRetryClassOf).toBe(retryClassOf);
   });
 
-  it('each route\'s schemas are built once and shared: the table\'s (what a function builds), ROUTES\' and src/api/schemas.ts\' are the same objects', () => {
+  it('each route\'s schemas are built once and shared: the table\'s (what a function builds), RESPONSES\' (what the CLI\'s client builds), ROUTES\', src/api/schemas.ts\' and src/api/responses.ts\' are the same objects', () => {
     expect(Object.keys(ROUTES)).toEqual(Object.keys(ROUTE_TABLE));
     for (const name of Object.keys(ROUTE_TABLE) as RouteName[]) {
       const { body, query } = ROUTE_TABLE[name];
@@ -111,6 +115,9 @@ describe('the route table', () => {
       expect(ROUTES[name].query, name).toBe(query === null ? null : query());
       expect(ROUTES[name].response, name).toBe(RESPONSE_SCHEMAS[name]);
     }
+    expect(Object.keys(RESPONSES)).toEqual(Object.keys(ROUTE_TABLE));
+    for (const name of Object.keys(ROUTE_TABLE) as RouteName[]) expect(RESPONSES[name](), name).toBe(RESPONSE_SCHEMAS[name]);
+    expect(errorBody()).toBe(errorBodySchema);
     expect(ROUTES.credentials.body).toBe(credentialsRequestSchema);
     expect(ROUTES.listSessions.query).toBe(listSessionsQuerySchema);
     expect(ROUTES.provisionStatus.query).toBe(provisionStatusQuerySchema);
