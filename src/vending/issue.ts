@@ -124,8 +124,10 @@ async function decide(
   if (request.sessionId !== undefined && request.sessionTable === undefined && settings.defaultSessionTable === undefined) {
     throw new SentinelError('INVALID_REQUEST', "this deployment has no default session table: send the session's table as sessionTable");
   }
-  if (request.sessionTable !== undefined) checkSessionTable(request.sessionTable, settings.tablePrefix);
-  if (request.sessionTable !== undefined) await checkClientSessionTable(request.sessionTable, settings, deps.sessionTables);
+  if (request.sessionTable !== undefined) {
+    checkSessionTable(request.sessionTable, settings.tablePrefix);
+    await checkClientSessionTable(request.sessionTable, settings, deps.sessionTables);
+  }
   const loaded = await deps.policies.current(now);
   const input = { request, caller: context.caller, loaded, now, settings, ids: { requestId: deps.randomHex(4), sessionId: deps.randomHex(16) } };
   const plan = planIssuance(input);
