@@ -9,17 +9,21 @@
  * - first pass: decisions per second over the first pass of the pool through a freshly
  *   compiled policy, which is what a Lambda instance meets after a cold start or a policy
  *   push (compiled anew every round; the compile itself is reported apart);
- * - and the time to parse the policy's YAML text and compile it, at each size and at
- *   4,000 rules (a text just under the parser's size limit), with the part of it that
- *   is the yaml package's own parse at the largest size the limit admits.
+ * - and the time to load a policy: to parse its YAML text and compile it (what a push
+ *   does), at each size and at 4,000 rules, with the part of it that is the yaml
+ *   package's own parse at the largest size; and to decompress, decode and compile the
+ *   document the push stored (src/policy/document.ts), which is what every function
+ *   instance does at a cold start and after a push.
  *
  * Policies and requests come from a fixed seed, so runs differ only by the machine.
  * Requests are stamped "now", as the service stamps them. Figures, not pass/fail.
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Document, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { compilePolicy } from '../src/policy/compile.js';
+import { decodePolicyDocument, encodePolicyDocument } from '../src/policy/document.js';
 import { evaluatePolicy } from '../src/policy/evaluate.js';
 import { MAX_POLICY_BYTES, parsePolicy } from '../src/policy/parse.js';
 import { EFFECTS, MODES, WEEKDAYS } from '../src/policy/types.js';
@@ -37,7 +41,7 @@ const FIRST_PASS_ROUNDS = 9;
 /** The reference is slow at 10,000 rules: it is timed over a slice of the pool. */
 const REFERENCE_MS = 200;
 const REFERENCE_POOL = 256;
-/** Parse + compile figures: the sizes above, and 4,000 rules, whose text is just under `MAX_POLICY_BYTES`. */
+/** Parse + compile figures: the sizes above, and 4,000 rules (a text of about 1 MiB, the parser's limit until the stored document). */
 const PARSE_SIZES = [10, 100, 1000, 4000, 10_000] as const;
 type ParseSize = `${(typeof PARSE_SIZES)[number]}`;
 const PARSE_RUNS = 5;
@@ -62,6 +66,13 @@ export interface PolicyFigures {
   parseCompileMs: Record<ParseSize, number>;
   /** Size of each policy's YAML text. */
   yamlKB: Record<ParseSize, number>;
+  /**
+   * What a function instance does with a new version (src/policyStore/CachedPolicySource.ts):
+   * decompress the stored document, decode it and compile it, median run.
+   */
+  documentCompileMs: Record<ParseSize, number>;
+  /** Size of each policy's stored document, gzip-compressed as the store writes it. */
+  documentGzKB: Record<ParseSize, number>;
   /** The yaml package's `parseDocument` alone (the options parse.ts passes), median run, on the largest text the parser admits. */
   yamlParseDocumentMs: number;
   yamlParseDocumentSize: ParseSize;
@@ -293,6 +304,8 @@ function firstPass(bench: Bench): { rate: number; compileMs: number } {
 interface ParseFigures {
   ms: number;
   kB: number;
+  documentMs: number;
+  documentGzKB: number;
   /** Median of yaml's `parseDocument` alone on the same text, interleaved with the runs above; NaN when not asked. */
   yamlMs: number;
 }
@@ -306,7 +319,7 @@ interface ParseFigures {
  */
 function parseAndCompile(load: Workload, text: string, yamlAlone: boolean): ParseFigures {
   const kB = Buffer.byteLength(text, 'utf8') / 1024;
-  if (kB * 1024 > MAX_POLICY_BYTES) return { ms: Number.NaN, kB, yamlMs: Number.NaN };
+  if (kB * 1024 > MAX_POLICY_BYTES) return { ms: Number.NaN, kB, yamlMs: Number.NaN, documentMs: Number.NaN, documentGzKB: Number.NaN };
   const original = compilePolicy(load.policy);
   const times: number[] = [];
   const yamlTimes: number[] = [];
@@ -328,7 +341,24 @@ function parseAndCompile(load: Workload, text: string, yamlAlone: boolean): Pars
       if (document.errors.length > 0) throw new Error('yaml refuses the text the parser accepted');
     }
   }
-  return { ms: median(times), kB, yamlMs: median(yamlTimes) };
+  // The document as a push stores it (src/policyStore/DynamoPolicyStore.ts), read back as an instance does.
+  const documentGz = gzipSync(Buffer.from(encodePolicyDocument(parsePolicy(text, 'bench.yaml')), 'utf8'), { level: 9 });
+  const documentTimes: number[] = [];
+  for (let run = 0; run < PARSE_RUNS; run++) {
+    const started = performance.now();
+    const policy = decodePolicyDocument(gunzipSync(documentGz).toString('utf8'));
+    if (policy === undefined) throw new Error('the stored document does not decode');
+    const compiled = compilePolicy(policy);
+    documentTimes.push(performance.now() - started);
+    if (run === 0) {
+      for (const [i, request] of load.requests.entries()) {
+        if (compiled.evaluate(request, load.context).ruleIndex !== original.evaluate(request, load.context).ruleIndex) {
+          throw new Error(`the policy read from its document decides request ${i} differently from the one it was written from`);
+        }
+      }
+    }
+  }
+  return { ms: median(times), kB, yamlMs: median(yamlTimes), documentMs: median(documentTimes), documentGzKB: documentGz.byteLength / 1024 };
 }
 
 /** Parse + compile at each of `PARSE_SIZES`, the evaluation workloads reused; yaml alone at the largest size admitted. */
@@ -398,6 +428,8 @@ export async function measurePolicy(): Promise<PolicyFigures> {
     referenceDecisionsPerSec: bySize((size) => at(reference, size)),
     parseCompileMs: byParseSize((figures) => figures?.ms ?? Number.NaN),
     yamlKB: byParseSize((figures) => figures?.kB ?? Number.NaN),
+    documentCompileMs: byParseSize((figures) => figures?.documentMs ?? Number.NaN),
+    documentGzKB: byParseSize((figures) => figures?.documentGzKB ?? Number.NaN),
     yamlParseDocumentMs: parsed.get(yamlAt)?.yamlMs ?? Number.NaN,
     yamlParseDocumentSize: yamlAt,
     parseCompileMs10000: parsed.get('10000')?.ms ?? Number.NaN,
@@ -434,15 +466,20 @@ export function printPolicy(f: PolicyFigures): void {
   console.log(`cost per decision vs 10 rules, warm:       1,000 rules ${f.ratio1000to10.toFixed(2)}x, 10,000 rules ${f.ratio10000to10.toFixed(2)}x`);
   console.log(`cost per decision vs 10 rules, first pass: 1,000 rules ${f.firstPassRatio1000to10.toFixed(2)}x, 10,000 rules ${f.firstPassRatio10000to10.toFixed(2)}x`);
   console.log('');
-  console.log(`parse + compile of the policy's YAML text, median of ${PARSE_RUNS}`);
-  console.log('rules |      kB | parse + compile ms | ms per kB');
-  console.log('------|---------|--------------------|----------');
+  console.log(`loading a policy, median of ${PARSE_RUNS}: from its YAML text (a push; a version stored without a document), and from its stored document (every`);
+  console.log('  instance, at a cold start and after a push: decompress, decode, compile)');
+  console.log('rules | YAML kB | parse + compile ms | ms per kB | document kB (gzip) | document ms');
+  console.log('------|---------|--------------------|-----------|--------------------|------------');
   for (const count of PARSE_SIZES) {
     const size = String(count) as ParseSize;
     const ms = f.parseCompileMs[size];
     const kB = f.yamlKB[size].toFixed(1).padStart(7);
     if (Number.isNaN(ms)) console.log(`${size.padStart(5)} | ${kB} | not measured: the parser refuses documents over ${MAX_POLICY_BYTES / 1024} kB`);
-    else console.log(`${size.padStart(5)} | ${kB} | ${ms.toFixed(1).padStart(18)} | ${(ms / f.yamlKB[size]).toFixed(2).padStart(9)}`);
+    else {
+      console.log(
+        `${size.padStart(5)} | ${kB} | ${ms.toFixed(1).padStart(18)} | ${(ms / f.yamlKB[size]).toFixed(2).padStart(9)} | ${f.documentGzKB[size].toFixed(1).padStart(18)} | ${f.documentCompileMs[size].toFixed(1).padStart(11)}`,
+      );
+    }
   }
   const whole = f.parseCompileMs[f.yamlParseDocumentSize];
   console.log(
@@ -467,6 +504,8 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.res
     referenceDecisionsPerSec: rounded(figures.referenceDecisionsPerSec),
     parseCompileMs: byParse(figures.parseCompileMs, 1),
     yamlKB: byParse(figures.yamlKB, 1),
+    documentCompileMs: byParse(figures.documentCompileMs, 1),
+    documentGzKB: byParse(figures.documentGzKB, 1),
     yamlParseDocumentMs: round(figures.yamlParseDocumentMs, 1),
     yamlParseDocumentSize: Number(figures.yamlParseDocumentSize),
     parseCompileMs10000: round(figures.parseCompileMs10000, 1),

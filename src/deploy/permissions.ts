@@ -171,7 +171,7 @@ export function functionPermissions(settings: FeatureSettings): Record<string, P
       ...caller,
       {
         sid: 'WritePolicy',
-        why: 'Reads the current version (GetItem); a push is one TransactWriteItems of the new version and the pointer, which IAM authorises as PutItem per item. Only this function writes policy items.',
+        why: 'Reads the current version (GetItem); a push is one TransactWriteItems of the new version (its text and its document) and the pointer, which IAM authorises as PutItem per item. Only this function writes policy items.',
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
         resources: [{ kind: 'table', table: 'config' }],
       },

@@ -61,7 +61,8 @@ const SIZING: Record<DeployedFunction, Sizing> = {
   whoami: { memorySize: 512, timeout: 10 },
   profiles: { memorySize: 512, timeout: 10 },
   getPolicy: { memorySize: 512, timeout: 10 },
-  putPolicy: { memorySize: 512, timeout: 10 },
+  // A push parses and validates the whole YAML text once (up to 4 MiB, src/policy/parse.ts): about 3 s on one vCPU (1,769 MB).
+  putPolicy: { memorySize: 1769, timeout: 28 },
   evaluatePolicy: { memorySize: 512, timeout: 10 },
   endSession: { memorySize: 512, timeout: 10 },
   checkSession: { memorySize: 512, timeout: 10 },

@@ -52,7 +52,7 @@ export interface LocalApiServerOptions {
   functionTimeoutMs?: number;
 }
 
-/** A deployment's limit, so a request the deployment accepts (a 1 MiB policy, JSON-encoded) is accepted here too. */
+/** A deployment's limit, so a request the deployment accepts (a 4 MiB policy, JSON-encoded) is accepted here too. */
 const DEFAULT_MAX_BODY_BYTES = 6 * 1000 * 1000;
 /** Sentinel's functions run with a 29 s timeout, inside API Gateway's 30 s integration limit. */
 const DEFAULT_FUNCTION_TIMEOUT_MS = 29_000;

@@ -23,6 +23,7 @@ import { loadConfig } from '../config.js';
 import type { SentinelConfig } from '../config.js';
 import { SentinelError } from '../errors.js';
 import { formatIssue, loadPolicy } from '../policy/parse.js';
+import type { NewPolicyVersion } from '../policyStore/types.js';
 import { provisionStatus, provisionTable } from '../provisioning/provision.js';
 import type { ProvisioningDeps } from '../provisioning/provision.js';
 import type { LocalRoute } from './apiServer.js';
@@ -120,7 +121,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const issuerKind = options.issuer ?? 'dev';
 
   // Read and validate the policy before starting anything slow.
-  const policyText = await readPolicyFile(policyFile);
+  const policyVersion = await readPolicyFile(policyFile);
 
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async (): Promise<void> => {
@@ -165,7 +166,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const [kind, table] of tables) await provisionUntilReady(kind, table, provisioningDeps(runtime));
     log(`created tables ${tables.map(([, name]) => name).join(', ')}`);
 
-    const stored = await policyStore(runtime).put(policyText, 0, 'local-stack', new Date());
+    const stored = await policyStore(runtime).put(policyVersion, 0, 'local-stack', new Date());
     log(`loaded ${path.relative(process.cwd(), policyFile) || policyFile} as policy version ${stored.version}`);
 
     const verifier = createSigV4Verifier({ identities: verifierIdentities(local), region });
@@ -261,16 +262,18 @@ function serve<F extends FunctionName>(runtime: Runtime, name: F): LocalRoute['h
   return composeFunction(runtime, name, FUNCTIONS[name]);
 }
 
-async function readPolicyFile(file: string): Promise<string> {
+/** The policy file's text and what the parser validated it as (a store version's two parts). */
+async function readPolicyFile(file: string): Promise<NewPolicyVersion> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
     throw new SentinelError('INVALID_REQUEST', `cannot read the policy file ${file}`, { cause: error });
   }
-  const errors = loadPolicy(text, file).issues.filter((issue) => issue.severity === 'error');
-  if (errors.length > 0) throw new SentinelError('INVALID_REQUEST', ['the policy file is invalid:', ...errors.map(formatIssue)].join('\n'));
-  return text;
+  const { policy, issues } = loadPolicy(text, file);
+  const errors = issues.filter((issue) => issue.severity === 'error');
+  if (policy === undefined || errors.length > 0) throw new SentinelError('INVALID_REQUEST', ['the policy file is invalid:', ...errors.map(formatIssue)].join('\n'));
+  return { text, policy };
 }
 
 /** DynamoDB Local creates tables ACTIVE at once; a few status rounds cover any delay. */

@@ -1,15 +1,19 @@
 /**
  * The versioned policy store in the config table (DESIGN.md, Tables: config).
  *
- * Each version's text is its own immutable item (`policy`/`v<n>`); the pointer item
- * (`policy`/`current`) names the newest. A push writes both in one transaction whose
- * condition is the version the pusher started from, so two admins pushing at once
+ * Each version is two immutable items: its text (`policy`/`v<n>`), returned by
+ * `GET /v1/policy` as pushed, and its document (`policy`/`v<n>#document`), the policy
+ * the parser validated the text as, in JSON (src/policy/document.ts), which is what a
+ * function instance reads: no YAML to parse at a cold start or after a push. The pointer
+ * item (`policy`/`current`) names the newest. A push writes all three in one transaction
+ * whose condition is the version the pusher started from, so two admins pushing at once
  * cannot lose either's change: one wins, the other is told to merge.
  *
- * The text is stored gzip-compressed (`text_gz`): the parser accepts documents up to
- * 1 MiB, a DynamoDB item holds at most 400 KB, and policies compress well (thousands
- * of similar rules). A document that does not fit even compressed is refused before
- * anything is written, as a 400 naming the limit: a permanent condition is never a 503.
+ * Text and document are stored gzip-compressed (`text_gz`, `document_gz`): the parser
+ * accepts documents up to 4 MiB, a DynamoDB item holds at most 400 KB, and policies
+ * compress well (thousands of similar rules: 10,000 of them are about 240 KB either
+ * way). A version that does not fit even compressed is refused before anything is
+ * written, as a 400 naming the limit: a permanent condition is never a 503.
  */
 
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -17,13 +21,14 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { dynamoFailure } from '../aws/dynamoErrors.js';
 import { SentinelError, UnavailableError } from '../errors.js';
-import type { PolicyStore, StoredPolicy } from './types.js';
+import { encodePolicyDocument } from '../policy/document.js';
+import type { NewPolicyVersion, PolicyStore, StoredPolicy } from './types.js';
 
 const PARTITION = 'policy';
 const CURRENT = 'current';
 
 /**
- * The largest compressed text a version item may carry: DynamoDB's 400 KB item limit
+ * The largest compressed text (or document) a version's item may carry: DynamoDB's 400 KB item limit
  * (409,600 bytes, names and values together) less room for the other attributes.
  */
 export const MAX_COMPRESSED_POLICY_BYTES = 400 * 1024 - 4 * 1024;
@@ -36,6 +41,10 @@ const STORE = 'the policy store';
 
 function versionKey(version: number): string {
   return `v${version}`;
+}
+
+function documentKey(version: number): string {
+  return `v${version}#document`;
 }
 
 /** A {@link PolicyStore} on the config table (`TABLE_SCHEMAS.config`: pk/sk strings). */
@@ -67,20 +76,30 @@ export class DynamoPolicyStore implements PolicyStore {
     return readVersion(item, version);
   }
 
+  /**
+   * One read of the version's document item (about as large as its text, compressed).
+   * An item that is missing (a version pushed before documents were stored) or does not
+   * decompress is no document: the caller reads the text instead.
+   */
+  async readDocument(version: number): Promise<string | undefined> {
+    const item = await this.#get(documentKey(version));
+    if (item === undefined || !(item.document_gz instanceof Uint8Array)) return undefined;
+    try {
+      return gunzipSync(item.document_gz).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
   /** `by` is the pushing caller's user; it is recorded as `updated_by`. */
-  async put(text: string, expectedVersion: number, by: string, now: Date): Promise<StoredPolicy> {
+  async put({ text, policy }: NewPolicyVersion, expectedVersion: number, by: string, now: Date): Promise<StoredPolicy> {
     if (!Number.isSafeInteger(expectedVersion) || expectedVersion < 0) {
       throw new SentinelError('INVALID_REQUEST', `the expected policy version must be a whole number ≥ 0, not ${expectedVersion}`);
     }
     const version = expectedVersion + 1;
     const stored: StoredPolicy = { text, version, updatedAt: now.toISOString(), updatedBy: by };
-    const compressed = gzipSync(Buffer.from(text, 'utf8'), { level: 9 });
-    if (compressed.byteLength > MAX_COMPRESSED_POLICY_BYTES) {
-      throw new SentinelError(
-        'INVALID_REQUEST',
-        `the policy is too large to store: ${kib(compressed.byteLength)} KiB compressed, and a version holds at most ${kib(MAX_COMPRESSED_POLICY_BYTES)} KiB compressed (DynamoDB's 400 KB item limit): remove or merge rules`,
-      );
-    }
+    const compressed = compressWithin(text, 'policy');
+    const document = compressWithin(encodePolicyDocument(policy), 'policy\'s validated document');
     const pointer =
       expectedVersion === 0
         ? {
@@ -102,6 +121,13 @@ export class DynamoPolicyStore implements PolicyStore {
                 TableName: this.#table,
                 Item: { pk: PARTITION, sk: versionKey(version), text_gz: compressed, version, updated_at: stored.updatedAt, updated_by: by },
                 // Versions are immutable: never overwrite an existing version's text.
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.#table,
+                Item: { pk: PARTITION, sk: documentKey(version), document_gz: document, version },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
@@ -194,6 +220,18 @@ function versionText(item: Record<string, unknown>, version: number): string | u
   } catch (error) {
     throw new UnavailableError(`the policy store is unreadable (version ${version} does not decompress)`, { cause: error });
   }
+}
+
+/** `text` gzip-compressed, or a 400 when even that is too large for a version's item (`what` names it). */
+function compressWithin(text: string, what: string): Uint8Array {
+  const compressed = gzipSync(Buffer.from(text, 'utf8'), { level: 9 });
+  if (compressed.byteLength > MAX_COMPRESSED_POLICY_BYTES) {
+    throw new SentinelError(
+      'INVALID_REQUEST',
+      `the ${what} is too large to store: ${kib(compressed.byteLength)} KiB compressed, and a version holds at most ${kib(MAX_COMPRESSED_POLICY_BYTES)} KiB compressed (DynamoDB's 400 KB item limit): remove or merge rules`,
+    );
+  }
+  return compressed;
 }
 
 function kib(bytes: number): string {

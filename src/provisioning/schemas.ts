@@ -74,7 +74,7 @@ export const TABLE_SCHEMAS: Record<TableKind, TableSchema> = {
   },
   config: {
     kind: 'config',
-    // pk/sk: `policy`/`v<n>` and `policy`/`current`; `ratelimit#<user>`/`<window start>`; `table`/`<name>`.
+    // pk/sk: `policy`/`v<n>` (text), `policy`/`v<n>#document` and `policy`/`current`; `ratelimit#<user>`/`<window start>`; `table`/`<name>`.
     keySchema: [
       { AttributeName: 'pk', KeyType: 'HASH' },
       { AttributeName: 'sk', KeyType: 'RANGE' },

@@ -7,7 +7,10 @@ import { DynamoPolicyStore } from '../../src/policyStore/DynamoPolicyStore.js';
 import { createTestTable, dynamodbEndpoint, testClients } from './dynamodb.js';
 import { caught } from '../support/caught.js';
 import { bigPolicy } from '../support/policies.js';
-import { loadPolicy } from '../../src/policy/parse.js';
+import { encodePolicyDocument } from '../../src/policy/document.js';
+import { parsePolicy } from '../../src/policy/parse.js';
+import type { NewPolicyVersion } from '../../src/policyStore/types.js';
+import { gzipSync } from 'node:zlib';
 
 // The adapters run on the application's own clients (src/aws/dynamodb.ts); the test inspects the table with the shared ones.
 const app = createDynamoClients({
@@ -23,6 +26,11 @@ function text(name: string): string {
   return `version: "1"\nrules:\n  - name: ${name}\n    effect: allow\n`;
 }
 
+/** A version to push: the text and what the parser makes of it, as the push route passes them. */
+function versionOf(source: string): NewPolicyVersion {
+  return { text: source, policy: parsePolicy(source) };
+}
+
 let table: string;
 let store: DynamoPolicyStore;
 
@@ -32,25 +40,25 @@ beforeEach(async () => {
 });
 
 describe('DynamoPolicyStore on DynamoDB Local', () => {
-  it('stores and serves a valid 750 kB policy of 5,000 rules (compressed within one item)', async () => {
-    const big = bigPolicy(5000);
-    expect(Buffer.byteLength(big)).toBeGreaterThan(700_000);
-    expect(loadPolicy(big).issues.filter((issue) => issue.severity === 'error')).toEqual([]);
-    await store.put(big, 0, 'ops-erin', NOW);
+  it('stores and serves a valid 1.5 MB policy of 10,000 rules (text and document each compressed within one item)', async () => {
+    const big = bigPolicy(10_000);
+    expect(Buffer.byteLength(big)).toBeGreaterThan(1_500_000);
+    const version = versionOf(big);
+    await store.put(version, 0, 'ops-erin', NOW);
     expect((await store.current())?.text).toBe(big);
     const source = new CachedPolicySource(store, { ttlSeconds: 0 });
-    expect((await source.current(NOW)).policy.rules).toHaveLength(5000);
+    expect((await source.current(NOW)).policy).toEqual(version.policy);
   });
 
   it('stores successive versions, keeps every one, and serves the newest', async () => {
     expect(await store.current()).toBeUndefined();
-    expect(await store.put(text('first'), 0, 'ops-erin', NOW)).toEqual({
+    expect(await store.put(versionOf(text('first')), 0, 'ops-erin', NOW)).toEqual({
       text: text('first'),
       version: 1,
       updatedAt: NOW.toISOString(),
       updatedBy: 'ops-erin',
     });
-    await store.put(text('second'), 1, 'ops-frank', new Date('2025-03-05T08:00:00.000Z'));
+    await store.put(versionOf(text('second')), 1, 'ops-frank', new Date('2025-03-05T08:00:00.000Z'));
     expect(await store.current()).toEqual({
       text: text('second'),
       version: 2,
@@ -58,29 +66,29 @@ describe('DynamoPolicyStore on DynamoDB Local', () => {
       updatedBy: 'ops-frank',
     });
     const items = await documents.send(new QueryCommand({ TableName: table, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': 'policy' } }));
-    expect((items.Items ?? []).map((item) => item.sk).sort()).toEqual(['current', 'v1', 'v2']);
+    expect((items.Items ?? []).map((item) => item.sk).sort()).toEqual(['current', 'v1', 'v1#document', 'v2', 'v2#document']);
   });
 
   it('refuses a push from a stale version, naming the stored one, and keeps the stored text', async () => {
-    await store.put(text('first'), 0, 'ops-erin', NOW);
-    await store.put(text('second'), 1, 'ops-erin', NOW);
-    const error = await caught(store.put(text('stale'), 1, 'ops-frank', NOW));
+    await store.put(versionOf(text('first')), 0, 'ops-erin', NOW);
+    await store.put(versionOf(text('second')), 1, 'ops-erin', NOW);
+    const error = await caught(store.put(versionOf(text('stale')), 1, 'ops-frank', NOW));
     expect(error.code).toBe('CONFLICT');
     expect(error.message).toBe('the stored policy is at version 2, not 1: pull it, merge, and push again');
     expect((await store.current())?.text).toBe(text('second'));
   });
 
   it('refuses a first push when a policy is already stored', async () => {
-    await store.put(text('first'), 0, 'ops-erin', NOW);
-    const error = await caught(store.put(text('again'), 0, 'ops-frank', NOW));
+    await store.put(versionOf(text('first')), 0, 'ops-erin', NOW);
+    const error = await caught(store.put(versionOf(text('again')), 0, 'ops-frank', NOW));
     expect(error.message).toBe('the stored policy is at version 1, not 0: pull it, merge, and push again');
   });
 
   it.each([0, 3])('lets exactly one of two concurrent pushes from version %i win; the other gets CONFLICT', async (start) => {
-    for (let version = 0; version < start; version++) await store.put(text(`v${version + 1}`), version, 'ops-erin', NOW);
+    for (let version = 0; version < start; version++) await store.put(versionOf(text(`v${version + 1}`)), version, 'ops-erin', NOW);
     const results = await Promise.allSettled([
-      store.put(text('alice-edit'), start, 'alice', NOW),
-      store.put(text('bob-edit'), start, 'bob', NOW),
+      store.put(versionOf(text('alice-edit')), start, 'alice', NOW),
+      store.put(versionOf(text('bob-edit')), start, 'bob', NOW),
     ]);
     const winners = results.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
     const losers = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
@@ -102,7 +110,7 @@ describe('CachedPolicySource over DynamoPolicyStore', () => {
     expect(empty.version).toBe(0);
     expect(empty.compiled.evaluate(request)).toMatchObject({ effect: 'deny', reason: NO_POLICY_REASON });
 
-    await store.put(text('everyone'), 0, 'ops-erin', NOW);
+    await store.put(versionOf(text('everyone')), 0, 'ops-erin', NOW);
     expect((await source.current(new Date(NOW.getTime() + 5_000))).version).toBe(0);
     const pushed = await source.current(new Date(NOW.getTime() + 10_000));
     expect(pushed.version).toBe(1);
@@ -118,7 +126,7 @@ describe('CachedPolicySource over DynamoPolicyStore', () => {
 
   it('a push into a config table that does not exist is UNAVAILABLE, not a silent success', async () => {
     const missing = new DynamoPolicyStore(app.documents, 'sentinel-no-such-config');
-    expect((await caught(missing.put(text('x'), 0, 'ops-erin', NOW))).code).toBe('UNAVAILABLE');
+    expect((await caught(missing.put(versionOf(text('x')), 0, 'ops-erin', NOW))).code).toBe('UNAVAILABLE');
   });
 });
 
@@ -153,21 +161,21 @@ function after(seconds: number): Date {
 describe('what a cache refresh costs in DynamoDB calls', () => {
   const request = { user: 'alice', profile: 'prod', mode: 'cli' as const, time: NOW };
 
-  it('reads only the pointer on each TTL expiry while the version is unchanged, and the text once per push', async () => {
-    await store.put(text('first'), 0, 'ops-erin', NOW);
+  it('reads only the pointer on each TTL expiry while the version is unchanged, and the document once per push', async () => {
+    await store.put(versionOf(text('first')), 0, 'ops-erin', NOW);
     const { store: counted, sent } = recordedStore(table);
     const source = new CachedPolicySource(counted, { ttlSeconds: 10 });
     const first = await source.current(NOW);
-    expect(sent).toEqual(['GetItemCommand current', 'GetItemCommand v1']);
+    expect(sent).toEqual(['GetItemCommand current', 'GetItemCommand v1#document']);
 
     sent.length = 0;
     for (let expiry = 1; expiry <= 5; expiry++) expect(await source.current(after(10 * expiry))).toBe(first);
     expect(sent).toEqual(Array.from({ length: 5 }, () => 'GetItemCommand current'));
 
-    await store.put(text('second'), 1, 'ops-erin', NOW);
+    await store.put(versionOf(text('second')), 1, 'ops-erin', NOW);
     sent.length = 0;
     const pushed = await source.current(after(60));
-    expect(sent).toEqual(['GetItemCommand current', 'GetItemCommand v2']);
+    expect(sent).toEqual(['GetItemCommand current', 'GetItemCommand v2#document']);
     expect(pushed.version).toBe(2);
     expect(pushed.compiled.evaluate(request)).toMatchObject({ effect: 'allow', rule: 'second' });
 
@@ -177,7 +185,7 @@ describe('what a cache refresh costs in DynamoDB calls', () => {
   });
 
   it('fails closed when the pointer read fails after the TTL, without reading any text, and recovers on the next read', async () => {
-    await store.put(text('first'), 0, 'ops-erin', NOW);
+    await store.put(versionOf(text('first')), 0, 'ops-erin', NOW);
     const { store: counted, sent, failNext } = recordedStore(table);
     const source = new CachedPolicySource(counted, { ttlSeconds: 10 });
     const first = await source.current(NOW);
@@ -194,7 +202,7 @@ describe('what a cache refresh costs in DynamoDB calls', () => {
   });
 
   it('is UNAVAILABLE, not the cached version, when the pointer names a version whose item is missing', async () => {
-    await store.put(text('first'), 0, 'ops-erin', NOW);
+    await store.put(versionOf(text('first')), 0, 'ops-erin', NOW);
     const { store: counted, sent } = recordedStore(table);
     const source = new CachedPolicySource(counted, { ttlSeconds: 10 });
     await source.current(NOW);
@@ -205,6 +213,67 @@ describe('what a cache refresh costs in DynamoDB calls', () => {
     const error = await caught(source.current(after(10)));
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.message).toBe('the policy store names version 2, but its text is missing');
-    expect(sent).toEqual(['GetItemCommand current', 'GetItemCommand v2']);
+    expect(sent).toEqual(['GetItemCommand current', 'GetItemCommand v2#document', 'GetItemCommand v2']);
+  });
+});
+
+describe('the document a push stores, and when the text is read instead', () => {
+  const request = { user: 'alice', profile: 'prod', mode: 'cli' as const, time: NOW };
+
+  /** Writes version 1 as items of the caller's making, and the pointer to it. */
+  async function storeItems(items: Record<string, unknown>[]): Promise<void> {
+    for (const item of items) await documents.send(new PutCommand({ TableName: table, Item: { pk: 'policy', version: 1, ...item } }));
+    await documents.send(new PutCommand({ TableName: table, Item: { pk: 'policy', sk: 'current', version: 1, updated_at: NOW.toISOString(), updated_by: 'ops-erin' } }));
+  }
+
+  const textItem = (source: string): Record<string, unknown> => ({
+    sk: 'v1',
+    text_gz: gzipSync(Buffer.from(source, 'utf8')),
+    updated_at: NOW.toISOString(),
+    updated_by: 'ops-erin',
+  });
+
+  it('compiles a version from its document, without reading the text', async () => {
+    // A document that differs from the text shows which of the two the instance enforces (a push never writes such a pair).
+    await storeItems([
+      textItem(text('from-text')),
+      { sk: 'v1#document', document_gz: gzipSync(Buffer.from(encodePolicyDocument(parsePolicy(text('from-document'))), 'utf8')) },
+    ]);
+    const { store: counted, sent } = recordedStore(table);
+    const loaded = await new CachedPolicySource(counted, { ttlSeconds: 10 }).current(NOW);
+    expect(loaded.compiled.evaluate(request)).toMatchObject({ effect: 'allow', rule: 'from-document' });
+    expect(sent).toEqual(['GetItemCommand current', 'GetItemCommand v1#document']);
+  });
+
+  it.each([
+    ['a version pushed before documents were stored (no document item)', undefined],
+    ['a document of another format', { sk: 'v1#document', document_gz: gzipSync(Buffer.from(JSON.stringify({ format: 99, policy: {} }), 'utf8')) }],
+    ['a document that does not decompress', { sk: 'v1#document', document_gz: Buffer.from('not gzip') }],
+    ['a document of the wrong shape', { sk: 'v1#document', document_gz: gzipSync(Buffer.from(JSON.stringify({ format: 1, policy: { version: '1', rules: 'all' } }), 'utf8')) }],
+  ])('parses the text when the version has %s', async (_case, documentItem) => {
+    await storeItems([textItem(text('from-text')), ...(documentItem === undefined ? [] : [documentItem])]);
+    const { store: counted, sent } = recordedStore(table);
+    const loaded = await new CachedPolicySource(counted, { ttlSeconds: 10 }).current(NOW);
+    expect(loaded.compiled.evaluate(request)).toMatchObject({ effect: 'allow', rule: 'from-text' });
+    expect(loaded.policy).toEqual(parsePolicy(text('from-text'), '<stored policy v1>'));
+    expect(sent).toEqual(['GetItemCommand current', 'GetItemCommand v1#document', 'GetItemCommand v1']);
+  });
+
+  it('is UNAVAILABLE, never an allow, when the version has no usable document and its text no longer parses', async () => {
+    await storeItems([textItem('version: "1"\nrules:\n  - name: broken\n    effect: perhaps\n')]);
+    const error = await caught(new CachedPolicySource(store, { ttlSeconds: 10 }).current(NOW));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe('the stored policy (version 1) no longer parses');
+  });
+
+  it('refuses, before writing anything, a version whose document does not fit an item even compressed', async () => {
+    // Rules whose names do not compress: the text fits (it is given as tiny), the document does not.
+    const names = Array.from({ length: 60_000 }, () => `${Math.random().toString(36).slice(2, 12)}${Math.random().toString(36).slice(2, 12)}`);
+    const policy = parsePolicy(text('small'));
+    policy.rules = names.map((name) => ({ name, effect: 'allow' as const, conditions: { users: [name] } }));
+    const error = await caught(store.put({ text: text('small'), policy }, 0, 'ops-erin', NOW));
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.message).toMatch(/^the policy's validated document is too large to store: \d+\.\d KiB compressed, and a version holds at most 396\.0 KiB compressed/);
+    expect(await store.current()).toBeUndefined();
   });
 });

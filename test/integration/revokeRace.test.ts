@@ -36,6 +36,7 @@ import type { VendingDeps } from '../../src/vending/issue.js';
 import type { CredentialIssuer, IssueInput, IssuedCredentials } from '../../src/vending/ports.js';
 import { person } from '../support/callers.js';
 import { createTestTable, dynamodbEndpoint } from './dynamodb.js';
+import { parsePolicy } from '../../src/policy/parse.js';
 
 const POLICY = readFileSync(new URL('../../examples/policy.yaml', import.meta.url), 'utf8');
 const TRIALS = 200;
@@ -162,7 +163,7 @@ beforeAll(async () => {
   };
   issuer = new MintingIssuer();
   const runtime = createRuntime(config, { issuer, logger: new Logger({ logLevel: 'SILENT' }), dynamodbCredentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-  await policyStore(runtime).put(POLICY, 0, 'test', new Date());
+  await policyStore(runtime).put({ text: POLICY, policy: parsePolicy(POLICY) }, 0, 'test', new Date());
 
   // The session store on a client of its own (src/aws/dynamodb.ts) whose every attempt to send stamps the mark-issued update in flight.
   const clients = createDynamoClients({ region: 'us-east-1', endpoint: dynamodbEndpoint(), credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });

@@ -19,6 +19,7 @@ import type { VendingDeps } from '../../src/vending/issue.js';
 import type { CredentialIssuer, IssueInput } from '../../src/vending/ports.js';
 import { vendCredentials } from '../../src/vending/issue.js';
 import { createTestTable, dynamodbEndpoint, testClients } from './dynamodb.js';
+import { parsePolicy } from '../../src/policy/parse.js';
 
 const POLICY = readFileSync(new URL('../../examples/policy.yaml', import.meta.url), 'utf8');
 const alice = person('alice');
@@ -67,7 +68,7 @@ async function setup(): Promise<{ deps: VendingDeps; issuer: ControlledIssuer }>
   const issuer = new ControlledIssuer();
   const runtime = createRuntime(config, { issuer, logger: new Logger({ logLevel: 'SILENT' }), dynamodbCredentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const store = policyStore(runtime);
-  if ((await store.current()) === undefined) await store.put(POLICY, 0, 'test', new Date());
+  if ((await store.current()) === undefined) await store.put({ text: POLICY, policy: parsePolicy(POLICY) }, 0, 'test', new Date());
   return { deps: vendingDeps(runtime), issuer };
 }
 

@@ -604,8 +604,15 @@ async function policyTrial(deployment: Deployment, config: string, trial: number
     v.push(`${where}: the current policy is version ${String(current.body.version)} by ${String(current.body.updatedBy)}, the winner ${winner?.caller ?? 'none'} pushed version ${texts.size}`);
   }
   const stored = await query(config, { key: 'pk', value: 'policy', only: ['sk'] });
-  const versions = stored.filter((entry) => entry.sk !== 'current').map((entry) => Number(String(entry.sk).slice(1))).sort((a, b) => a - b);
-  if (versions.join(',') !== Array.from({ length: texts.size }, (_, n) => n + 1).join(',')) v.push(`${where}: stored versions ${versions.join(',')} are not 1..${texts.size}`);
+  // Each version is its text (`v<n>`) and its document (`v<n>#document`), written together or not at all.
+  const numbered = (pattern: RegExp): number[] =>
+    stored.flatMap((entry) => pattern.exec(String(entry.sk))?.slice(1, 2).map(Number) ?? []).sort((a, b) => a - b);
+  const versions = numbered(/^v(\d+)$/);
+  const documents = numbered(/^v(\d+)#document$/);
+  const expected = Array.from({ length: texts.size }, (_, n) => n + 1).join(',');
+  if (versions.join(',') !== expected) v.push(`${where}: stored versions ${versions.join(',')} are not 1..${texts.size}`);
+  if (documents.join(',') !== expected) v.push(`${where}: stored documents ${documents.join(',')} are not those of versions 1..${texts.size}`);
+  if (stored.length !== versions.length + documents.length + 1) v.push(`${where}: the policy partition holds ${stored.length} items, not the versions, their documents and the pointer`);
   return v;
 }
 

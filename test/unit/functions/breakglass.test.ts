@@ -14,6 +14,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { policyDocumentItem } from '../../support/policyDocument.js';
 
 const POLICY = readFileSync(new URL('../../../examples/policy.yaml', import.meta.url), 'utf8');
 const ACCOUNT = '000000000000';
@@ -153,6 +154,7 @@ beforeEach(() => {
   ddb.on(GetCommand).resolves({});
   ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'current' } }).resolves({ Item: { pk: 'policy', sk: 'current', version: 1, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
   ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'v1' } }).resolves({ Item: { pk: 'policy', sk: 'v1', version: 1, text: POLICY, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
+  ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'v1#document' } }).resolves({ Item: policyDocumentItem(POLICY) });
   ddb.on(TransactWriteCommand).resolves({});
   iam.on(GetRoleCommand).rejects(new IAMServiceException({ name: 'AccessDenied', message: 'not authorized', $fault: 'client', $metadata: { httpStatusCode: 403 } }));
   iam.on(GetRoleCommand, { RoleName: SSO_ROLE }).resolves({

@@ -13,6 +13,7 @@ import type { APIGatewayProxyEventV2WithIAMAuthorizer, APIGatewayProxyStructured
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { policyDocumentItem } from '../../support/policyDocument.js';
 
 const POLICY = readFileSync(new URL('../../../examples/policy.yaml', import.meta.url), 'utf8');
 const ACCOUNT = '000000000000';
@@ -126,6 +127,7 @@ beforeEach(() => {
   ddb.on(GetCommand).resolves({});
   ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'current' } }).resolves({ Item: { pk: 'policy', sk: 'current', version: 1, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
   ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'v1' } }).resolves({ Item: { pk: 'policy', sk: 'v1', version: 1, text: POLICY, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
+  ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'v1#document' } }).resolves({ Item: policyDocumentItem(POLICY) });
   // The rate limiter's one UpdateItem answers with this window's count and the previous one's.
   // (Other config-table updates, the revocation ledger's, get the same harmless answer.)
   ddb.on(UpdateCommand, { TableName: 'sentinel-config' }).callsFake((input: { ExpressionAttributeNames?: Record<string, string> }) => ({
@@ -361,7 +363,7 @@ describe('POST /v1/credentials (functions/credentials.ts)', () => {
       expect(items[1]?.Put).toMatchObject({ TableName: 'sentinel-sessions', Item: { user: 'alice', profile: 'dev', status: 'pending', request_count: 1 }, ConditionExpression: 'attribute_not_exists(id)' });
       expect(ddb.commandCalls(PutCommand)).toHaveLength(0);
       expect(ddb.commandCalls(UpdateCommand, { TableName: 'sentinel-config' })).toHaveLength(0);
-      // DynamoDB calls in order: the policy (pointer, text), the transaction, the mark; STS between the last two.
+      // DynamoDB calls in order: the policy (pointer, document), the transaction, the mark; STS between the last two.
       expect(ddb.calls().map((entry) => (entry.args[0] as { constructor: { name: string } }).constructor.name)).toEqual(['GetCommand', 'GetCommand', 'TransactWriteCommand', 'UpdateCommand']);
     });
 

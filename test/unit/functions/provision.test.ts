@@ -24,6 +24,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { TABLE_SCHEMAS } from '../../../src/provisioning/schemas.js';
 import { expectedSessionTablePolicy } from '../../support/iamPolicy.js';
+import { policyDocumentItem } from '../../support/policyDocument.js';
 
 const POLICY = readFileSync(new URL('../../../examples/policy.yaml', import.meta.url), 'utf8');
 const ACCOUNT = '111122223333';
@@ -167,6 +168,7 @@ beforeEach(() => {
   dynamodb.reset();
   ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'current' } }).resolves({ Item: { pk: 'policy', sk: 'current', version: 1, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
   ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'v1' } }).resolves({ Item: { pk: 'policy', sk: 'v1', version: 1, text: POLICY, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
+  ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'v1#document' } }).resolves({ Item: policyDocumentItem(POLICY) });
   ddb.on(GetCommand, { Key: { pk: 'table', sk: 'sentinel-sessions' } }).resolves({});
   ddb.on(PutCommand).resolves({});
   dynamodb.on(DescribeTableCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found: Table: sentinel-sessions not found', $metadata: {} }));

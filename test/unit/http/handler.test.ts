@@ -309,6 +309,8 @@ describe('the deployed entry (functions/whoami.ts) behind a REST API', () => {
     ddb.reset();
     ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'current' } }).resolves({ Item: { pk: 'policy', sk: 'current', version: 1, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
     ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'v1' } }).resolves({ Item: { pk: 'policy', sk: 'v1', version: 1, text: POLICY, updated_at: '2026-11-18T09:00:00.000Z', updated_by: 'admin' } });
+    // A version stored before documents were: read from its text.
+    ddb.on(GetCommand, { Key: { pk: 'policy', sk: 'v1#document' } }).resolves({});
     return ((await import('../../../functions/whoami.js')) as { handler: HttpHandler }).handler;
   }
 

@@ -361,8 +361,8 @@ describe('validation errors', () => {
   });
 
   it('refuses documents over the size limit before parsing them', () => {
-    const issues = errorsOf(`version: "1"\nrules: []\n#${'x'.repeat(1024 * 1024)}\n`);
-    expect(issues).toEqual([{ file: 'p.yaml', line: 1, col: 1, path: '', severity: 'error', message: 'policy is larger than 1048576 bytes' }]);
+    const issues = errorsOf(`version: "1"\nrules: []\n#${'x'.repeat(4 * 1024 * 1024)}\n`);
+    expect(issues).toEqual([{ file: 'p.yaml', line: 1, col: 1, path: '', severity: 'error', message: 'policy is larger than 4194304 bytes' }]);
   });
 
   it('bounds alias expansion (no "billion laughs")', () => {

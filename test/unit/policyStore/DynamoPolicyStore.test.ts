@@ -5,12 +5,21 @@ import { DynamoDBClient, ResourceNotFoundException, ThrottlingException, Transac
 import { DynamoDBDocumentClient, GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { decodePolicyDocument, encodePolicyDocument } from '../../../src/policy/document.js';
+import { parsePolicy } from '../../../src/policy/parse.js';
 import { DynamoPolicyStore, MAX_COMPRESSED_POLICY_BYTES } from '../../../src/policyStore/DynamoPolicyStore.js';
+import type { NewPolicyVersion } from '../../../src/policyStore/types.js';
 import { caught } from '../../support/caught.js';
 import { bigPolicy } from '../../support/policies.js';
 
 const TABLE = 'sentinel-config';
 const TEXT = 'version: "1"\nrules: []\n';
+/** A version as the push route passes it: the text and what the parser made of it. */
+const VERSION: NewPolicyVersion = { text: TEXT, policy: parsePolicy(TEXT) };
+
+function versionOf(text: string): NewPolicyVersion {
+  return { text, policy: parsePolicy(text) };
+}
 const NOW = new Date('2025-03-04T10:00:00.000Z');
 
 const dynamo = mockClient(DynamoDBDocumentClient);
@@ -35,9 +44,9 @@ beforeEach(() => {
 });
 
 describe('put', () => {
-  it('writes the first version and the pointer in one transaction, refusing if any pointer exists', async () => {
+  it('writes the first version\'s text and document and the pointer in one transaction, refusing if any pointer exists', async () => {
     dynamo.on(TransactWriteCommand).resolves({});
-    const stored = await store.put(TEXT, 0, 'ops-erin', NOW);
+    const stored = await store.put(VERSION, 0, 'ops-erin', NOW);
     expect(stored).toEqual({ text: TEXT, version: 1, updatedAt: '2025-03-04T10:00:00.000Z', updatedBy: 'ops-erin' });
     expect(dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input).toEqual({
       TransactItems: [
@@ -51,21 +60,29 @@ describe('put', () => {
         {
           Put: {
             TableName: TABLE,
+            Item: { pk: 'policy', sk: 'v1#document', document_gz: expect.any(Uint8Array), version: 1 },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: TABLE,
             Item: { pk: 'policy', sk: 'current', version: 1, updated_at: '2025-03-04T10:00:00.000Z', updated_by: 'ops-erin' },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
       ],
     });
-    const written = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put?.Item?.text_gz as Uint8Array;
-    expect(gunzipSync(written).toString('utf8')).toBe(TEXT);
+    const [text, document] = (dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? []).map((item) => item.Put?.Item);
+    expect(gunzipSync(text?.text_gz as Uint8Array).toString('utf8')).toBe(TEXT);
+    expect(decodePolicyDocument(gunzipSync(document?.document_gz as Uint8Array).toString('utf8'))).toEqual(VERSION.policy);
   });
 
   it('stores a 750 kB policy of 5,000 rules compressed, within one item', async () => {
     dynamo.on(TransactWriteCommand).resolves({});
     const text = bigPolicy(5000);
     expect(Buffer.byteLength(text)).toBeGreaterThan(700_000);
-    await store.put(text, 0, 'ops-erin', NOW);
+    await store.put(versionOf(text), 0, 'ops-erin', NOW);
     const written = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems?.[0]?.Put?.Item?.text_gz as Uint8Array;
     expect(written.byteLength).toBeLessThan(MAX_COMPRESSED_POLICY_BYTES);
     expect(gunzipSync(written).toString('utf8')).toBe(text);
@@ -74,7 +91,7 @@ describe('put', () => {
   it('refuses a text that does not fit even compressed with a 400 naming the limit, before writing anything', async () => {
     // Random bytes do not compress: 600 kB of them stay far over the limit.
     const text = `version: "1"\nrules: []\n# ${randomBytes(450_000).toString('base64')}\n`;
-    const error = await caught(store.put(text, 0, 'ops-erin', NOW));
+    const error = await caught(store.put({ text, policy: VERSION.policy }, 0, 'ops-erin', NOW));
     expect(error.code).toBe('INVALID_REQUEST');
     expect(error.message).toMatch(/^the policy is too large to store: \d+\.\d KiB compressed, and a version holds at most 396\.0 KiB compressed \(DynamoDB's 400 KB item limit\): remove or merge rules$/);
     expect(dynamo.commandCalls(TransactWriteCommand)).toHaveLength(0);
@@ -94,11 +111,13 @@ describe('put', () => {
 
   it('writes a later version only while the pointer is still at the expected version', async () => {
     dynamo.on(TransactWriteCommand).resolves({});
-    const stored = await store.put(TEXT, 4, 'ops-erin', NOW);
+    const stored = await store.put(VERSION, 4, 'ops-erin', NOW);
     expect(stored.version).toBe(5);
-    const [version, pointer] = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
+    const [version, document, pointer] = dynamo.commandCalls(TransactWriteCommand)[0]?.args[0].input.TransactItems ?? [];
     expect(version?.Put?.Item).toMatchObject({ sk: 'v5', version: 5 });
     expect(version?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
+    expect(document?.Put?.Item).toMatchObject({ sk: 'v5#document', version: 5 });
+    expect(document?.Put?.ConditionExpression).toBe('attribute_not_exists(pk)');
     expect(pointer?.Put).toEqual({
       TableName: TABLE,
       Item: { pk: 'policy', sk: 'current', version: 5, updated_at: '2025-03-04T10:00:00.000Z', updated_by: 'ops-erin' },
@@ -109,32 +128,32 @@ describe('put', () => {
   });
 
   it('names the stored version when someone pushed first', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed'));
+    dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed', 'ConditionalCheckFailed'));
     pointerAt(6);
-    const error = await caught(store.put(TEXT, 4, 'ops-erin', NOW));
+    const error = await caught(store.put(VERSION, 4, 'ops-erin', NOW));
     expect(error.code).toBe('CONFLICT');
     expect(error.message).toBe('the stored policy is at version 6, not 4: pull it, merge, and push again');
   });
 
   it('says version 0 when a pusher expects a version but nothing is stored', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed'));
+    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed'));
     pointerAt(undefined);
-    const error = await caught(store.put(TEXT, 2, 'ops-erin', NOW));
+    const error = await caught(store.put(VERSION, 2, 'ops-erin', NOW));
     expect(error.code).toBe('CONFLICT');
     expect(error.message).toBe('the stored policy is at version 0, not 2: pull it, merge, and push again');
   });
 
   it('is a CONFLICT when a concurrent push made the transaction collide and won', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('TransactionConflict', 'None'));
+    dynamo.on(TransactWriteCommand).rejects(cancelled('TransactionConflict', 'None', 'None'));
     pointerAt(1);
-    expect((await caught(store.put(TEXT, 0, 'ops-erin', NOW))).code).toBe('CONFLICT');
+    expect((await caught(store.put(VERSION, 0, 'ops-erin', NOW))).code).toBe('CONFLICT');
   });
 
   it('is UNAVAILABLE (retry in 1 s) when a collision left the pointer where it was', async () => {
-    const fault = cancelled('TransactionConflict', 'None');
+    const fault = cancelled('TransactionConflict', 'None', 'None');
     dynamo.on(TransactWriteCommand).rejects(fault);
     pointerAt(3);
-    const error = await caught(store.put(TEXT, 3, 'ops-erin', NOW));
+    const error = await caught(store.put(VERSION, 3, 'ops-erin', NOW));
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.message).toBe('the policy store is unavailable');
     expect(error.retryAfterSeconds).toBe(1);
@@ -142,41 +161,41 @@ describe('put', () => {
   });
 
   it('is UNAVAILABLE (retry in 2 s) when throttling cancelled the push', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('ThrottlingError', 'None'));
+    dynamo.on(TransactWriteCommand).rejects(cancelled('ThrottlingError', 'None', 'None'));
     pointerAt(3);
-    const error = await caught(store.put(TEXT, 3, 'ops-erin', NOW));
+    const error = await caught(store.put(VERSION, 3, 'ops-erin', NOW));
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.message).toBe('the policy store is unavailable');
     expect(error.retryAfterSeconds).toBe(2);
   });
 
   it('is INTERNAL when DynamoDB cancelled the push as invalid', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('ValidationError', 'None'));
+    dynamo.on(TransactWriteCommand).rejects(cancelled('ValidationError', 'None', 'None'));
     pointerAt(3);
-    const error = await caught(store.put(TEXT, 3, 'ops-erin', NOW));
+    const error = await caught(store.put(VERSION, 3, 'ops-erin', NOW));
     expect(error.code).toBe('INTERNAL');
     expect(error.message).toBe('the policy store rejected the request');
   });
 
   it('asks for a plain push again when the pointer condition failed but the pointer is back where expected', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'ConditionalCheckFailed'));
+    dynamo.on(TransactWriteCommand).rejects(cancelled('None', 'None', 'ConditionalCheckFailed'));
     pointerAt(3);
-    const error = await caught(store.put(TEXT, 3, 'ops-erin', NOW));
+    const error = await caught(store.put(VERSION, 3, 'ops-erin', NOW));
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.message).toBe('the policy store could not save the policy: push again');
   });
 
   it('reports a damaged store when the next version exists but the pointer was not moved', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'None'));
+    dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed', 'None'));
     pointerAt(3);
-    const error = await caught(store.put(TEXT, 3, 'ops-erin', NOW));
+    const error = await caught(store.put(VERSION, 3, 'ops-erin', NOW));
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.message).toBe('the policy store is inconsistent: version 4 exists but the current version is 3');
   });
 
   it('is UNAVAILABLE for 30 s when the config table is missing (a broken deployment)', async () => {
     dynamo.on(TransactWriteCommand).rejects(new ResourceNotFoundException({ message: 'Requested resource not found', $metadata: {} }));
-    const error = await caught(store.put(TEXT, 0, 'ops-erin', NOW));
+    const error = await caught(store.put(VERSION, 0, 'ops-erin', NOW));
     expect(error.code).toBe('UNAVAILABLE');
     expect(error.message).toBe('the policy store is unavailable');
     expect(error.retryAfterSeconds).toBe(30);
@@ -190,16 +209,43 @@ describe('put', () => {
   });
 
   it('is UNAVAILABLE when the conflict cannot be explained because the read fails too', async () => {
-    dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed'));
+    dynamo.on(TransactWriteCommand).rejects(cancelled('ConditionalCheckFailed', 'ConditionalCheckFailed', 'ConditionalCheckFailed'));
     dynamo.on(GetCommand).rejects(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
-    expect((await caught(store.put(TEXT, 1, 'ops-erin', NOW))).code).toBe('UNAVAILABLE');
+    expect((await caught(store.put(VERSION, 1, 'ops-erin', NOW))).code).toBe('UNAVAILABLE');
   });
 
   it('refuses an expected version that is not a whole number ≥ 0 without writing', async () => {
     for (const bad of [-1, 1.5, Number.NaN]) {
-      expect((await caught(store.put(TEXT, bad, 'ops-erin', NOW))).code).toBe('INVALID_REQUEST');
+      expect((await caught(store.put(VERSION, bad, 'ops-erin', NOW))).code).toBe('INVALID_REQUEST');
     }
     expect(dynamo).toHaveReceivedCommandTimes(TransactWriteCommand, 0);
+  });
+});
+
+describe('readDocument', () => {
+  it('reads the version\'s document item alone, consistently, and decompresses it', async () => {
+    const json = encodePolicyDocument(VERSION.policy);
+    dynamo.on(GetCommand, { Key: { pk: 'policy', sk: 'v5#document' } }).resolves({ Item: { pk: 'policy', sk: 'v5#document', version: 5, document_gz: gzipSync(json) } });
+    expect(await store.readDocument(5)).toBe(json);
+    expect(dynamo).toHaveReceivedCommandTimes(GetCommand, 1);
+    expect(dynamo).toHaveReceivedCommandWith(GetCommand, { TableName: TABLE, Key: { pk: 'policy', sk: 'v5#document' }, ConsistentRead: true });
+  });
+
+  it.each([
+    ['there is no document item (a version pushed before documents were stored)', undefined],
+    ['the item has no compressed document', { pk: 'policy', sk: 'v5#document', version: 5, document: '{}' }],
+    ['the document does not decompress', { pk: 'policy', sk: 'v5#document', version: 5, document_gz: new Uint8Array([1, 2, 3]) }],
+  ])('is undefined (read the text instead) when %s', async (_case, item) => {
+    dynamo.on(GetCommand, { Key: { pk: 'policy', sk: 'v5#document' } }).resolves(item === undefined ? {} : { Item: item });
+    expect(await store.readDocument(5)).toBeUndefined();
+  });
+
+  it('is UNAVAILABLE, not "no document", when the read fails', async () => {
+    const fault = new ThrottlingException({ message: 'Rate of requests exceeds the allowed throughput', $metadata: {} });
+    dynamo.on(GetCommand).rejects(fault);
+    const error = await caught(store.readDocument(5));
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.cause).toBe(fault);
   });
 });
 
