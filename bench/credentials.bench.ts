@@ -19,6 +19,7 @@ import type { Caller } from '../src/identity/types.js';
 import { vendCredentials } from '../src/vending/issue.js';
 import { harness } from '../test/unit/vending/fakes.js';
 import { reportFigures, round } from './support/figures.js';
+import { issuanceWrites } from './support/issuanceWrites.js';
 import { credentialsClient, elapsedMs, machine, withLocalStack } from './support/localStack.js';
 
 const WARM_UP = 20;
@@ -87,8 +88,11 @@ async function signingCost(sign: (body: string) => Promise<unknown>): Promise<nu
   return (elapsedMs(started) * 1000) / SIGNING;
 }
 
-/** PutItems of session-sized items into a table of their own on the stack's DynamoDB Local, at the end-to-end concurrency. */
-async function rawPutRate(endpoint: string, region: string): Promise<Figures> {
+/**
+ * PutItems of session-sized items into a table of their own on the stack's DynamoDB Local,
+ * and then an issuance's writes done bare, each at the end-to-end concurrency.
+ */
+async function rawPutRate(endpoint: string, region: string): Promise<{ puts: Figures; writes: Figures }> {
   const { CreateTableCommand, DynamoDBClient, PutItemCommand, waitUntilTableExists } = await import('@aws-sdk/client-dynamodb');
   const { createTableInput } = await import('../src/provisioning/schemas.js');
   const dynamodb = new DynamoDBClient({ region, endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
@@ -118,7 +122,19 @@ async function rawPutRate(endpoint: string, region: string): Promise<Figures> {
   };
   for (let i = 0; i < WARM_UP; i++) await put();
   try {
-    return await concurrent(END_TO_END_CONCURRENCY, END_TO_END_REQUESTS / END_TO_END_CONCURRENCY, put);
+    const puts = await concurrent(END_TO_END_CONCURRENCY, END_TO_END_REQUESTS / END_TO_END_CONCURRENCY, put);
+    // An issuance's own writes, bare (bench/support/issuanceWrites.ts), one counter per concurrent caller.
+    const configTable = `sentinel-bench-raw-config-${process.pid}`;
+    await dynamodb.send(new CreateTableCommand(createTableInput('config', configTable)));
+    await waitUntilTableExists({ client: dynamodb, maxWaitTime: 30, minDelay: 1, maxDelay: 1 }, { TableName: configTable });
+    const writes = issuanceWrites(dynamodb, { config: configTable, sessions: table }, END_TO_END_CONCURRENCY);
+    const timedWrites = async (): Promise<{ ms: number }> => {
+      const started = process.hrtime.bigint();
+      await writes();
+      return { ms: elapsedMs(started) };
+    };
+    for (let i = 0; i < WARM_UP; i++) await timedWrites();
+    return { puts, writes: await concurrent(END_TO_END_CONCURRENCY, END_TO_END_REQUESTS / END_TO_END_CONCURRENCY, timedWrites) };
   } finally {
     dynamodb.destroy();
   }
@@ -149,7 +165,7 @@ await withLocalStack('sentinel-bench-', async ({ stack, alice, startMs }) => {
 
   // End to end at concurrency 32, beside raw PutItems at the same concurrency against the same DynamoDB Local.
   const endToEnd = await concurrent(END_TO_END_CONCURRENCY, END_TO_END_REQUESTS / END_TO_END_CONCURRENCY, issue);
-  const rawPuts = await rawPutRate(stack.dynamodbEndpoint, stack.region);
+  const { puts: rawPuts, writes: rawWrites } = await rawPutRate(stack.dynamodbEndpoint, stack.region);
 
   const signUs = await signingCost(client.sign);
   const inProcessUs = await inProcess();
@@ -165,12 +181,16 @@ await withLocalStack('sentinel-bench-', async ({ stack, alice, startMs }) => {
   row(`server refresh (prod), ${REFRESHES} sequential (ms)`, refreshSequential);
   row(`new issuance, concurrency ${END_TO_END_CONCURRENCY}, ${END_TO_END_REQUESTS} in all (ms)`, endToEnd);
   row(`raw PutItem, concurrency ${END_TO_END_CONCURRENCY}, ${END_TO_END_REQUESTS} in all (ms)`, rawPuts);
+  row(`an issuance's writes, bare, concurrency ${END_TO_END_CONCURRENCY} (ms)`, rawWrites);
   console.log(`end to end: issuances/s ÷ raw PutItem/s at concurrency ${END_TO_END_CONCURRENCY} = ${(endToEnd.perSecond / rawPuts.perSecond).toFixed(2)}`);
+  console.log(`end to end: issuances/s ÷ an issuance's own writes done bare, per second, at concurrency ${END_TO_END_CONCURRENCY} = ${(endToEnd.perSecond / rawWrites.perSecond).toFixed(2)}`);
   reportFigures('endToEnd', {
     concurrency: END_TO_END_CONCURRENCY,
     issuancesPerSec: round(endToEnd.perSecond, 0),
     rawPutsPerSec: round(rawPuts.perSecond, 0),
     ratio: round(endToEnd.perSecond / rawPuts.perSecond),
+    bareIssuanceWritesPerSec: round(rawWrites.perSecond, 0),
+    ratioToOwnWrites: round(endToEnd.perSecond / rawWrites.perSecond),
     p50Ms: round(endToEnd.p50),
     p99Ms: round(endToEnd.p99),
   });

@@ -2,7 +2,9 @@
  * Warm issuance: the credentials function's handler, composed as its Lambda entry composes
  * it, called in process against DynamoDB Local, STS answered by aws-sdk-client-mock. Beside
  * it, in the same run and against the same DynamoDB Local, a bare PutItem of a session-sized
- * item: the floor any issuance that writes its session item first must pay. Counts, at the
+ * item: the floor any issuance that writes its session item first must pay; and the writes an
+ * issuance makes (counter + session put in one TransactWriteItems, then mark issued) done
+ * bare, which is what the pipeline adds its own work to. Counts, at the
  * DynamoDB client, the round trips of an issuance, a refresh and a re-check, and the STS
  * calls of an issuance. Run with `npm run bench`, or alone:
  *
@@ -33,6 +35,7 @@ const { putPolicyFunction } = await import('../src/compose/policy.js');
 const { dynamoClients } = await import('../src/compose/dynamo.js');
 const { createTableInput } = await import('../src/provisioning/schemas.js');
 const { invokeRoute } = await import('../test/support/apiCall.js');
+const { issuanceWrites } = await import('./support/issuanceWrites.js');
 const { capturingLogger } = await import('../test/reliability/support/logs.js');
 
 const ACCOUNT = '111122223333';
@@ -155,6 +158,9 @@ try {
     ),
   );
 
+  // An issuance's own writes, bare (bench/support/issuanceWrites.ts): what the pipeline adds its work to.
+  const bareWrites = await measure(REQUESTS, issuanceWrites(dynamodb, { config: TABLES.config, sessions: TABLES.floor }));
+
   console.log(`warm issuance in process: ${machine()}`);
   console.log(`credentials handler on DynamoDB Local, STS mocked; ${REQUESTS} sequential calls each after ${WARM_UP} warm-up calls; policy cached ${config.policyTtlSeconds} s`);
   console.log('');
@@ -166,14 +172,18 @@ try {
   row('server-mode refresh (prod)', refresh);
   row('re-check (prod)', check);
   row('bare conditional PutItem', bare);
+  row("an issuance's writes, bare", bareWrites);
   console.log('');
   console.log(`issuance p50 / bare PutItem p50: ${(issuance.p50 / bare.p50).toFixed(2)}; STS calls per issuance ${stsPerIssuance.toFixed(2)}`);
+  console.log(`issuance p50 / its own writes done bare (TransactWriteItems + UpdateItem) p50: ${(issuance.p50 / bareWrites.p50).toFixed(2)}`);
 
   reportFigures('warm', {
     p50Ms: round(issuance.p50),
     p99Ms: round(issuance.p99),
     barePutP50Ms: round(bare.p50),
     ratio: round(issuance.p50 / bare.p50),
+    bareIssuanceWritesP50Ms: round(bareWrites.p50),
+    ratioToOwnWrites: round(issuance.p50 / bareWrites.p50),
     refreshP50Ms: round(refresh.p50),
     checkP50Ms: round(check.p50),
     ddbCallsPerIssuance: round(issuance.roundTrips),
