@@ -2,8 +2,8 @@
  * `npm run bench [-- --json] [names…]`: every benchmark in turn, each in its own process
  * (so one's JIT state, sockets and DynamoDB Local do not colour the next), printing its
  * tables. With `--json`, the last line is one JSON object holding every section's figures
- * (bench/support/figures.ts). Names pick benchmarks (policy, coldstart, cli-startup,
- * warm, credentials, exec, delivery, sessions). Figures, not pass/fail.
+ * (bench/support/figures.ts). Names pick benchmarks (policy, lint, coldstart,
+ * cli-startup, warm, credentials, exec, delivery, sessions). Figures, not pass/fail.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const BENCHES = ['policy', 'coldstart', 'cli-startup', 'warm', 'credentials', 'exec', 'delivery', 'sessions'];
+const BENCHES = ['policy', 'lint', 'coldstart', 'cli-startup', 'warm', 'credentials', 'exec', 'delivery', 'sessions'];
 
 const args = process.argv.slice(2);
 const json = args.includes('--json');

@@ -12,7 +12,8 @@
  * stays silent.
  */
 import { STS_MIN_DURATION_SECONDS } from '../api/constants.js';
-import { closest, didYouMean } from './suggest.js';
+import { RuleIndex, type NameSet } from './lintIndex.js';
+import { NameSuggestions } from './lintSuggest.js';
 import { MODES, WEEKDAYS } from './types.js';
 import type { Effect, Policy, PolicyIssue, Rule, SourcePosition, TimeWindow } from './types.js';
 
@@ -42,9 +43,6 @@ export function lintPolicy(policy: Policy, options: LintOptions): PolicyIssue[] 
   const linter = new Linter(policy, options);
   return linter.run();
 }
-
-/** A set of names a condition accepts; `null` means any name. */
-type NameSet = ReadonlySet<string> | null;
 
 /** Half-open range of minutes of the local week (0 = sunday 00:00). */
 interface Interval {
@@ -84,13 +82,26 @@ interface Draft {
   message: string;
 }
 
+/**
+ * The checks that compare two rules look only at the earlier rules the indexes name
+ * (src/policy/lintIndex.ts): on a policy of thousands of rules, comparing every pair
+ * would take minutes. Rules are added to the indexes as the walk passes them.
+ */
 class Linter {
   private readonly drafts: Draft[] = [];
   private readonly shapes: RuleShape[];
   /** Rules that can never apply (shadowed or matching nothing): no further pairwise warnings about them. */
   private readonly unreachable = new Set<number>();
+  /** Earlier rules that match some request: those that may hide a later one. */
+  private readonly matching = new RuleIndex();
+  /** Earlier reachable rules with a time window, by its timezone: those a later window may overlap. */
+  private readonly windowed = new Map<string, RuleIndex>();
   /** How often each user name occurs in the document; computed on first use. */
   private counts: Map<string, number> | undefined;
+  /** Suggestions among the names of {@link counts}; built with it. */
+  private countedNames: NameSuggestions | undefined;
+  /** The profiles some approvals entry with an approver lists, and whether there is such an entry; computed on first use. */
+  private approvable: { profiles: ReadonlySet<string>; any: boolean } | undefined;
 
   constructor(
     private readonly policy: Policy,
@@ -104,6 +115,7 @@ class Linter {
     this.policy.rules.forEach((rule, index) => {
       this.reachability(rule, index);
       this.overlaps(rule, index);
+      this.file(index);
       this.sessionTable(rule, index);
       const at = { position: rule.position, path: `rules[${index}].conditions.profiles` };
       this.undefinedProfiles(`rule ${ruleRef(rule, index)}`, rule.conditions.profiles ?? [], at);
@@ -152,6 +164,17 @@ class Linter {
     this.drafts.push({ position: position ?? { line: 1, col: 1 }, path, message });
   }
 
+  /** Makes rule `index`, once checked, a candidate for the rules after it. */
+  private file(index: number): void {
+    const shape = this.shapes[index]!;
+    if (shape.never !== undefined) return;
+    this.matching.add(index, shape);
+    if (this.unreachable.has(index) || shape.time === null) return;
+    let zone = this.windowed.get(shape.time.timezone);
+    if (zone === undefined) this.windowed.set(shape.time.timezone, (zone = new RuleIndex()));
+    zone.add(index, shape);
+  }
+
   // ---- 1, 2: rules that can never apply -----------------------------------
 
   private reachability(rule: Rule, index: number): void {
@@ -163,9 +186,8 @@ class Linter {
     }
     // Name the first rule that covers this one: it is the earliest place where every
     // request of this rule is certain to stop, so moving this rule above it is enough.
-    for (let earlier = 0; earlier < index; earlier++) {
-      const other = this.shapes[earlier]!;
-      if (other.never !== undefined || !covers(other, shape)) continue;
+    const earlier = this.firstCovering(shape);
+    if (earlier !== undefined) {
       this.unreachable.add(index);
       const winner = this.policy.rules[earlier]!;
       if (rule.effect === 'deny' && canAllow(winner.effect, shape.modes)) {
@@ -187,8 +209,19 @@ class Linter {
           `rule ${ruleRef(rule, index, true)} can never apply: rule ${ruleRef(winner, earlier, true)} above it matches every request it matches, and the first matching rule wins. Delete "${rule.name}", or move it above "${winner.name}" if it should take precedence.`,
         );
       }
-      return;
     }
+  }
+
+  /** The earliest rule filed so far that matches every request `shape` matches. */
+  private firstCovering(shape: RuleShape): number | undefined {
+    let first: number | undefined;
+    for (const list of this.matching.coverCandidates(shape)) {
+      for (const earlier of list) {
+        if (first !== undefined && earlier >= first) break;
+        if (covers(this.shapes[earlier]!, shape)) first = earlier;
+      }
+    }
+    return first;
   }
 
   // ---- 3: partially overlapping time windows -------------------------------
@@ -196,14 +229,15 @@ class Linter {
   private overlaps(rule: Rule, index: number): void {
     if (this.unreachable.has(index)) return;
     const shape = this.shapes[index]!;
-    for (let earlier = 0; earlier < index; earlier++) {
-      if (this.unreachable.has(earlier)) continue;
+    // Windows in different zones move against each other with daylight saving: no certain
+    // claim. So only earlier reachable rules with a window in the same zone are compared.
+    if (shape.time === null) return;
+    for (const earlier of this.windowed.get(shape.time.timezone)?.overlapCandidates(shape) ?? []) {
       const first = this.policy.rules[earlier]!;
       const other = this.shapes[earlier]!;
       if (first.effect === rule.effect) continue;
       if (!intersects(other.profiles, shape.profiles) || !intersects(other.users, shape.users) || !intersects(other.modes, shape.modes)) continue;
-      // Windows in different zones move against each other with daylight saving: no certain claim.
-      if (other.time === null || shape.time === null || other.time.timezone !== shape.time.timezone) continue;
+      if (other.time === null || other.time.timezone !== shape.time.timezone) continue;
       const common = intersect(other.time.intervals, shape.time.intervals);
       if (common.length === 0) continue;
       if (contains(other.time.intervals, shape.time.intervals) || contains(shape.time.intervals, other.time.intervals)) continue;
@@ -269,7 +303,7 @@ class Linter {
         mentions.set(user, list);
       }
     });
-    const candidates = new Set([...people, ...mentions.keys()]);
+    const candidates = new NameSuggestions(new Set([...people, ...mentions.keys()]));
     for (const [user, indexes] of mentions) {
       const first = indexes[0]!;
       const rule = this.policy.rules[first]!;
@@ -279,7 +313,7 @@ class Linter {
       drafts.push({
         position: rule.position ?? { line: 1, col: 1 },
         path: `rules[${first}].conditions.users`,
-        message: `user "${user}" appears only in rules: ${by}, but no group, admins, approvals or breakglass entry does${didYouMean(user, candidates)}. A misspelt user silently matches no one: check the spelling, or add the user to a group.`,
+        message: `user "${user}" appears only in rules: ${by}, but no group, admins, approvals or breakglass entry does${candidates.didYouMean(user)}. A misspelt user silently matches no one: check the spelling, or add the user to a group.`,
       });
       byRule.set(first, drafts);
     }
@@ -310,10 +344,11 @@ class Linter {
    */
   private likelyTypos(names: readonly string[], at: Place, who: (name: string) => string, consequence: string): void {
     this.counts ??= this.nameCounts();
+    this.countedNames ??= new NameSuggestions(this.counts.keys());
     const counts = this.counts;
     for (const name of new Set(names)) {
       if ((counts.get(name) ?? 0) !== 1) continue;
-      const match = closest(name, counts.keys());
+      const match = this.countedNames.closest(name);
       if (match === undefined) continue;
       this.warn(
         at.position,
@@ -327,8 +362,9 @@ class Linter {
 
   private approvalCoverage(rule: Rule, index: number): void {
     if (rule.effect !== 'require_approval') return;
-    const usable = this.policy.approvals.filter((entry) => this.hasApprover(entry.approvers, entry.approverGroups, entry.autoApprove?.users ?? []));
-    const covered = (profile: string): boolean => usable.some((entry) => entry.profiles.includes(profile));
+    this.approvable ??= this.approvableProfiles();
+    const { profiles: approvable, any: anyApprovable } = this.approvable;
+    const covered = (profile: string): boolean => approvable.has(profile);
     const explicit = rule.conditions.profiles ?? [];
     const consequence = 'no one can approve those requests, so they are always refused. Add an approvals entry for them, or change the rule.';
     if (explicit.length > 0) {
@@ -351,13 +387,19 @@ class Linter {
         `rules[${index}]`,
         `require_approval rule ${ruleRef(rule, index)} matches any profile, but no approvals entry lists ${plural('profile', missing)}: for ${missing.length === 1 ? 'that profile' : 'those profiles'} ${consequence}`,
       );
-    } else if (usable.length === 0) {
+    } else if (!anyApprovable) {
       this.warn(
         rule.position,
         `rules[${index}]`,
         `require_approval rule ${ruleRef(rule, index)} matches any profile, but the document has no approvals entry with an approver: ${consequence}`,
       );
     }
+  }
+
+  /** What {@link approvable} holds: the same for every rule, so worked out once. */
+  private approvableProfiles(): { profiles: ReadonlySet<string>; any: boolean } {
+    const usable = this.policy.approvals.filter((entry) => this.hasApprover(entry.approvers, entry.approverGroups, entry.autoApprove?.users ?? []));
+    return { profiles: new Set(usable.flatMap((entry) => entry.profiles)), any: usable.length > 0 };
   }
 
   private hasApprover(approvers: readonly string[], groups: readonly string[], auto: readonly string[]): boolean {
