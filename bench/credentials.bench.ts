@@ -198,9 +198,9 @@ await withLocalStack('sentinel-bench-', async ({ stack, alice, startMs }) => {
   console.log(`in process, no HTTP or DynamoDB: ${inProcessUs.toFixed(1)} µs per issuance (vendCredentials with in-memory fakes, mean of ${IN_PROCESS})`);
   console.log(`client SigV4 signing, not in the latencies above: ${signUs.toFixed(1)} µs per request`);
   console.log('');
-  console.log('What the HTTP figures include: SigV4 verification, the handler stack, and per request 3 DynamoDB writes');
-  console.log('  (rate-limit counter, session put or conditional refresh update, mark-issued update; the policy is cached');
-  console.log('  10 s as in a deployment) and the dev issuer (no STS).');
+  console.log('What the HTTP figures include: SigV4 verification, the handler stack, and per request 2 DynamoDB round trips');
+  console.log('  (the rate-limit counter with the session put or conditional refresh update in one TransactWriteItems, then the');
+  console.log('  mark-issued update; the policy is cached 10 s as in a deployment) and the dev issuer (no STS).');
   console.log('  Client and server share this Node process; DynamoDB Local is a separate Java process.');
   console.log('DynamoDB Local on loopback is not DynamoDB: real latencies add network round trips and differ per call; compare runs, not absolutes.');
 });

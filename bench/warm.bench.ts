@@ -115,31 +115,46 @@ try {
   };
   await must(invokeRoute(policy, 'putPolicy', ADMIN, { body: { text: POLICY, expectedVersion: 0 } }, delivery()));
 
-  /** Latencies (ms) and DynamoDB round trips per call of `once`. */
-  const measure = async (count: number, once: () => Promise<unknown>) => {
-    for (let i = 0; i < WARM_UP; i += 1) await once();
-    const samples: number[] = [];
-    const before = roundTrips;
+  interface Measured {
+    p50: number;
+    p99: number;
+    roundTrips: number;
+    sts: number;
+  }
+  /**
+   * Latencies (ms), DynamoDB round trips and STS calls per call of each of `calls`. They
+   * take turns, one call each, round after round (after the warm-up rounds), so that a
+   * burst of load from elsewhere on the machine hits all of them alike.
+   */
+  const measureInTurn = async <K extends string>(count: number, calls: Record<K, () => Promise<unknown>>): Promise<Record<K, Measured>> => {
+    const entries = Object.entries(calls) as [K, () => Promise<unknown>][];
+    for (let i = 0; i < WARM_UP; i += 1) for (const [, once] of entries) await once();
+    const samples = new Map<K, number[]>(entries.map(([name]) => [name, []]));
+    const trips = new Map<K, number>(entries.map(([name]) => [name, 0]));
+    const stsCalls = new Map<K, number>(entries.map(([name]) => [name, 0]));
     for (let i = 0; i < count; i += 1) {
-      const started = performance.now();
-      await once();
-      samples.push(performance.now() - started);
+      for (const [name, once] of entries) {
+        const tripsBefore = roundTrips;
+        const stsBefore = sts.commandCalls(AssumeRoleCommand).length;
+        const started = performance.now();
+        await once();
+        samples.get(name)?.push(performance.now() - started);
+        trips.set(name, (trips.get(name) ?? 0) + roundTrips - tripsBefore);
+        stsCalls.set(name, (stsCalls.get(name) ?? 0) + sts.commandCalls(AssumeRoleCommand).length - stsBefore);
+      }
     }
-    return { p50: percentile(samples, 50), p99: percentile(samples, 99), roundTrips: (roundTrips - before) / count };
+    return Object.fromEntries(
+      entries.map(([name]) => {
+        const times = samples.get(name) ?? [];
+        return [name, { p50: percentile(times, 50), p99: percentile(times, 99), roundTrips: (trips.get(name) ?? 0) / count, sts: (stsCalls.get(name) ?? 0) / count }];
+      }),
+    ) as Record<K, Measured>;
   };
 
-  const issue = () => must(invokeRoute(credentials, 'credentials', ALICE, { body: { profile: 'dev', mode: 'cli' } }, delivery()));
-  const stsBefore = sts.commandCalls(AssumeRoleCommand).length;
-  const issuance = await measure(REQUESTS, issue);
-  const stsPerIssuance = (sts.commandCalls(AssumeRoleCommand).length - stsBefore) / (REQUESTS + WARM_UP);
-
   const session = (await must(invokeRoute(credentials, 'credentials', ALICE, { body: { profile: 'prod', mode: 'server' } }, delivery()))).session as { id: string };
-  const refresh = await measure(REQUESTS, () => must(invokeRoute(credentials, 'credentials', ALICE, { body: { profile: 'prod', mode: 'server', sessionId: session.id } }, delivery())));
-  const check = await measure(REQUESTS, () => must(invokeRoute(checks, 'checkSession', ALICE, { path: { id: session.id }, body: { profile: 'prod' } }, delivery())));
-
   // The floor: one PutItem of an item the size of a session item, conditional like the session write.
   let floorId = 0;
-  const bare = await measure(REQUESTS, () =>
+  const barePut = () =>
     dynamodb.send(
       new PutItemCommand({
         TableName: TABLES.floor,
@@ -155,14 +170,19 @@ try {
         },
         ConditionExpression: 'attribute_not_exists(id)',
       }),
-    ),
-  );
-
-  // An issuance's own writes, bare (bench/support/issuanceWrites.ts): what the pipeline adds its work to.
-  const bareWrites = await measure(REQUESTS, issuanceWrites(dynamodb, { config: TABLES.config, sessions: TABLES.floor }));
+    );
+  const { issuance, refresh, check, bare, bareWrites } = await measureInTurn(REQUESTS, {
+    issuance: () => must(invokeRoute(credentials, 'credentials', ALICE, { body: { profile: 'dev', mode: 'cli' } }, delivery())),
+    refresh: () => must(invokeRoute(credentials, 'credentials', ALICE, { body: { profile: 'prod', mode: 'server', sessionId: session.id } }, delivery())),
+    check: () => must(invokeRoute(checks, 'checkSession', ALICE, { path: { id: session.id }, body: { profile: 'prod' } }, delivery())),
+    bare: barePut,
+    // An issuance's own writes, bare (bench/support/issuanceWrites.ts): what the pipeline adds its work to.
+    bareWrites: issuanceWrites(dynamodb, { config: TABLES.config, sessions: TABLES.floor }),
+  });
+  const stsPerIssuance = issuance.sts;
 
   console.log(`warm issuance in process: ${machine()}`);
-  console.log(`credentials handler on DynamoDB Local, STS mocked; ${REQUESTS} sequential calls each after ${WARM_UP} warm-up calls; policy cached ${config.policyTtlSeconds} s`);
+  console.log(`credentials handler on DynamoDB Local, STS mocked; ${REQUESTS} sequential calls of each, taking turns, after ${WARM_UP} warm-up rounds; policy cached ${config.policyTtlSeconds} s`);
   console.log('');
   console.log('call                               |  p50 ms |  p99 ms | DynamoDB round trips');
   console.log('-----------------------------------|---------|---------|---------------------');
