@@ -16,6 +16,8 @@
  *   (the property tests compare the two).
  */
 
+import { suggestionText, typoLimit } from './suggest.js';
+
 /** Answers `closest(input, names)` for many inputs; `names` is read once, on the first question. */
 export class NameSuggestions {
   private list: readonly Candidate[] | undefined;
@@ -38,7 +40,7 @@ export class NameSuggestions {
       // Every other name is at least 1 away; the first at 1 is the answer.
       if (bestDistance === 1) break;
       if (candidate.lower === lower) continue;
-      const limit = Math.max(1, Math.floor(Math.max(candidate.name.length, input.length) / 3));
+      const limit = typoLimit(input, candidate.name);
       const max = Math.min(limit, bestDistance - 1);
       if (fewestEdits(letters, candidate.letters) > max) continue;
       const distance = this.rows.distance(lower, candidate.lower, max);
@@ -52,8 +54,7 @@ export class NameSuggestions {
 
   /** `did you mean "x"?` or an empty string, as `didYouMean(input, names)`. */
   didYouMean(input: string): string {
-    const match = this.closest(input);
-    return match === undefined ? '' : ` (did you mean "${match}"?)`;
+    return suggestionText(this.closest(input));
   }
 
   private candidates(): readonly Candidate[] {

@@ -33,6 +33,16 @@ export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINIT
   return previous[b.length] ?? max + 1;
 }
 
+/** The most edits that still make `candidate` a likely typo of `input`: a third of the longer word, at least 1. */
+export function typoLimit(input: string, candidate: string): number {
+  return Math.max(1, Math.floor(Math.max(candidate.length, input.length) / 3));
+}
+
+/** How a suggestion reads at the end of a message: ` (did you mean "x"?)`, or nothing without one. */
+export function suggestionText(match: string | undefined): string {
+  return match === undefined ? '' : ` (did you mean "${match}"?)`;
+}
+
 /**
  * The closest candidate to `input`, when it is close enough to be a likely typo:
  * case differences always count; otherwise at most a third of the word may differ.
@@ -43,7 +53,7 @@ export function closest(input: string, candidates: Iterable<string>): string | u
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of candidates) {
     if (candidate === input) continue;
-    const limit = Math.max(1, Math.floor(Math.max(candidate.length, input.length) / 3));
+    const limit = typoLimit(input, candidate);
     const distance = candidate.toLowerCase() === lower ? 0 : editDistance(lower, candidate.toLowerCase(), limit);
     if (distance <= limit && distance < bestDistance) {
       best = candidate;
@@ -55,6 +65,5 @@ export function closest(input: string, candidates: Iterable<string>): string | u
 
 /** `did you mean "x"?` or an empty string. */
 export function didYouMean(input: string, candidates: Iterable<string>): string {
-  const match = closest(input, candidates);
-  return match === undefined ? '' : ` (did you mean "${match}"?)`;
+  return suggestionText(closest(input, candidates));
 }
