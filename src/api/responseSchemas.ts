@@ -67,6 +67,8 @@ export const denial = lazySchema<Denial>(() =>
     mode: mode(),
     profile: z.string(),
     alternatives: z.array(z.enum(['request', 'breakglass'])),
+    // Absent from servers older than the field: the CLI then prints a placeholder.
+    breakglassReasonCodes: z.optional(z.array(z.string())),
   }),
 );
 

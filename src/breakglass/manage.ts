@@ -25,6 +25,7 @@ import { SentinelError } from '../errors.js';
 import type { Caller } from '../identity/types.js';
 import { isAdmin } from '../policy/admins.js';
 import { formatDuration } from '../policy/duration.js';
+import { breakglassRulesFor, reasonCodesOf } from '../policy/denial.js';
 import type { PolicySource } from '../policy/source.js';
 import type { BreakglassRule, Policy } from '../policy/types.js';
 import type { CursorCodec, CursorScope } from '../sessions/cursor.js';
@@ -99,11 +100,11 @@ export function breakglassView(record: BreakglassRecord, now: string): Breakglas
  *   none has the reason code (their codes are named: the caller may use them).
  */
 export function matchingRule(policy: Policy, user: string, profile: string, reasonCode: string): BreakglassRule {
-  const candidates = policy.breakglass.filter((rule) => rule.profiles.includes(profile) && rule.users.includes(user));
+  const candidates = breakglassRulesFor(policy, user, profile);
   if (candidates.length === 0) throw new SentinelError('POLICY_DENY', `no break-glass rule lets "${user}" break glass for profile "${profile}"`);
   const rule = candidates.find((candidate) => candidate.reasonCodes.includes(reasonCode));
   if (rule === undefined) {
-    const codes = [...new Set(candidates.flatMap((candidate) => candidate.reasonCodes))].map((code) => `"${code}"`).join(', ');
+    const codes = reasonCodesOf(candidates).map((code) => `"${code}"`).join(', ');
     throw new SentinelError('INVALID_REQUEST', `reason code "${reasonCode}" is not one of break-glass rule "${candidates[0]?.name ?? ''}"'s: use one of ${codes}`);
   }
   return rule;

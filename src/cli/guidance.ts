@@ -55,6 +55,18 @@ function accessRequestAdvice(profileWord: string): string {
   return `To ask for access: sentinel request --profile ${profileWord} --justification "…"`;
 }
 
+/**
+ * The break-glass line of a denial: the whole `sentinel breakglass` command when the
+ * entries the caller may invoke accept one reason code; with several, `<code>` and the
+ * codes to choose from after it, since the code says why and only the caller knows; with
+ * none known (a server older than the field), `<code>` alone.
+ */
+function breakglassAdvice(profileWord: string, reasonCodes: readonly string[]): string {
+  const code = reasonCodes.length === 1 ? shellWord(reasonCodes[0] ?? '') : '<code>';
+  const choices = reasonCodes.length > 1 ? ` (code: ${reasonCodes.map((value) => shellWord(value)).join(', ')})` : '';
+  return `In an emergency: sentinel breakglass --profile ${profileWord} --reason-code ${code} --justification "…"${choices}`;
+}
+
 const NEVER_BYPASSED = 'This requirement can never be bypassed by an access request or break-glass.';
 
 /**
@@ -107,7 +119,7 @@ export function renderDenialGuidance(denial: Denial, options: { command?: readon
       : [`access to profile ${profileText} is denied: ${reason}${rule}`];
   if (denial.alternatives.includes('request')) lines.push(accessRequestAdvice(profileWord));
   if (denial.alternatives.includes('breakglass')) {
-    lines.push(`In an emergency: sentinel breakglass --profile ${profileWord} --reason-code <code> --justification "…"`);
+    lines.push(breakglassAdvice(profileWord, denial.breakglassReasonCodes ?? []));
   }
   return lines.join('\n');
 }

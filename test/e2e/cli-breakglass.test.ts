@@ -127,7 +127,8 @@ describe('sentinel breakglass', () => {
     // Closed: issuance falls back to the policy (require_approval), whose guidance offers break-glass again.
     const refused = await sentinel('alice', '--aws-profile', 'alice', 'exec', '--profile', 'prod-admin', '--', ...PRINT_SOURCE_IDENTITY);
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toContain('In an emergency: sentinel breakglass --profile prod-admin --reason-code <code> --justification "…"');
+    // The rule accepts two reason codes: the guidance names both, and the caller picks the one that says why.
+    expect(refused.stderr).toContain('In an emergency: sentinel breakglass --profile prod-admin --reason-code <code> --justification "…" (code: incident, security)\n');
 
     // Closing freed the one-active guard, but the 30m cooldown counts from the start of the last event.
     const again = await errorOf('alice', 'breakglass', '--profile', 'prod-admin', '--reason-code', 'incident', '--justification', JUSTIFICATION);

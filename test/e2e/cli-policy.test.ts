@@ -371,8 +371,19 @@ describe('sentinel policy eval (text)', () => {
         '\n' +
         'profile "prod-admin" requires an approved access request: Administrative access to production needs a second person (rule "prod-admin-approval")\n' +
         'To ask for access: sentinel request --profile prod-admin --justification "…"\n' +
-        'In an emergency: sentinel breakglass --profile prod-admin --reason-code <code> --justification "…"\n',
+        'In an emergency: sentinel breakglass --profile prod-admin --reason-code <code> --justification "…" (code: incident, security)\n',
     );
+  });
+
+  it('break-glass with a single reason code: the guidance is the whole command', async () => {
+    const file = path.join(dir, 'one-code.yaml');
+    await writeFile(
+      file,
+      (await readFile(EXAMPLE, 'utf8')).replace('reason_codes: [incident, security]', 'reason_codes: [incident]'),
+    );
+    const text = await sentinel('policy', 'eval', '--policy', file, '--user', 'bob', '--profile', 'prod-admin');
+    expect(text.code).toBe(0);
+    expect(lines(text.stdout).at(-1)).toBe('In an emergency: sentinel breakglass --profile prod-admin --reason-code incident --justification "…"');
   });
 
   it('the default deny: no rule, and no request offered when no approvals entry lists the profile', async () => {

@@ -99,6 +99,31 @@ describe('renderDenialGuidance: deny and require_approval', () => {
     );
   });
 
+  it('prints the whole break-glass command when one reason code is accepted', () => {
+    const text = renderDenialGuidance(denial({ alternatives: ['breakglass'], breakglassReasonCodes: ['incident'] }));
+    expect(text.split('\n').at(-1)).toBe('In an emergency: sentinel breakglass --profile prod --reason-code incident --justification "…"');
+  });
+
+  it('with several reason codes, leaves the choice to the caller and names every code', () => {
+    const text = renderDenialGuidance(denial({ alternatives: ['request', 'breakglass'], breakglassReasonCodes: ['incident', 'security', 'outage'] }));
+    expect(text.split('\n').at(-1)).toBe('In an emergency: sentinel breakglass --profile prod --reason-code <code> --justification "…" (code: incident, security, outage)');
+  });
+
+  it('falls back to <code> when the server sends no reason codes (a server older than the field)', () => {
+    for (const breakglassReasonCodes of [undefined, []]) {
+      const text = renderDenialGuidance(denial({ alternatives: ['breakglass'], ...(breakglassReasonCodes === undefined ? {} : { breakglassReasonCodes }) }));
+      expect(text.split('\n').at(-1)).toBe('In an emergency: sentinel breakglass --profile prod --reason-code <code> --justification "…"');
+    }
+  });
+
+  it('quotes a reason code from a hostile server as one shell word, control characters escaped', () => {
+    const single = renderDenialGuidance(denial({ alternatives: ['breakglass'], breakglassReasonCodes: ['x; rm -rf ~'] }));
+    expect(single.split('\n').at(-1)).toBe(`In an emergency: sentinel breakglass --profile prod --reason-code 'x; rm -rf ~' --justification "…"`);
+    const several = renderDenialGuidance(denial({ alternatives: ['breakglass'], breakglassReasonCodes: ['ok', '\u001b[2Jevil'] }));
+    expect(several).not.toContain('\u001b');
+    expect(several.split('\n').at(-1)).toBe(`In an emergency: sentinel breakglass --profile prod --reason-code <code> --justification "…" (code: ok, $'\\x1b[2Jevil')`);
+  });
+
   it('leaves out break-glass when the user may not invoke it, and names the rule once', () => {
     const text = renderDenialGuidance(
       denial({ rule: 'no-prod', reason: 'denied by rule "no-prod"', alternatives: ['request'] }),
@@ -198,6 +223,7 @@ describe('renderDenialGuidance: hostile text from the server', () => {
           effect: fc.constantFrom('deny' as const, 'require_approval' as const),
           mode: fc.constantFrom('cli' as const, 'server' as const, 'credential_process' as const),
           alternatives: fc.subarray(['request' as const, 'breakglass' as const]),
+          breakglassReasonCodes: fc.array(text, { maxLength: 3 }),
         }),
         (facts) => {
           const output = renderDenialGuidance(denial(facts));

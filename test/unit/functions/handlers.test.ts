@@ -257,7 +257,7 @@ describe('POST /v1/credentials (functions/credentials.ts)', () => {
       error(403, 'APPROVAL_REQUIRED', 'profile "prod-admin" requires an approved access request: Administrative access to production needs a second person', {
         denial: {
           effect: 'require_approval', rule: 'prod-admin-approval', reason: 'Administrative access to production needs a second person', requiresServerMode: false,
-          requiresSessionTracking: false, sessionTable: 'sentinel-sessions', mode: 'server', profile: 'prod-admin', alternatives: ['request', 'breakglass'],
+          requiresSessionTracking: false, sessionTable: 'sentinel-sessions', mode: 'server', profile: 'prod-admin', alternatives: ['request', 'breakglass'], breakglassReasonCodes: ['incident', 'security'],
         },
       }),
     );

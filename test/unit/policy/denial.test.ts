@@ -95,12 +95,41 @@ describe('denialFacts', () => {
       mode: 'cli',
       profile: 'prod-admin',
       alternatives: ['request', 'breakglass'],
+      breakglassReasonCodes: ['incident'],
     });
     expect(facts({ profile: 'billing' })).toMatchObject({
       rule: 'no-billing',
       reason: 'Billing is closed',
       alternatives: ['request', 'breakglass'],
     });
+  });
+
+  it('gives the reason codes of every break-glass entry the user may invoke for the profile, in policy order, each once, and no others', () => {
+    const policy: Policy = {
+      ...POLICY,
+      breakglass: [
+        { name: 'oncall', profiles: ['prod-admin'], users: ['alice', 'bob'], reasonCodes: ['incident', 'security'] },
+        { name: 'not-alice', profiles: ['prod-admin'], users: ['bob'], reasonCodes: ['audit'] },
+        { name: 'other-profile', profiles: ['billing'], users: ['alice'], reasonCodes: ['billing-run'] },
+        { name: 'dba', profiles: ['billing', 'prod-admin'], users: ['alice'], reasonCodes: ['outage', 'incident'] },
+      ],
+    };
+    const denied = (user: string, profile: string) => denialFacts(policy, request({ user, profile }), evaluatePolicy(policy, request({ user, profile }), {}));
+    expect(denied('alice', 'prod-admin')?.breakglassReasonCodes).toEqual(['incident', 'security', 'outage']);
+    expect(denied('bob', 'prod-admin')?.breakglassReasonCodes).toEqual(['incident', 'security', 'audit']);
+    // No break-glass to offer: no codes either, not even an empty list.
+    const carol = denied('carol', 'prod-admin');
+    expect(carol?.alternatives).toEqual(['request']);
+    expect(carol).not.toHaveProperty('breakglassReasonCodes');
+  });
+
+  it('gives no reason codes with a server-mode denial, even to a user break-glass names', () => {
+    const policy: Policy = { ...POLICY, breakglass: [{ name: 'all', profiles: ['prod', 'staging'], users: ['alice'], reasonCodes: ['incident'] }] };
+    for (const profile of ['prod', 'staging']) {
+      const denial = denialFacts(policy, request({ profile }), evaluatePolicy(policy, request({ profile }), {}));
+      expect(denial?.alternatives).toEqual([]);
+      expect(denial).not.toHaveProperty('breakglassReasonCodes');
+    }
   });
 
   it('offers only a request when break-glass names the profile but not the user, or the user but not the profile', () => {
