@@ -30,6 +30,15 @@ const CONFIGURATION = new Set([
   'InvalidParameterValue',
 ]);
 
+/**
+ * Retry-After of a refusal that only an administrator can lift (the role's trust policy,
+ * its maximum session duration, the Region, the deployment's settings): nothing changes
+ * within a second. Above the 10 s the CLI waits out, so the user reads the message at
+ * once instead of after two more attempts, each of which would write a session item and
+ * call STS again for the same answer.
+ */
+const REFUSAL_RETRY_AFTER_SECONDS = 30;
+
 /** Issues credentials through `sts:AssumeRole` with the deployment's own role. */
 export class StsCredentialIssuer implements CredentialIssuer {
   readonly kind = 'sts' as const;
@@ -73,7 +82,7 @@ function translate(error: unknown, input: IssueInput): UnavailableError {
   if (name === 'AccessDenied' || name === 'AccessDeniedException') {
     return new UnavailableError(
       `AWS refused to assume ${roleArn}: its trust policy must allow this deployment's role sts:AssumeRole, sts:SetSourceIdentity and sts:TagSession, and the deployment's assumable-roles setting must cover it`,
-      { cause: error },
+      { cause: error, retryAfterSeconds: REFUSAL_RETRY_AFTER_SECONDS },
     );
   }
   // The one validation failure operators meet in practice: a profile promising longer
@@ -81,12 +90,13 @@ function translate(error: unknown, input: IssueInput): UnavailableError {
   if (name === 'ValidationError' && error instanceof Error && /MaxSessionDuration/i.test(error.message)) {
     return new UnavailableError(
       `AWS refused ${input.durationSeconds}-second credentials for ${roleArn}: the role's maximum session duration is shorter; raise it or lower the profile's max_duration`,
-      { cause: error },
+      { cause: error, retryAfterSeconds: REFUSAL_RETRY_AFTER_SECONDS },
     );
   }
   if (CONFIGURATION.has(name)) {
     return new UnavailableError(`AWS STS rejected the request to assume ${roleArn}; the deployment or the role needs an administrator's attention (details in the log)`, {
       cause: error,
+      retryAfterSeconds: REFUSAL_RETRY_AFTER_SECONDS,
     });
   }
   if (THROTTLING.has(name)) {

@@ -338,8 +338,14 @@ const RULES: Rule[] = [
     outcome: () => unavailable(2),
   },
   {
+    name: 'STS refusal',
+    reason: 'src/vending/StsCredentialIssuer.ts: AccessDenied (the trust policy) is UNAVAILABLE, come back in 30 s, past what the CLI waits out; nothing is issued',
+    applies: (facts) => facts.call.service === 'sts' && facts.fault === 'accessDenied',
+    outcome: () => unavailable(30),
+  },
+  {
     name: 'STS failure',
-    reason: 'DESIGN.md, Issuance order: any dependency error is 503, never credentials (StsCredentialIssuer: 1 s, refusals and incomplete credentials too)',
+    reason: 'DESIGN.md, Issuance order: any dependency error is 503, never credentials (StsCredentialIssuer: 1 s, incomplete credentials too)',
     applies: (facts) => facts.call.service === 'sts',
     outcome: () => unavailable(1),
   },

@@ -94,6 +94,8 @@ describe('StsCredentialIssuer faults', () => {
     );
     expect(error.message).not.toContain('not authorized');
     expect(error.cause).toBe(aws);
+    // Only an administrator can fix a trust policy: past the 10 s the CLI waits out, so it reports at once.
+    expect(error.retryAfterSeconds).toBe(30);
   });
 
   it('names the role’s maximum session duration when the request asks for longer', async () => {
@@ -106,6 +108,7 @@ describe('StsCredentialIssuer faults', () => {
     expect(error.message).toBe(
       `AWS refused 14400-second credentials for ${ROLE}: the role's maximum session duration is shorter; raise it or lower the profile's max_duration`,
     );
+    expect(error.retryAfterSeconds).toBe(30);
   });
 
   const REJECTED = `AWS STS rejected the request to assume ${ROLE}; the deployment or the role needs an administrator's attention (details in the log)`;
@@ -120,7 +123,7 @@ describe('StsCredentialIssuer faults', () => {
     ['a server error', serviceError('InternalFailure', 'We encountered an internal error. Please try again.', 500), RETRY],
     ['a network error', Object.assign(new Error('connect ETIMEDOUT 52.94.0.1:443'), { name: 'TimeoutError', code: 'ETIMEDOUT' }), RETRY],
     ['an unknown failure', new Error('socket hang up'), RETRY],
-  ])('%s → UNAVAILABLE with a stable message and AWS’s error only as cause', async (_case, aws, message) => {
+  ])('%s → UNAVAILABLE with a stable message and AWS’s error only as cause; an administrator’s problem comes back in 30 s, a passing one in 1 s', async (_case, aws, message) => {
     sts.on(AssumeRoleCommand).rejects(aws);
 
     const error = await failure();
@@ -129,7 +132,7 @@ describe('StsCredentialIssuer faults', () => {
     expect(error.message).toBe(message);
     expect(error.message).not.toContain(aws.message);
     expect(error.cause).toBe(aws);
-    expect(error.retryAfterSeconds).toBe(1);
+    expect(error.retryAfterSeconds).toBe(message === REJECTED ? 30 : 1);
   });
 
   it('asks the caller to wait a little longer when STS throttles', async () => {
