@@ -82,12 +82,22 @@ export class DynamoSessionStore implements SessionStore {
   /**
    * Writes a new session: status `pending`, request count 1, not yet in the active
    * index, whatever `session` says about those.
+   *
+   * A failed condition is UNAVAILABLE, not a conflict: the id is 128 random bits drawn
+   * for this request (src/vending/issue.ts), so an item already there is this request's
+   * own write, one that landed after its answer timed out (then the SDK's retry, or the
+   * transaction's, meets it). That item stays `pending`, never refreshable; the caller
+   * may try again at once, with a new session.
    */
   async create(table: string, session: SessionRecord): Promise<void> {
     try {
       await this.#documents.send(new PutCommand(newSessionPut(table, session)));
     } catch (error) {
-      throw dynamoFailure(error, STORE, (failure) => new SentinelError('CONFLICT', `session ${session.id} already exists`, { cause: failure }));
+      throw dynamoFailure(
+        error,
+        STORE,
+        (failure) => new UnavailableError(`${STORE} answered late (session ${session.id} was written by an attempt that timed out); try again`, { cause: failure }),
+      );
     }
   }
 

@@ -51,7 +51,9 @@ export interface SessionRecord {
 export interface SessionStore {
   /**
    * Conditional put (`attribute_not_exists(id)`): status `pending`, request count 1.
-   * A pending session is never refreshable; {@link markIssued} makes it `active`.
+   * A pending session is never refreshable; {@link markIssued} makes it `active`. The id
+   * is drawn for the request, so a failed condition is the request's own write landing
+   * late: `UnavailableError`, never a conflict the caller could resolve.
    */
   create(table: string, session: SessionRecord): Promise<void>;
 

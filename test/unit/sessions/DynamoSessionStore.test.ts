@@ -107,12 +107,13 @@ describe('create', () => {
     expect(dynamo).toHaveReceivedCommandWith(PutCommand, { Item: item({ status: 'pending', active_user: undefined }) });
   });
 
-  it('refuses a session id that already exists', async () => {
+  it('is UNAVAILABLE when the id is already there: the request\'s own write, landed after it timed out (ids are drawn per request)', async () => {
     const fault = conditionFailed(item());
     dynamo.on(PutCommand).rejects(fault);
     const error = await caught(store.create(TABLE, session()));
-    expect(error.code).toBe('CONFLICT');
-    expect(error.message).toBe(`session ${ID} already exists`);
+    expect(error.code).toBe('UNAVAILABLE');
+    expect(error.message).toBe(`the session store answered late (session ${ID} was written by an attempt that timed out); try again`);
+    expect(error.retryAfterSeconds).toBe(1);
     expect(error.cause).toBe(fault);
   });
 
