@@ -14,6 +14,28 @@ export function filterExpression(parts: readonly string[]): string {
   return parts.map((part) => (part.includes(' OR ') ? `(${part})` : part)).join(' AND ');
 }
 
+/** How a store writes each effective status as a filter: the expression, and the stored statuses it names. */
+export interface StatusFilters<S extends string> {
+  /** Each status as a filter on the stored `#status` (and, for those time decides, `expires_at` against `:now`). */
+  filters: Readonly<Record<S, string>>;
+  /** The stored statuses each filter names as `:<status>`. */
+  stored: Readonly<Record<S, readonly string[]>>;
+}
+
+/**
+ * The filter keeping items in any of `statuses` (at least one), each given as its filter
+ * in `table`; binds `#status`, the stored values those filters name and `:now` into
+ * `names` and `values` — `:now` only when a filter uses it, since DynamoDB refuses a
+ * value no expression uses.
+ */
+export function statusFilter<S extends string>(statuses: readonly S[], table: StatusFilters<S>, now: string, names: Record<string, string>, values: Record<string, unknown>): string {
+  names['#status'] = 'status';
+  for (const status of statuses) for (const stored of table.stored[status]) values[`:${stored}`] = stored;
+  const filter = statuses.length === 1 ? table.filters[statuses[0] as S] : statuses.map((status) => `(${table.filters[status]})`).join(' OR ');
+  if (filter.includes(':now')) values[':now'] = now;
+  return filter;
+}
+
 export interface IndexPageQuery<T> {
   table: string;
   index: string;

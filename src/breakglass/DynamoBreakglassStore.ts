@@ -27,7 +27,7 @@ import { type DynamoDBDocumentClient, GetCommand, TransactWriteCommand, UpdateCo
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamoFailure, isConditionFailure } from '../aws/dynamoErrors.js';
-import { queryIndexPage } from '../aws/indexPage.js';
+import { queryIndexPage, statusFilter, type StatusFilters } from '../aws/indexPage.js';
 import { SentinelError, UnavailableError } from '../errors.js';
 import { BREAKGLASS_STATUSES, BreakglassRefusedError, effectiveStatus } from './types.js';
 import type { BreakglassPage, BreakglassQuery, BreakglassRecord, BreakglassStatus, BreakglassStore, GuardRefusal, InvocationGuards, QuotaWindow } from './types.js';
@@ -48,12 +48,15 @@ const CONFLICT_BACKOFF_MS = 40;
 /** Queries one listing may send (a filter that matches few events can leave a page short). */
 const MAX_QUERIES_PER_PAGE = 5;
 
-/** Each effective status as a filter on the stored status and `expires_at` against `:now`. */
-const STATUS_FILTERS: Record<BreakglassStatus, string> = {
-  active: '#status = :active AND expires_at > :now',
-  // Nothing marks an event expired: it is one that was still active when its time ran out.
-  expired: '#status = :expired OR (#status = :active AND expires_at <= :now)',
-  closed: '#status = :closed',
+/** Each effective status as a filter on the stored status and `expires_at` against `:now`, and the stored statuses each names. */
+const STATUS_FILTERS: StatusFilters<BreakglassStatus> = {
+  filters: {
+    active: '#status = :active AND expires_at > :now',
+    // Nothing marks an event expired: it is one that was still active when its time ran out.
+    expired: '#status = :expired OR (#status = :active AND expires_at <= :now)',
+    closed: '#status = :closed',
+  },
+  stored: { active: ['active'], expired: ['expired', 'active'], closed: ['closed'] },
 };
 
 /** The partition attribute of each index. */
@@ -243,13 +246,7 @@ export class DynamoBreakglassStore implements BreakglassStore {
     const names: Record<string, string> = { '#pk': partition };
     const values: Record<string, unknown> = { ':key': query.key };
     const filters: string[] = [];
-    if (query.status !== undefined) {
-      names['#status'] = 'status';
-      const filter = STATUS_FILTERS[query.status];
-      for (const status of BREAKGLASS_STATUSES) if (filter.includes(`:${status}`)) values[`:${status}`] = status;
-      if (filter.includes(':now')) values[':now'] = query.now;
-      filters.push(filter);
-    }
+    if (query.status !== undefined) filters.push(statusFilter([query.status], STATUS_FILTERS, query.now, names, values));
     if (query.profile !== undefined && query.index === 'by-invoker') {
       names['#profile'] = 'profile';
       values[':profile'] = query.profile;

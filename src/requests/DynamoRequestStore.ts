@@ -14,7 +14,7 @@ import { type DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, Scan
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { STS_MAX_DURATION_SECONDS } from '../api/constants.js';
 import { dynamoFailure, isConditionFailure } from '../aws/dynamoErrors.js';
-import { queryIndexPage } from '../aws/indexPage.js';
+import { queryIndexPage, statusFilter, type StatusFilters } from '../aws/indexPage.js';
 import { SentinelError, UnavailableError } from '../errors.js';
 import { REQUEST_PENDING_ATTRIBUTE } from '../provisioning/schemas.js';
 import type { Grant } from '../vending/plan.js';
@@ -58,23 +58,23 @@ const MAX_GRANT_QUERIES = 10;
  */
 const GRANT_LOOKBACK_MS = (REQUEST_LIFETIME_SECONDS + STS_MAX_DURATION_SECONDS) * 1000;
 
-/** Each effective status ({@link effectiveRequestStatus}) as a filter on the stored status and `expires_at` against `:now`. */
-const STATUS_FILTERS: Record<RequestStatus, string> = {
-  pending: '#status = :pending AND expires_at > :now',
-  approved: '#status = :approved',
-  denied: '#status = :denied',
-  cancelled: '#status = :cancelled',
-  // Marked by the sweep, or still pending past its 24 hours.
-  expired: '#status = :expired OR (#status = :pending AND expires_at <= :now)',
-};
-
-/** The stored statuses each effective-status filter names. */
-const STATUS_VALUES: Record<RequestStatus, readonly RequestStatus[]> = {
-  pending: ['pending'],
-  approved: ['approved'],
-  denied: ['denied'],
-  cancelled: ['cancelled'],
-  expired: ['expired', 'pending'],
+/** Each effective status ({@link effectiveRequestStatus}) as a filter on the stored status and `expires_at` against `:now`, and the stored statuses each names. */
+const STATUS_FILTERS: StatusFilters<RequestStatus> = {
+  filters: {
+    pending: '#status = :pending AND expires_at > :now',
+    approved: '#status = :approved',
+    denied: '#status = :denied',
+    cancelled: '#status = :cancelled',
+    // Marked by the sweep, or still pending past its 24 hours.
+    expired: '#status = :expired OR (#status = :pending AND expires_at <= :now)',
+  },
+  stored: {
+    pending: ['pending'],
+    approved: ['approved'],
+    denied: ['denied'],
+    cancelled: ['cancelled'],
+    expired: ['expired', 'pending'],
+  },
 };
 
 /** The partition attribute of each index. */
@@ -172,14 +172,7 @@ export class DynamoRequestStore implements RequestStore {
     const names: Record<string, string> = { '#pk': partition };
     const values: Record<string, unknown> = { ':key': query.key };
     const filters: string[] = [];
-    if (query.statuses !== undefined && query.statuses.length > 0) {
-      names['#status'] = 'status';
-      for (const status of query.statuses) for (const stored of STATUS_VALUES[status]) values[`:${stored}`] = stored;
-      const filter = query.statuses.length === 1 ? STATUS_FILTERS[query.statuses[0] as RequestStatus] : query.statuses.map((status) => `(${STATUS_FILTERS[status]})`).join(' OR ');
-      // DynamoDB refuses a value no expression uses: only some filters look at the time.
-      if (filter.includes(':now')) values[':now'] = query.now;
-      filters.push(filter);
-    }
+    if (query.statuses !== undefined && query.statuses.length > 0) filters.push(statusFilter(query.statuses, STATUS_FILTERS, query.now, names, values));
     if (query.profile !== undefined) {
       names['#profile'] = 'profile';
       values[':profile'] = query.profile;

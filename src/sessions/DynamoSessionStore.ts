@@ -19,7 +19,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { dynamoFailure, isConditionFailure } from '../aws/dynamoErrors.js';
-import { queryIndexPage } from '../aws/indexPage.js';
+import { queryIndexPage, statusFilter, type StatusFilters } from '../aws/indexPage.js';
 import { SentinelError, UnavailableError } from '../errors.js';
 import { MODES, type Mode } from '../policy/types.js';
 import { SESSION_ACTIVE_ATTRIBUTE } from '../provisioning/schemas.js';
@@ -42,26 +42,26 @@ const STORE = 'the session store';
  */
 const MAX_QUERIES_PER_PAGE = 5;
 
-/** Each effective status ({@link effectiveStatus}) as a filter on the stored status and `expires_at` against `:now`. */
-const STATUS_FILTERS: Record<SessionStatus, string> = {
-  pending: '#status = :pending AND expires_at > :now',
-  active: '#status = :active AND expires_at > :now',
-  revoked: '#status = :revoked',
-  ended: '#status = :ended',
-  // Marked by a sweep, or still `active` with its credentials past expiry.
-  expired: '#status = :expired OR (#status = :active AND expires_at <= :now)',
-  // Marked after STS failed, or left `pending` by an issuance that never finished.
-  failed: '#status = :failed OR (#status = :pending AND expires_at <= :now)',
-};
-
-/** The stored statuses each effective-status filter names. */
-const STATUS_VALUES: Record<SessionStatus, readonly SessionStatus[]> = {
-  pending: ['pending'],
-  active: ['active'],
-  revoked: ['revoked'],
-  ended: ['ended'],
-  expired: ['expired', 'active'],
-  failed: ['failed', 'pending'],
+/** Each effective status ({@link effectiveStatus}) as a filter on the stored status and `expires_at` against `:now`, and the stored statuses each names. */
+const STATUS_FILTERS: StatusFilters<SessionStatus> = {
+  filters: {
+    pending: '#status = :pending AND expires_at > :now',
+    active: '#status = :active AND expires_at > :now',
+    revoked: '#status = :revoked',
+    ended: '#status = :ended',
+    // Marked by a sweep, or still `active` with its credentials past expiry.
+    expired: '#status = :expired OR (#status = :active AND expires_at <= :now)',
+    // Marked after STS failed, or left `pending` by an issuance that never finished.
+    failed: '#status = :failed OR (#status = :pending AND expires_at <= :now)',
+  },
+  stored: {
+    pending: ['pending'],
+    active: ['active'],
+    revoked: ['revoked'],
+    ended: ['ended'],
+    expired: ['expired', 'active'],
+    failed: ['failed', 'pending'],
+  },
 };
 
 
@@ -207,14 +207,7 @@ export class DynamoSessionStore implements SessionStore {
     const names: Record<string, string> = { '#pk': partition };
     const values: Record<string, unknown> = { ':key': query.key };
     const filters: string[] = [];
-    if (query.statuses !== undefined && query.statuses.length > 0) {
-      names['#status'] = 'status';
-      for (const status of query.statuses) for (const stored of STATUS_VALUES[status]) values[`:${stored}`] = stored;
-      const filter = query.statuses.length === 1 ? STATUS_FILTERS[query.statuses[0] as SessionStatus] : query.statuses.map((status) => `(${STATUS_FILTERS[status]})`).join(' OR ');
-      // DynamoDB refuses a value no expression uses: `revoked` and `ended` do not look at the time.
-      if (filter.includes(':now')) values[':now'] = query.now;
-      filters.push(filter);
-    }
+    if (query.statuses !== undefined && query.statuses.length > 0) filters.push(statusFilter(query.statuses, STATUS_FILTERS, query.now, names, values));
     if (query.also?.user !== undefined) {
       names['#user'] = 'user';
       values[':alsoUser'] = query.also.user;
