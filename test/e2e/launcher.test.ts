@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProgram } from '../../src/cli/program.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -115,6 +116,29 @@ describe('bin/sentinel: V8 code cache', () => {
     const written = await cacheTime();
     expect(sentinel('exec', '--help')).toEqual(help);
     expect(await cacheTime()).toBe(written);
+  });
+
+  it('knows the command after the global options and their values: `--output json exec` is exec, not json', async () => {
+    await rm(cacheFile(), { force: true });
+    for (const args of [
+      ['--output', 'json', 'exec', '--help'],
+      ['--api', 'http://127.0.0.1:1', '--region', 'eu-west-1', '--aws-profile', 'alice', 'exec', '--help'],
+      ['--output=json', 'exec', '--help'],
+    ]) {
+      const result = sentinel(...args);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('run a command with short-lived AWS credentials');
+    }
+    expect((await cacheHeader())?.commands).toEqual(['exec']);
+  });
+
+  it('skips the values of exactly the program options that take one', async () => {
+    const launcher = await readFile(path.join(ROOT, 'bin', 'sentinel'), 'utf8');
+    const listed = /const VALUE_OPTIONS = new Set\(\[([^\]]*)\]\)/.exec(launcher)?.[1];
+    const skipped = (listed ?? '').split(',').map((word) => word.trim().replace(/^'|'$/g, '')).sort();
+    const taking = createProgram().options.filter((option) => option.required || option.optional).map((option) => option.long ?? '').sort();
+    expect(taking.length).toBeGreaterThan(0);
+    expect(skipped).toEqual(taking);
   });
 
   it('ignores a cache that is not for this bundle, or that V8 rejects, and writes a good one', async () => {
