@@ -31,8 +31,13 @@ function once(command: string, args: string[]): number {
 // Warm-up, a rebuild of a stale bundle and the run that writes the code cache: none of them timed.
 for (const [, command, args] of commands) once(command, args);
 const times = commands.map((): number[] => []);
+// Forward one round, backward the next: neither always runs right after the other.
 for (let run = 0; run < runs; run++) {
-  commands.forEach(([, command, args], index) => times[index]?.push(once(command, args)));
+  const indexes = [...commands.keys()];
+  for (const index of run % 2 === 0 ? indexes : indexes.reverse()) {
+    const [, command, args] = commands[index] as (typeof commands)[number];
+    times[index]?.push(once(command, args));
+  }
 }
 
 const medians = times.map((samples) => {

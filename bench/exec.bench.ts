@@ -6,7 +6,8 @@
  *
  *   npx tsx bench/exec.bench.ts [runs]
  *
- * The four are run alternately (so a load spike hits all alike), 15 rounds by default,
+ * The four are run alternately (so a load spike hits all alike), in turn forward and
+ * backward so that none always follows the same one, 15 rounds by default,
  * and the medians give "exec overhead over the API round trip" = exec − `node -e 0` −
  * round trip: what the CLI adds (loading the bundle, the AWS SDK credential chain,
  * signing, a fresh connection, spawning the child) beyond Node and the API itself.
@@ -82,8 +83,10 @@ await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) 
   // Warm-up: a rebuild of a stale bundle, the runs that write the code cache, the first connection, DynamoDB Local's JIT.
   for (let i = 0; i < 3; i++) for (const [, once] of measures) await once();
   const samples = measures.map((): number[] => []);
+  // Forward one round, backward the next: none of the four always runs right after another.
+  const order = [...measures.keys()];
   for (let run = 0; run < runs; run++) {
-    for (const [index, [, once]] of measures.entries()) samples[index]?.push(await once());
+    for (const index of run % 2 === 0 ? order : [...order].reverse()) samples[index]?.push(await (measures[index] as (typeof measures)[number])[1]());
   }
   const results = samples.map(stats);
   const [node, version, exec, api] = results as [Stats, Stats, Stats, Stats];
