@@ -52,7 +52,9 @@ export default defineConfig({
           // Races and load measure real concurrency: one file at a time, and never retried
           // (a broken invariant is a finding, not a flake).
           fileParallelism: false,
-          testTimeout: 120_000,
+          // The long sizes (SENTINEL_RELIABILITY_LONG=1, set by scripts/reliability.ts) are
+          // 10 to 100 times the work: a test may then take up to an hour.
+          testTimeout: process.env['SENTINEL_RELIABILITY_LONG'] === '1' ? 3_600_000 : 120_000,
           hookTimeout: 120_000,
         },
       },
