@@ -18,10 +18,11 @@
  * is read exactly when the reference reads it.
  *
  * Everything is built at compile time, in memory linear in the document, so the first
- * decision of a fresh policy does the work of the millionth. The lists are flat integer
- * arrays (rule indices): a decision reads a few adjacent numbers rather than chasing
- * objects, and the garbage collector has next to nothing to move when it promotes a
- * freshly compiled policy.
+ * decision of a fresh policy does the work of the millionth. What bounds a first pass is
+ * memory that is not in the cache yet (the compile itself pushes out what came before),
+ * so a decision reads as few places as it can: two Maps, then one record per name, flat
+ * numbers side by side (see {@link Index}), then only the rule it returns. The compile
+ * writes what decisions read last: the rules, then the Maps.
  *
  * The matching logic is written independently of the reference evaluator on purpose:
  * the property tests compare the two, and would prove nothing if they shared it.
@@ -34,7 +35,10 @@ import type { Decision, EvaluationContext, EvaluationRequest, Mode, Policy, Rule
 export interface CompiledPolicy {
   /** The document it was compiled from. */
   readonly policy: Policy;
-  /** Decides one request; always equal to `evaluatePolicy(policy, request, context)`. */
+  /**
+   * Decides one request; always equal to `evaluatePolicy(policy, request, context)`.
+   * The default deny is one frozen object, shared by every call: copy it to change it.
+   */
   evaluate(request: EvaluationRequest, context?: EvaluationContext): Decision;
 }
 
@@ -44,6 +48,7 @@ const MODE_BITS: ReadonlyMap<string, number> = new Map<Mode, number>([
   ['cli', 2],
   ['credential_process', 4],
 ]);
+const SERVER_BIT = 1;
 const UNLISTED_MODE_BIT = 8;
 /** A rule without a mode condition accepts every bit, including the unlisted one. */
 const ANY_MODE = 0b1111;
@@ -51,13 +56,26 @@ const ANY_MODE = 0b1111;
 const CHECK_RULE = 0b1_0000;
 const ALL_DAYS = 0b111_1111;
 
+const DENY = 0;
+const ALLOW = 1;
+const REQUIRE_APPROVAL = 2;
+const REQUIRE_SERVER = 3;
+const REQUIRE_SERVER_SESSION = 4;
+const EFFECT_KINDS: Readonly<Record<Rule['effect'], number>> = {
+  deny: DENY,
+  allow: ALLOW,
+  require_approval: REQUIRE_APPROVAL,
+  require_server: REQUIRE_SERVER,
+  require_server_session: REQUIRE_SERVER_SESSION,
+};
+
 /**
  * Pairs one rule may be filed under (profiles × users, group members counted). A rule
  * for a few people on a few profiles is filed per pair; one for a large group, or for
  * many profiles, is walked from its smaller side.
  */
 const PAIR_LIMIT = 128;
-/** Pair filings of the whole policy (12 bytes each while compiling, 4 after); later rules are filed as broad ones. */
+/** Pair filings of the whole policy (12 bytes each while compiling, about 8 after); later rules are filed as broad ones. */
 const MAX_PAIRS = 1_048_576;
 
 interface CompiledWindow {
@@ -86,7 +104,8 @@ interface Residual {
 interface CompiledRule extends Residual {
   readonly index: number;
   readonly name: string;
-  readonly effect: Rule['effect'];
+  /** The effect as a number (see {@link EFFECT_KINDS}): a document's strings need not be the engine's interned ones. */
+  readonly kind: number;
   readonly window: CompiledWindow | null;
   readonly reason: string;
   readonly maxServerDurationSeconds: number | null;
@@ -94,35 +113,41 @@ interface CompiledRule extends Residual {
   readonly sessionTable: string | null;
 }
 
-/** Lists of rule indices, one per key: key `k` holds `items[offsets[k]]` … `items[offsets[k + 1] - 1]`. */
-interface Lists {
-  readonly offsets: Int32Array;
-  readonly items: Int32Array;
-}
+/**
+ * A list entry: the rule's index shifted left by {@link ITEM_SHIFT}, its mode bits and
+ * {@link CHECK_RULE} below. Entries compare as their rule indices do, and a decision
+ * rejects a rule of the wrong mode without reading anything of the rule.
+ */
+const ITEM_SHIFT = 5;
+/** Rules an entry can name (2^26 - 1, far beyond any document); above every entry: no candidate. */
+const MAX_RULES = 2 ** (31 - ITEM_SHIFT) - 1;
+const NO_ITEM = 0x7fff_ffff;
+
+/** The default deny, shared: the same for every request no rule matches, and nothing to allocate. */
+const DEFAULT_DENY: Decision = Object.freeze(defaultDeny());
 
 /**
- * The index, as flat arrays of numbers: what one decision reads sits in a few adjacent
- * words (a user's two list starts side by side, a pair's profile beside its list start),
- * so a decision on a cold cache costs a handful of memory reads.
+ * The index: two Maps from names to offsets in two flat arrays of numbers, where the
+ * record of a name holds everything a decision reads for it, in a few adjacent words.
+ * A decision on a cold cache (the first requests after a compile, a function instance
+ * woken after idling) then costs the two Map lookups and a handful of memory reads.
+ *
+ * A profile's record, at `profiles.get(name)` in `profileData`: its entry count, then
+ * its entries. A user's record, at `users.get(name)` in `userData`:
+ * - its entry count and its entries;
+ * - its pair count `n`, then the `n` pair keys (the profiles' record offsets, ascending),
+ *   then `n` values: an entry when the pair has one rule, else `-offset` of the pair's
+ *   list (count, then entries), which follows in the record.
+ * Every profile a pair names has a record, empty if need be, so that its offset is its key.
  */
 interface Index {
   /** By rule index. */
   readonly rules: readonly CompiledRule[];
-  /** By rule index: the mode bits it accepts, and {@link CHECK_RULE}. */
-  readonly ruleBits: Int32Array;
   readonly everyone: Int32Array;
-  /** Ids of the profiles and users some rule is filed under. */
-  readonly profileIds: ReadonlyMap<string, number>;
-  readonly userIds: ReadonlyMap<string, number>;
-  /** Profile `p`'s rules: `profileItems[profileStarts[p]]` … up to `profileStarts[p + 1]`. */
-  readonly profileStarts: Int32Array;
-  readonly profileItems: Int32Array;
-  /** Two numbers per user (and after the last): at `2u` the start of its rules in `userItems`, at `2u + 1` its first pair. */
-  readonly userStarts: Int32Array;
-  readonly userItems: Int32Array;
-  /** Two numbers per pair (and after the last): at `2x` its profile id, at `2x + 1` the start of its rules in `pairItems`. */
-  readonly pairStarts: Int32Array;
-  readonly pairItems: Int32Array;
+  readonly profiles: ReadonlyMap<string, number>;
+  readonly profileData: Int32Array;
+  readonly users: ReadonlyMap<string, number>;
+  readonly userData: Int32Array;
 }
 
 /**
@@ -159,8 +184,8 @@ class IndexedPolicy implements CompiledPolicy {
 
   evaluate(request: EvaluationRequest, context?: EvaluationContext): Decision {
     const index = this.index;
-    const rule = firstMatch(index, request, index.profileIds.get(request.profile) ?? -1, index.userIds.get(request.user) ?? -1);
-    return rule === undefined ? defaultDeny() : decision(rule, request, context);
+    const rule = firstMatch(index, request, index.profiles.get(request.profile) ?? -1, index.users.get(request.user) ?? -1);
+    return rule === undefined ? DEFAULT_DENY : decision(rule, request, context);
   }
 }
 
@@ -185,97 +210,262 @@ class Records {
   }
 }
 
-/** Compiles and files every rule as the module comment says. */
-function buildIndex(policy: Policy, limits: FilingLimits): Index {
-  const profileIds = new Map<string, number>();
-  const userIds = new Map<string, number>();
-  const idOf = (ids: Map<string, number>, name: string): number => {
-    let id = ids.get(name);
-    if (id === undefined) ids.set(name, (id = ids.size));
-    return id;
-  };
-  const everyone: number[] = [];
-  /** (profile id, rule), (user id, rule) and (user id, profile id, rule) filings, in document order. */
-  const toProfiles = new Records(2);
-  const toUsers = new Records(2);
-  const toPairs = new Records(3);
-  const groupSets = new Map<string, ReadonlySet<string>>();
-  /** The current rule's users, group members included, each once (one Set for all rules). */
-  const listed = new Set<string>();
+/**
+ * The ids of the profiles, or of the users, one rule names, each once. `marks[id]` is
+ * the last rule that named the id: no Set is built per rule.
+ */
+class RuleIds {
+  ids: Int32Array = new Int32Array(64);
+  count = 0;
+  private marks: Int32Array = new Int32Array(1024);
+  private rule = 0;
 
-  const rules = policy.rules.map((rule, index): CompiledRule => {
-    const named = rule.conditions.profiles;
-    const ruleProfiles = named === undefined || named.length === 0 ? null : [...new Set(named)];
-    let left: Residual = NOTHING_LEFT;
-    if (!listUsers(policy, rule, listed)) {
-      if (ruleProfiles === null) everyone.push(index);
-      else for (const profile of ruleProfiles) toProfiles.push(idOf(profileIds, profile), index);
-    } else if (listed.size === 0) {
-      // Only groups no one defines, or empty ones: the rule matches nobody, and is filed nowhere.
-    } else if (ruleProfiles === null) {
-      for (const user of listed) toUsers.push(idOf(userIds, user), index);
-    } else if (ruleProfiles.length * listed.size <= limits.pairLimit && toPairs.count + ruleProfiles.length * listed.size <= limits.maxPairs) {
-      const ids = ruleProfiles.map((profile) => idOf(profileIds, profile));
-      for (const user of listed) {
-        const id = idOf(userIds, user);
-        for (const profile of ids) toPairs.push(id, profile, index);
-      }
-    } else if (ruleProfiles.length <= listed.size) {
-      left = { profiles: null, users: userSets(policy, rule, groupSets) };
-      for (const profile of ruleProfiles) toProfiles.push(idOf(profileIds, profile), index);
-    } else {
-      left = { profiles: new Set(ruleProfiles), users: null };
-      for (const user of listed) toUsers.push(idOf(userIds, user), index);
-    }
-    return compileRule(rule, index, left);
+  /** Starts the next rule's list. */
+  next(): void {
+    this.count = 0;
+    this.rule += 1;
+  }
+
+  add(id: number): void {
+    if (id >= this.marks.length) this.marks = grown(this.marks, id + 1);
+    if (this.marks[id] === this.rule) return;
+    this.marks[id] = this.rule;
+    if (this.count === this.ids.length) this.ids = grown(this.ids, this.count + 1);
+    this.ids[this.count] = id;
+    this.count += 1;
+  }
+}
+
+/** A copy of `values` with room for at least `length` numbers. */
+function grown(values: Int32Array, length: number): Int32Array {
+  const bigger = new Int32Array(Math.max(length, 2 * values.length));
+  bigger.set(values);
+  return bigger;
+}
+
+/**
+ * What the filing builds: names as ids in order of first use, and (profile, entry),
+ * (user, entry) and (user, profile, entry) filings in document order.
+ */
+interface Filings {
+  readonly everyone: number[];
+  readonly profileIds: Map<string, number>;
+  readonly userIds: Map<string, number>;
+  readonly toProfiles: Records;
+  readonly toUsers: Records;
+  readonly toPairs: Records;
+  /** The current rule's profiles, and its users with its groups' members. */
+  readonly ruleProfiles: RuleIds;
+  readonly ruleUsers: RuleIds;
+  /** A group's members as user ids, built the first time a rule names the group. */
+  readonly groupIds: Map<string, Int32Array>;
+}
+
+/** Compiles and files every rule as the module comment says, then lays the records out. */
+function buildIndex(policy: Policy, limits: FilingLimits): Index {
+  if (policy.rules.length > MAX_RULES) throw new RangeError(`a compiled policy holds at most ${MAX_RULES} rules`);
+  const filings: Filings = {
+    everyone: [],
+    profileIds: new Map(),
+    userIds: new Map(),
+    toProfiles: new Records(2),
+    toUsers: new Records(2),
+    toPairs: new Records(3),
+    ruleProfiles: new RuleIds(),
+    ruleUsers: new RuleIds(),
+    groupIds: new Map(),
+  };
+  const filed = policy.rules.map((rule, index) => {
+    const item = (index << ITEM_SHIFT) | modeBits(rule) | (rule.conditions.time === undefined ? 0 : CHECK_RULE);
+    const anyProfile = !listProfiles(filings, rule);
+    return listUsers(policy, filings, rule) ? fileNamed(filings, item, anyProfile, limits) : fileUnnamed(filings, item, anyProfile);
   });
-  const byProfile = lists(toProfiles, profileIds.size);
-  const byUser = lists(toUsers, userIds.size);
-  const pairs = pairTable(toPairs, userIds.size, profileIds.size);
-  const userStarts = new Int32Array(2 * (userIds.size + 1));
-  for (let user = 0; user <= userIds.size; user++) {
-    userStarts[2 * user] = byUser.offsets[user] as number;
-    userStarts[2 * user + 1] = pairs.pairsOfUser[user] as number;
-  }
-  const pairCount = pairs.pairProfiles.length;
-  const pairStarts = new Int32Array(2 * (pairCount + 1));
-  for (let pair = 0; pair <= pairCount; pair++) {
-    pairStarts[2 * pair] = pair < pairCount ? (pairs.pairProfiles[pair] as number) : -1;
-    pairStarts[2 * pair + 1] = pairs.pairRules.offsets[pair] as number;
-  }
-  const ruleBits = Int32Array.from(rules, (rule, index) => modeBits(policy.rules[index] as Rule) | (needsCheck(rule) ? CHECK_RULE : 0));
+  const profiles = layoutProfiles(filings);
+  const users = layoutUsers(filings, profiles.offsets);
+  // After the layout, so that the compile's last writes are what a decision reads.
+  const groupSets = new Map<string, ReadonlySet<string>>();
+  const rules = policy.rules.map((rule, index): CompiledRule => {
+    const how = filed[index] ?? 'exact';
+    return compileRule(rule, index, how === 'exact' ? NOTHING_LEFT : broadResidual(policy, rule, how, groupSets));
+  });
+  readdress(filings.profileIds, profiles.offsets);
+  readdress(filings.userIds, users.offsets);
   return {
     rules,
-    ruleBits,
-    everyone: Int32Array.from(everyone),
-    profileIds,
-    userIds,
-    profileStarts: byProfile.offsets,
-    profileItems: byProfile.items,
-    userStarts,
-    userItems: byUser.items,
-    pairStarts,
-    pairItems: pairs.pairRules.items,
+    everyone: Int32Array.from(filings.everyone),
+    profiles: filings.profileIds,
+    profileData: profiles.data,
+    users: filings.userIds,
+    userData: users.data,
   };
 }
 
-const NOTHING_LEFT: Residual = { profiles: null, users: null };
+/** Turns a Map of ids into one of record offsets. */
+function readdress(ids: Map<string, number>, offsets: Int32Array): void {
+  for (const [name, id] of ids) ids.set(name, offsets[id] as number);
+}
+
+const idOf = (ids: Map<string, number>, name: string): number => {
+  let id = ids.get(name);
+  if (id === undefined) ids.set(name, (id = ids.size));
+  return id;
+};
+
+/** Fills `ruleProfiles` with the rule's profiles; false when it names none (it applies to every profile). */
+function listProfiles(filings: Filings, rule: Rule): boolean {
+  const { ruleProfiles, profileIds } = filings;
+  ruleProfiles.next();
+  const named = rule.conditions.profiles;
+  if (named === undefined || named.length === 0) return false;
+  for (const profile of named) ruleProfiles.add(idOf(profileIds, profile));
+  return true;
+}
 
 /**
- * Fills `listed` with the rule's users and the members of its groups, each once;
- * false when the rule names no user and no group (it applies to every user).
+ * Fills `ruleUsers` with the rule's users and the members of its groups; false when
+ * the rule names no user and no group (it applies to every user).
  */
-function listUsers(policy: Policy, rule: Rule, listed: Set<string>): boolean {
+function listUsers(policy: Policy, filings: Filings, rule: Rule): boolean {
+  const { ruleUsers, userIds, groupIds } = filings;
   const { users, groups } = rule.conditions;
-  listed.clear();
+  ruleUsers.next();
   if ((users?.length ?? 0) === 0 && (groups?.length ?? 0) === 0) return false;
-  for (const user of users ?? []) listed.add(user);
+  for (const user of users ?? []) ruleUsers.add(idOf(userIds, user));
   for (const group of groups ?? []) {
     // An unknown group adds nobody; hasOwn keeps "constructor" from meaning Object's.
-    if (Object.hasOwn(policy.groups, group)) for (const member of policy.groups[group] ?? []) listed.add(member);
+    if (!Object.hasOwn(policy.groups, group)) continue;
+    let members = groupIds.get(group);
+    if (members === undefined) groupIds.set(group, (members = Int32Array.from(policy.groups[group] ?? [], (member) => idOf(userIds, member))));
+    for (const member of members) ruleUsers.add(member);
   }
   return true;
 }
+
+/** Files a rule that names no user or group: under everyone, or under each of its profiles. */
+function fileUnnamed(filings: Filings, item: number, anyProfile: boolean): 'exact' {
+  const { ids, count } = filings.ruleProfiles;
+  if (anyProfile) filings.everyone.push(item);
+  else for (let x = 0; x < count; x++) filings.toProfiles.push(ids[x] as number, item);
+  return 'exact';
+}
+
+/**
+ * Files a rule that names users or groups (`ruleUsers` holds them): per pair when it
+ * names few enough, else under its smaller side (`'broad-profiles'`, `'broad-users'`),
+ * with {@link CHECK_RULE} set so that the other side is checked on the rule. `'exact'`:
+ * its lists guarantee its profiles and users.
+ */
+function fileNamed(filings: Filings, item: number, anyProfile: boolean, limits: FilingLimits): 'exact' | 'broad-profiles' | 'broad-users' {
+  const { toProfiles, toUsers, toPairs } = filings;
+  const { ids: users, count: userCount } = filings.ruleUsers;
+  const { ids: profiles, count: profileCount } = filings.ruleProfiles;
+  // Only groups no one defines, or empty ones: the rule matches nobody, and is filed nowhere.
+  if (userCount === 0) return 'exact';
+  if (anyProfile) {
+    for (let u = 0; u < userCount; u++) toUsers.push(users[u] as number, item);
+    return 'exact';
+  }
+  const pairs = profileCount * userCount;
+  if (pairs <= limits.pairLimit && toPairs.count + pairs <= limits.maxPairs) {
+    for (let u = 0; u < userCount; u++) for (let p = 0; p < profileCount; p++) toPairs.push(users[u] as number, profiles[p] as number, item);
+    return 'exact';
+  }
+  if (profileCount <= userCount) {
+    for (let p = 0; p < profileCount; p++) toProfiles.push(profiles[p] as number, item | CHECK_RULE);
+    return 'broad-profiles';
+  }
+  for (let u = 0; u < userCount; u++) toUsers.push(users[u] as number, item | CHECK_RULE);
+  return 'broad-users';
+}
+
+/** What a broad rule leaves to check: the users when filed under its profiles, the profiles when filed under its users. */
+function broadResidual(policy: Policy, rule: Rule, filed: 'broad-profiles' | 'broad-users', groupSets: Map<string, ReadonlySet<string>>): Residual {
+  if (filed === 'broad-profiles') return { profiles: null, users: userSets(policy, rule, groupSets) };
+  return { profiles: new Set(rule.conditions.profiles), users: null };
+}
+
+/** Each profile's record, in id order: its count, then its entries; and the records' offsets by id. */
+function layoutProfiles(filings: Filings): { data: Int32Array; offsets: Int32Array } {
+  const { profileIds, toProfiles } = filings;
+  const profiles = profileIds.size;
+  const { offsets, order } = byKey(toProfiles, 0, profiles);
+  const recordOffsets = new Int32Array(profiles);
+  const data = new Int32Array(profiles + toProfiles.count);
+  for (let p = 0; p < profiles; p++) {
+    const from = offsets[p] as number;
+    const to = offsets[p + 1] as number;
+    const at = from + p;
+    recordOffsets[p] = at;
+    data[at] = to - from;
+    for (let x = from; x < to; x++) data[at + 1 + x - from] = toProfiles.values[2 * (order[x] as number) + 1] as number;
+  }
+  return { data, offsets: recordOffsets };
+}
+
+/**
+ * Each user's record, in id order (see {@link Index}), and the records' offsets by id
+ * (one more: the end). Pair filings are sorted by user, then by profile, keeping document order
+ * within a pair; a profile's key is its record's offset, which grows with its id.
+ */
+function layoutUsers(filings: Filings, profileOffsets: Int32Array): { data: Int32Array; offsets: Int32Array } {
+  const { userIds, toUsers, toPairs } = filings;
+  const users = userIds.size;
+  const own = byKey(toUsers, 0, users);
+  const pairs = byKey(toPairs, 0, users, byKey(toPairs, 1, profileOffsets.length).order);
+  const recordOffsets = new Int32Array(users + 1);
+  for (let u = 0; u < users; u++) {
+    const size = 1 + (own.offsets[u + 1] as number) - (own.offsets[u] as number) + pairsSize(toPairs.values, pairs.order, pairs.offsets[u] as number, pairs.offsets[u + 1] as number);
+    recordOffsets[u + 1] = (recordOffsets[u] as number) + size;
+  }
+  const data = new Int32Array(recordOffsets[users] as number);
+  for (let u = 0; u < users; u++) {
+    let at = recordOffsets[u] as number;
+    const from = own.offsets[u] as number;
+    const to = own.offsets[u + 1] as number;
+    data[at++] = to - from;
+    for (let x = from; x < to; x++) data[at++] = toUsers.values[2 * (own.order[x] as number) + 1] as number;
+    writePairs(data, at, toPairs.values, pairs.order, pairs.offsets[u] as number, pairs.offsets[u + 1] as number, profileOffsets);
+  }
+  return { data, offsets: recordOffsets };
+}
+
+/** Words the pairs part of a user's record takes, for its sorted pair filings `order[from]` … `order[to - 1]`. */
+function pairsSize(values: Int32Array, order: Int32Array, from: number, to: number): number {
+  let size = 1;
+  for (let x = from; x < to; ) {
+    const profile = values[3 * (order[x] as number) + 1] as number;
+    let end = x + 1;
+    while (end < to && values[3 * (order[end] as number) + 1] === profile) end++;
+    size += end - x === 1 ? 2 : 3 + end - x;
+    x = end;
+  }
+  return size;
+}
+
+/** Writes the pairs part of a user's record at `at`: count, keys, values, then the lists of pairs with more than one rule. */
+function writePairs(data: Int32Array, at: number, values: Int32Array, order: Int32Array, from: number, to: number, profileOffsets: Int32Array): void {
+  let pairs = 0;
+  for (let x = from; x < to; x++) if (x === from || values[3 * (order[x] as number) + 1] !== values[3 * (order[x - 1] as number) + 1]) pairs++;
+  data[at] = pairs;
+  let key = at + 1;
+  let list = at + 1 + 2 * pairs;
+  for (let x = from; x < to; ) {
+    const profile = values[3 * (order[x] as number) + 1] as number;
+    let end = x + 1;
+    while (end < to && values[3 * (order[end] as number) + 1] === profile) end++;
+    data[key] = profileOffsets[profile] as number;
+    if (end - x === 1) data[key + pairs] = values[3 * (order[x] as number) + 2] as number;
+    else {
+      data[key + pairs] = -list;
+      data[list++] = end - x;
+      for (let y = x; y < end; y++) data[list++] = values[3 * (order[y] as number) + 2] as number;
+    }
+    key++;
+    x = end;
+  }
+}
+
+const NOTHING_LEFT: Residual = { profiles: null, users: null };
 
 /** The sets a broad rule's user is checked against; a group's member set is built once, for every rule naming it. */
 function userSets(policy: Policy, rule: Rule, groupSets: Map<string, ReadonlySet<string>>): ReadonlySet<string>[] {
@@ -290,10 +480,6 @@ function userSets(policy: Policy, rule: Rule, groupSets: Map<string, ReadonlySet
   return sets;
 }
 
-function needsCheck(rule: CompiledRule): boolean {
-  return rule.window !== null || rule.profiles !== null || rule.users !== null;
-}
-
 function modeBits(rule: Rule): number {
   const mode = rule.conditions.mode;
   if (mode === undefined || mode.length === 0) return ANY_MODE;
@@ -306,7 +492,7 @@ function compileRule(rule: Rule, index: number, left: Residual): CompiledRule {
   return {
     index,
     name: rule.name,
-    effect: rule.effect,
+    kind: EFFECT_KINDS[rule.effect],
     profiles: left.profiles,
     users: left.users,
     window: compileWindow(rule),
@@ -341,54 +527,15 @@ function byKey(records: Records, field: number, keys: number, input?: Int32Array
   return { offsets, order };
 }
 
-/** (key, rule) filings → each key's rules, in document order. */
-function lists(records: Records, keys: number): Lists {
-  const { offsets, order } = byKey(records, 0, keys);
-  const items = order.map((x) => records.values[x * records.stride + 1] as number);
-  return { offsets, items };
-}
-
-/**
- * (user, profile, rule) filings → each user's pairs, ascending profile id, and each
- * pair's rules in document order: sorted by profile, then (keeping that order) by user.
- */
-function pairTable(records: Records, users: number, profiles: number): { pairsOfUser: Int32Array; pairProfiles: Int32Array; pairRules: Lists } {
-  const { values, count } = records;
-  const { offsets, order } = byKey(records, 0, users, byKey(records, 1, profiles).order);
-  const pairsOfUser = new Int32Array(users + 1);
-  const pairProfiles = new Int32Array(count);
-  const pairOffsets = new Int32Array(count + 1);
-  const items = new Int32Array(count);
-  let pairs = 0;
-  for (let user = 0; user < users; user++) {
-    pairsOfUser[user] = pairs;
-    let previous = -1;
-    for (let at = offsets[user] as number; at < (offsets[user + 1] as number); at++) {
-      const x = order[at] as number;
-      const profile = values[3 * x + 1] as number;
-      if (profile !== previous) {
-        pairProfiles[pairs] = profile;
-        pairOffsets[pairs] = at;
-        pairs += 1;
-        previous = profile;
-      }
-      items[at] = values[3 * x + 2] as number;
-    }
-  }
-  pairsOfUser[users] = pairs;
-  pairOffsets[pairs] = count;
-  return { pairsOfUser, pairProfiles: pairProfiles.slice(0, pairs), pairRules: { offsets: pairOffsets.slice(0, pairs + 1), items } };
-}
-
-/** The pair of profile `profile` among pairs `from` … `to - 1` (one user's, ascending profile id), or -1. */
-function findPair(pairStarts: Int32Array, from: number, to: number, profile: number): number {
+/** The position of `key` among `data[from]` … `data[to - 1]` (ascending), or -1. */
+function findKey(data: Int32Array, from: number, to: number, key: number): number {
   let lo = from;
   let hi = to - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const at = pairStarts[2 * mid] as number;
-    if (at === profile) return mid;
-    if (at < profile) lo = mid + 1;
+    const at = data[mid] as number;
+    if (at === key) return mid;
+    if (at < key) lo = mid + 1;
     else hi = mid - 1;
   }
   return -1;
@@ -396,7 +543,7 @@ function findPair(pairStarts: Int32Array, from: number, to: number, profile: num
 
 /** {@link MODE_BITS} without a Map lookup: this runs on every decision. */
 function modeBitOf(mode: string): number {
-  if (mode === 'server') return 1;
+  if (mode === 'server') return SERVER_BIT;
   if (mode === 'cli') return 2;
   if (mode === 'credential_process') return 4;
   return UNLISTED_MODE_BIT;
@@ -404,52 +551,59 @@ function modeBitOf(mode: string): number {
 
 /**
  * The first rule, in document order, that matches the request, among the candidates
- * of four lists: `everyone`, the profile's, the user's and the pair's (an id of -1 is
- * a name no rule is filed under: its lists are empty). The lists are disjoint and each
- * sorted, so taking the lowest head each step visits the candidates in document order.
+ * of four lists: `everyone`, the profile's, the user's and the pair's (an offset of -1
+ * is a name no rule is filed under: its lists are empty). The lists are disjoint and
+ * each sorted, so taking the lowest head each step visits the candidates in document order.
  */
 function firstMatch(index: Index, request: EvaluationRequest, profile: number, user: number): CompiledRule | undefined {
-  const { everyone, profileStarts, profileItems, userStarts, userItems, pairStarts, pairItems, ruleBits } = index;
-  let i = 0;
-  const iEnd = everyone.length;
+  const { everyone, profileData, userData } = index;
   let j = 0;
   let jEnd = 0;
   if (profile >= 0) {
-    j = profileStarts[profile] as number;
-    jEnd = profileStarts[profile + 1] as number;
+    j = profile + 1;
+    jEnd = j + (profileData[profile] as number);
   }
   let k = 0;
   let kEnd = 0;
   let l = 0;
   let lEnd = 0;
   if (user >= 0) {
-    k = userStarts[2 * user] as number;
-    kEnd = userStarts[2 * user + 2] as number;
-    const pair = profile < 0 ? -1 : findPair(pairStarts, userStarts[2 * user + 1] as number, userStarts[2 * user + 3] as number, profile);
-    if (pair >= 0) {
-      l = pairStarts[2 * pair + 1] as number;
-      lEnd = pairStarts[2 * pair + 3] as number;
+    k = user + 1;
+    kEnd = k + (userData[user] as number);
+    const pairs = userData[kEnd] as number;
+    const key = profile < 0 || pairs === 0 ? -1 : findKey(userData, kEnd + 1, kEnd + 1 + pairs, profile);
+    if (key >= 0) {
+      const value = userData[key + pairs] as number;
+      // One rule: the value is its entry; more: the negated offset of their list.
+      l = value >= 0 ? key + pairs : 1 - value;
+      lEnd = value >= 0 ? l + 1 : l + (userData[-value] as number);
     }
   }
+  return walk(index, request, 0, everyone.length, j, jEnd, k, kEnd, l, lEnd);
+}
+
+/** Merges the four lists (positions in `everyone`, `profileData` and twice `userData`), checking each candidate in turn. */
+function walk(index: Index, request: EvaluationRequest, i: number, iEnd: number, j: number, jEnd: number, k: number, kEnd: number, l: number, lEnd: number): CompiledRule | undefined {
+  const { everyone, profileData, userData } = index;
   const modeBit = modeBitOf(request.mode);
   let ms = Number.NaN;
   for (;;) {
-    let next = Number.POSITIVE_INFINITY;
+    let next = NO_ITEM;
     let from = 0;
     if (i < iEnd) {
       next = everyone[i] as number;
       from = 1;
     }
-    if (j < jEnd && (profileItems[j] as number) < next) {
-      next = profileItems[j] as number;
+    if (j < jEnd && (profileData[j] as number) < next) {
+      next = profileData[j] as number;
       from = 2;
     }
-    if (k < kEnd && (userItems[k] as number) < next) {
-      next = userItems[k] as number;
+    if (k < kEnd && (userData[k] as number) < next) {
+      next = userData[k] as number;
       from = 3;
     }
-    if (l < lEnd && (pairItems[l] as number) < next) {
-      next = pairItems[l] as number;
+    if (l < lEnd && (userData[l] as number) < next) {
+      next = userData[l] as number;
       from = 4;
     }
     if (from === 0) return undefined;
@@ -458,10 +612,9 @@ function firstMatch(index: Index, request: EvaluationRequest, profile: number, u
     else if (from === 3) k++;
     else l++;
 
-    const bits = ruleBits[next] as number;
-    if ((bits & modeBit) === 0) continue;
-    const rule = index.rules[next] as CompiledRule;
-    if ((bits & CHECK_RULE) === 0) return rule;
+    if ((next & modeBit) === 0) continue;
+    const rule = index.rules[next >> ITEM_SHIFT] as CompiledRule;
+    if ((next & CHECK_RULE) === 0) return rule;
     if (rule.profiles !== null && !rule.profiles.has(request.profile)) continue;
     if (!listsUser(rule, request.user)) continue;
     if (rule.window !== null) {
@@ -514,20 +667,21 @@ function inWindow(window: CompiledWindow, ms: number): boolean {
 }
 
 function decision(rule: CompiledRule, request: EvaluationRequest, context: EvaluationContext | undefined): Decision {
-  if (rule.effect === 'deny') return outcome(rule, 'deny', false, false, null);
+  if (rule.kind === DENY) return outcome(rule, 'deny', false, false, null);
   // An empty name is no table, at every level.
   const table = rule.sessionTable ?? (request.sessionTable || context?.defaultSessionTable || null);
-  const server = request.mode === 'server';
-  switch (rule.effect) {
-    case 'allow':
+  const server = modeBitOf(request.mode) === SERVER_BIT;
+  switch (rule.kind) {
+    case ALLOW:
       return outcome(rule, 'allow', false, false, table);
-    case 'require_approval':
+    case REQUIRE_APPROVAL:
       return outcome(rule, 'require_approval', false, false, table);
-    case 'require_server':
+    case REQUIRE_SERVER:
       return server ? outcome(rule, 'allow', false, false, table) : outcome(rule, 'deny', true, false, table);
-    case 'require_server_session':
+    case REQUIRE_SERVER_SESSION:
       return server && table !== null ? outcome(rule, 'allow', false, false, table) : outcome(rule, 'deny', !server, true, table);
   }
+  throw new RangeError(`rule "${rule.name}" has no effect Sentinel knows`);
 }
 
 function outcome(

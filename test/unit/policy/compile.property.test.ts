@@ -144,6 +144,45 @@ const context: fc.Arbitrary<EvaluationContext> = fc.record(
   { requiredKeys: [] },
 );
 
+/**
+ * A larger world than the one above: enough profiles and users that a user's record
+ * holds many pairs (found by a binary search), some with one rule and some with several,
+ * and names shared between profile-only, user-only and pair filings. Groups repeat
+ * members, share them with other groups and name users no rule names directly.
+ */
+const MANY_PROFILES = Array.from({ length: 24 }, (_, i) => `p${i}`);
+const MANY_USERS = Array.from({ length: 30 }, (_, i) => `u${i}`);
+const manyGroups: fc.Arbitrary<Record<string, string[]>> = fc
+  .array(fc.array(fc.constantFrom(...MANY_USERS), { maxLength: 8 }), { minLength: 4, maxLength: 4 })
+  .map((lists) => Object.fromEntries(lists.map((members, i) => [`g${i}`, members])));
+
+const manyRule = (index: number): fc.Arbitrary<Rule> =>
+  fc
+    .record(
+      {
+        effect: fc.constantFrom(...EFFECTS),
+        profiles: fc.array(fc.constantFrom(...MANY_PROFILES), { maxLength: 6 }),
+        users: fc.array(fc.constantFrom(...MANY_USERS), { maxLength: 6 }),
+        groups: fc.array(fc.constantFrom('g0', 'g1', 'g2', 'g3', 'g-undefined'), { maxLength: 2 }),
+        mode: subsetOf(MODES),
+        time: timeWindow,
+      },
+      { requiredKeys: ['effect'] },
+    )
+    .map(({ effect, ...conditions }) => ({ name: `rule-${index}`, effect, conditions }));
+
+const manyPolicy: fc.Arbitrary<Policy> = fc
+  .tuple(fc.integer({ min: 0, max: 60 }), manyGroups)
+  .chain(([count, groups]) => fc.tuple(fc.constant(groups), fc.tuple(...Array.from({ length: count }, (_, i) => manyRule(i)))))
+  .map(([groups, rules]) => ({ version: '1', groups, rules, approvals: [], breakglass: [], admins: [] }));
+
+const manyRequest: fc.Arbitrary<EvaluationRequest> = fc.record({
+  user: fc.constantFrom(...MANY_USERS, 'stranger', 'g0'),
+  profile: fc.constantFrom(...MANY_PROFILES, 'unknown-profile'),
+  mode: fc.constantFrom(...MODES),
+  time: instant.map((ms) => new Date(ms)),
+});
+
 describe('compilePolicy', () => {
   it('decides exactly as evaluatePolicy for random policies and requests', () => {
     // The bias toward transitions is real: Paris, New York, Lord Howe and St John's
@@ -185,6 +224,16 @@ describe('compilePolicy', () => {
           const at = { ...req, time: new Date(ms) };
           expect(compiled.evaluate(at)).toEqual(evaluatePolicy(doc, at));
         }
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('decides exactly as evaluatePolicy with many profiles, users and pairs per user', () => {
+    fc.assert(
+      fc.property(manyPolicy, fc.array(manyRequest, { minLength: 1, maxLength: 40 }), (doc, requests) => {
+        const compiled = compilePolicy(doc);
+        for (const req of requests) expect(compiled.evaluate(req)).toEqual(evaluatePolicy(doc, req));
       }),
       { numRuns: 500 },
     );

@@ -315,4 +315,16 @@ describe('compilePolicy', () => {
     }
     expect(compiled.evaluate(request({ user: 'user-7', mode: 'server' })).rule).toBe('server-0');
   });
+
+  it('shares one frozen default deny, so a caller changing it gets an error rather than changing later decisions', () => {
+    const compiled = compilePolicy(policyOf([{ name: 'alice-prod', effect: 'allow', conditions: { profiles: ['prod'], users: ['alice'] } }]));
+    const denied = compiled.evaluate(request({ user: 'mallory' }));
+    expect(denied).toEqual(DEFAULT_DENY);
+    expect(compiled.evaluate(request({ profile: 'staging' }))).toBe(denied);
+    expect(() => {
+      (denied as { reason: string }).reason = 'changed';
+    }).toThrow(TypeError);
+    expect(compiled.evaluate(request({ user: 'mallory' })).reason).toBe('no matching rule');
+    expect({ ...denied, reason: 'copied' }.reason).toBe('copied');
+  });
 });
