@@ -91,9 +91,9 @@ export function breakglassView(record: BreakglassRecord, now: string): Breakglas
 }
 
 /**
- * The rule that lets `user` break glass for `profile` with `reasonCode`: the first, in
- * document order, that names the profile, the user and the code. Break-glass rules name
- * users only (the parser has no groups there).
+ * The rule that lets `user` break glass for `profile` with `reasonCode`: the first of
+ * {@link breakglassRulesFor} (the rules a denial offers, src/policy/denial.ts) that has
+ * the code.
  *
  * @throws SentinelError `POLICY_DENY` when no rule names the user and the profile (the
  *   same words whether the profile exists or not); `INVALID_REQUEST` when rules do but
