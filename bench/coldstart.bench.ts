@@ -18,7 +18,7 @@
  * ratios. Figures, not a pass/fail test.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -41,9 +41,13 @@ const BASELINE_ENTRY = [
   'export const handler = async () => ({ dynamodb, documents, sts });',
 ].join('\n');
 
-/** What a deployed function's environment holds, enough for loadConfig. */
+/**
+ * What a deployed function's environment holds, enough for loadConfig. The bench's own
+ * `SENTINEL_*` variables (`SENTINEL_BENCH_OUT` from bench/run.ts) are left out: the
+ * configuration refuses keys it does not know, and a function would never see them.
+ */
 const FUNCTION_ENV = {
-  ...process.env,
+  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SENTINEL_'))),
   AWS_REGION: 'eu-west-1',
   SENTINEL_ACCOUNT_ID: '111122223333',
   SENTINEL_DEFAULT_SESSION_TABLE: 'sentinel-sessions',
@@ -98,15 +102,28 @@ interface Init {
 }
 
 /** What a fresh node process spends importing `file`, measured inside it. */
-function initOnce(file: string): Init {
+function initOnce(file: string, scratch: string): Init {
   const script = [
     'const cpu = process.cpuUsage(); const t = performance.now();',
     `await import(${JSON.stringify(pathToFileURL(file).href)});`,
     'const ms = performance.now() - t; const used = process.cpuUsage(cpu);',
     'process.stdout.write(JSON.stringify({ ms, cpuMs: (used.user + used.system) / 1000 }));',
   ].join(' ');
-  const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: FUNCTION_ENV, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`importing ${file} failed: ${result.stderr}`);
+  // A bundle is a few long lines: an uncaught error prints its whole line before the
+  // message, and a dying process cuts that short on a pipe, so stderr goes to a file and
+  // only its end (the message and stack) is reported.
+  const errors = path.join(scratch, 'init-stderr.txt');
+  const stderr = openSync(errors, 'w');
+  let result;
+  try {
+    result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { env: FUNCTION_ENV, encoding: 'utf8', stdio: ['ignore', 'pipe', stderr] });
+  } finally {
+    closeSync(stderr);
+  }
+  if (result.status !== 0) {
+    const why = result.error?.message ?? (result.signal !== null ? `signal ${result.signal}` : `exit ${result.status}`);
+    throw new Error(`importing ${file} failed (${why}): …${readFileSync(errors, 'utf8').slice(-1500)}`);
+  }
   return JSON.parse(result.stdout) as Init;
 }
 
@@ -128,13 +145,13 @@ export async function measureColdStarts(count: number): Promise<Record<string, C
       // scripts/build.mjs writes each function's metafile beside its entry.
       const metafile = JSON.parse(readFileSync(path.join(root, 'dist/functions', name, 'meta.json'), 'utf8')) as Metafile;
       const sizes = sizesOf(metafile, `dist/functions/${name}/index.mjs`);
-      initOnce(bundle);
-      initOnce(baseline.entry);
+      initOnce(bundle, directory);
+      initOnce(baseline.entry, directory);
       const own: Init[] = [];
       const base: Init[] = [];
       for (let run = 0; run < count; run++) {
-        own.push(initOnce(bundle));
-        base.push(initOnce(baseline.entry));
+        own.push(initOnce(bundle, directory));
+        base.push(initOnce(baseline.entry, directory));
       }
       const initMs = median(own.map((init) => init.ms));
       const baselineInitMs = median(base.map((init) => init.ms));
