@@ -5,7 +5,7 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cp, mkdir, mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -120,10 +120,13 @@ const SERVERLESS = parse(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8')
 const PARAMS = SERVERLESS.params.default;
 
 async function packageInto(copy: string, into: string, params: string[]): Promise<{ code: number | null; output: string; template?: Template }> {
+  // A temporary folder of its own, to see what the packaging leaves there (removed with the rest).
+  const tmp = path.join(copy, 'tmp');
+  await mkdir(tmp, { recursive: true });
   const result = await run(
     process.execPath,
     [path.join(ROOT, 'node_modules', 'osls', 'bin', 'serverless.js'), 'package', '--stage', 'test', '--package', into, ...params.map((param) => `--param=${param}`)],
-    { cwd: copy, env: offlineEnv() },
+    { cwd: copy, env: { ...offlineEnv(), TMPDIR: tmp } },
   );
   if (result.code !== 0) return result;
   return { ...result, template: JSON.parse(await readFile(path.join(into, 'cloudformation-template-update-stack.json'), 'utf8')) as Template };
@@ -200,6 +203,14 @@ describe('serverless package', () => {
   it('packages offline, without AWS credentials', () => {
     // Any AWS call (an ${aws:...} variable, a CloudFormation lookup) would fail for want of credentials.
     expect(packaging.code, packaging.output).toBe(0);
+  });
+
+  it("leaves none of serverless-esbuild's zip staging folders in the temporary folder (deploy/zipStagingCleanup.cjs)", async () => {
+    expect(packaging.code).toBe(0);
+    for (const copy of ['checkout', 'checkout-rest']) {
+      const left = (await readdir(path.join(work, copy, 'tmp'))).filter((entry) => /-\d+-\d+-[0-9a-f]{8}$/.test(entry));
+      expect(left).toEqual([]);
+    }
   });
 
   it('produces one zip per function holding its ES module bundle and every chunk it loads, nothing of another function', async () => {
