@@ -65,7 +65,7 @@ const program = new Command('npm start --')
   .addOption(new Option('--policy <file>', 'policy loaded at start').default('examples/policy.yaml'))
   .addOption(new Option('--state-dir <dir>', 'where the local shared-credentials file is kept').default('.sentinel/local'))
   .addOption(new Option('--issuer <kind>', 'dev mints development credentials; sts uses AWS STS with your AWS credentials').choices(['dev', 'sts']).default('dev'))
-  .showHelpAfterError()
+  .showHelpAfterError('(npm start -- --help lists the options)')
   // Help asked for exits 0; every parse error is a usage error.
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : EXIT_USAGE));
 
@@ -105,12 +105,33 @@ async function checkFiles(options: { policy: string; stateDir: string }): Promis
   if (state !== undefined && !state.isDirectory()) usageError(`--state-dir ${options.stateDir}: not a directory`);
 }
 
+/** What to say when the API's port is taken. */
+function portInUse(port: number): string {
+  return `--port ${port}: 127.0.0.1:${port} is already in use (another npm start?): stop it, or pass another --port (0 picks a free one)`;
+}
+
+/** Fails fast, before DynamoDB Local starts, when the API's port is taken (0 never is). */
+async function checkPort(port: number): Promise<void> {
+  if (port === 0) return;
+  const { createServer } = await import('node:net');
+  await new Promise<void>((resolve) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE') usageError(portInUse(port));
+      if (error.code === 'EACCES') usageError(`--port ${port}: permission denied (ports below 1024 need privileges); pass another --port`);
+      resolve(); // anything else is left to the real listen, which reports it
+    });
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve()));
+  });
+}
+
 async function main(): Promise<void> {
   program.parse();
   // The AWS SDK warns on every Node 20 start; the local stack runs there on purpose (see DEVELOPERS.md).
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const options = program.opts<{ port: number; region: string; account: string; defaultSessionTable: string; policy: string; stateDir: string; issuer: 'dev' | 'sts' }>();
   await checkFiles(options);
+  await checkPort(options.port);
   const { startLocalStack } = await import('./stack.js');
   const log = (line: string): void => void process.stderr.write(`[sentinel-local] ${line}\n`);
   const stack = await startLocalStack({
@@ -123,7 +144,9 @@ async function main(): Promise<void> {
     stateDir: options.stateDir,
     log,
   });
-  const credentialsFile = path.relative(process.cwd(), stack.credentialsFile);
+  // Relative when it is under the working directory (the default), else as given.
+  const relative = path.relative(process.cwd(), stack.credentialsFile);
+  const credentialsFile = relative.startsWith('..') || path.isAbsolute(relative) ? stack.credentialsFile : relative;
   process.stdout.write(
     [
       '',
@@ -163,6 +186,11 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
+  // Taken between the check and the listen.
+  if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+    process.stderr.write(`npm start: ${portInUse(program.opts<{ port: number }>().port)}\n`);
+    process.exit(1);
+  }
   const message = error instanceof SentinelError ? `${error.code}: ${error.message}` : error instanceof Error ? error.message : String(error);
   process.stderr.write(`npm start: ${message}\n`);
   process.exit(1);

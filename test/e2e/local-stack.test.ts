@@ -15,7 +15,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { connect } from 'node:net';
+import { connect, createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Hash } from '@smithy/hash-node';
@@ -262,6 +262,22 @@ describe('npm start options', () => {
     expect(result.code).toBe(2);
     expect(result.stderr).not.toContain('starting DynamoDB Local');
     expect(result.stdout).not.toContain('control plane on');
+    // One line of why and one pointer to --help, not the whole help text.
+    expect(result.stderr).not.toMatch(/^Options:/m);
+  });
+
+  it('refuses a port that is already in use with exit code 2 and says what to do, before starting DynamoDB Local', async () => {
+    const taken = createNetServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const result = await runToEnd(['--port', String(port)]);
+      expect(result.stderr).toContain(`error: --port ${port}: 127.0.0.1:${port} is already in use (another npm start?): stop it, or pass another --port (0 picks a free one)`);
+      expect(result.code).toBe(2);
+      expect(result.stderr).not.toContain('starting DynamoDB Local');
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+    }
   });
 });
 
