@@ -2,7 +2,8 @@
  * The `sentinel` command tree and how its outcome becomes an exit code.
  *
  * Start-up is a hot path (every `credential_process` call runs it), so only commander
- * and the command definitions load eagerly; each action imports what it needs. Each
+ * and the command definitions load eagerly, a run builds only the command it names
+ * ({@link programFor}), and each action imports what it needs. Each
  * action runs its command through src/cli/context.ts, which reports what the command
  * throws and leaves the exit code in `process.exitCode`.
  */
@@ -28,29 +29,81 @@ function configureTree(command: Command): void {
   for (const subcommand of command.commands) configureTree(subcommand);
 }
 
-/** The whole `sentinel` program, ready to parse. */
-export function createProgram(): Command {
-  const program = new Command('sentinel')
+/** A top-level command: the word that runs it, how to build it, and whether the main help lists it. */
+type TopLevelCommand = readonly [name: string, create: () => Command, hidden?: boolean];
+
+/** Every top-level command, in the order the help lists them. */
+function topLevelCommands(): TopLevelCommand[] {
+  return [
+    ['exec', execCommand],
+    ['credentials', credentialsCommand],
+    ['whoami', whoamiCommand],
+    ['profiles', profilesCommand],
+    ['sessions', sessionsCommand],
+    // request, requests, approve, deny, cancel (src/cli/commands/request.ts).
+    ...accessRequestCommands(),
+    ['breakglass', breakglassCommand],
+    ['policy', policyCommand],
+    ['init', initCommand],
+    ...sessionAliasCommands().map(([name, create]): TopLevelCommand => [name, create, true]),
+  ];
+}
+
+/** The program's own name, description, version and options, without commands. */
+function programRoot(): Command {
+  return new Command('sentinel')
     .description('policy-gated AWS credentials: run commands with short-lived credentials for a profile')
     .version(packageJson.version)
     .addOption(new Option('--output <format>', 'output format').choices(OUTPUT_FORMATS).default('text'))
     .addOption(new Option('--api <url>', 'Sentinel API URL (default: $SENTINEL_API_URL)'))
     .addOption(new Option('--region <region>', 'signing region of the API (default: $SENTINEL_REGION, else from the API URL)'))
-    .addOption(new Option('--aws-profile <name>', 'AWS profile that signs the API calls (default: the AWS SDK chain, e.g. $AWS_PROFILE)'))
-    .addCommand(execCommand())
-    .addCommand(credentialsCommand())
-    .addCommand(whoamiCommand())
-    .addCommand(profilesCommand())
-    .addCommand(sessionsCommand());
-  // request, requests, approve, deny, cancel (src/cli/commands/request.ts).
-  for (const command of accessRequestCommands()) program.addCommand(command);
-  program
-    .addCommand(breakglassCommand())
-    .addCommand(policyCommand())
-    .addCommand(initCommand());
-  for (const alias of sessionAliasCommands()) program.addCommand(alias, { hidden: true });
+    .addOption(new Option('--aws-profile <name>', 'AWS profile that signs the API calls (default: the AWS SDK chain, e.g. $AWS_PROFILE)'));
+}
+
+/** The whole `sentinel` program, ready to parse. */
+export function createProgram(): Command {
+  return withCommands(programRoot(), topLevelCommands());
+}
+
+function withCommands(program: Command, commands: readonly TopLevelCommand[]): Command {
+  for (const [, create, hidden] of commands) program.addCommand(create(), hidden === true ? { hidden: true } : {});
   configureTree(program);
   return program;
+}
+
+/**
+ * The first word of `args` (the arguments after `sentinel`) that is not an option or
+ * the value of one of `program`'s options that take a value; '' when there is none
+ * before `--`.
+ */
+function commandWord(program: Command, args: readonly string[]): string {
+  const taking = new Set(program.options.filter((option) => option.required || option.optional).flatMap((option) => [option.long, option.short]));
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] as string;
+    if (arg === '--') return '';
+    if (taking.has(arg)) i++;
+    else if (!arg.startsWith('-')) return arg;
+  }
+  return '';
+}
+
+/**
+ * The program a run of `argv` (as `process.argv`) needs. Start-up is a hot path (every
+ * `credential_process` call, every `sentinel exec`), and building the whole command tree
+ * costs a few milliseconds of it: a run that names a top-level command gets the program
+ * with that one command, which parses, helps and fails exactly as in the whole tree
+ * (test/unit/cli/program.test.ts compares them); `sentinel --version` alone gets none.
+ * Anything else (no command, a word that is no command, `help …`) gets the whole
+ * tree, for the help that lists every command and commander's "did you mean".
+ */
+export function programFor(argv: readonly string[]): Command {
+  const program = programRoot();
+  const args = argv.slice(2);
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) return withCommands(program, []);
+  const word = commandWord(program, args);
+  const commands = topLevelCommands();
+  const named = commands.find(([name]) => name === word);
+  return withCommands(program, named === undefined ? commands : [named]);
 }
 
 /**
@@ -58,7 +111,7 @@ export function createProgram(): Command {
  * 0 success, 1 error, 2 usage error, 3 policy denial (docs/cli.md).
  */
 export async function run(argv: readonly string[]): Promise<number> {
-  const program = createProgram();
+  const program = programFor(argv);
   try {
     process.exitCode = undefined;
     await program.parseAsync([...argv]);

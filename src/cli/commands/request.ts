@@ -123,7 +123,16 @@ export function requestCommand(): Command {
     );
 }
 
-/** `request`, `requests`, `approve`, `deny`, `cancel`: program.ts adds each at the top level. */
-export function accessRequestCommands(): Command[] {
-  return [requestCommand(), requestListCommand(), requestApproveCommand(), requestDenyCommand(), requestCancelCommand()];
+/**
+ * `request`, `requests`, `approve`, `deny`, `cancel`, each by its name: program.ts adds
+ * each at the top level (only the one a run names, when it names one).
+ */
+export function accessRequestCommands(): ReadonlyArray<readonly [name: string, create: () => Command]> {
+  return [
+    ['request', requestCommand],
+    ['requests', requestListCommand],
+    ['approve', requestApproveCommand],
+    ['deny', requestDenyCommand],
+    ['cancel', requestCancelCommand],
+  ];
 }

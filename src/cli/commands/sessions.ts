@@ -22,12 +22,13 @@ export function sessionsCommand(): Command {
 
 /**
  * The original Sentinel's commands, the same as `sessions list`, `sessions show` and
- * `sessions revoke` with the same options; hidden from the main help (docs/cli.md lists them).
+ * `sessions revoke` with the same options, each by its name; hidden from the main help
+ * (docs/cli.md lists them).
  */
-export function sessionAliasCommands(): Command[] {
+export function sessionAliasCommands(): ReadonlyArray<readonly [name: string, create: () => Command]> {
   return [
-    sessionsListCommand('server-sessions').description('the same as sessions list'),
-    sessionsShowCommand('server-session').description('the same as sessions show'),
-    sessionsRevokeCommand('server-revoke').description('the same as sessions revoke'),
+    ['server-sessions', () => sessionsListCommand('server-sessions').description('the same as sessions list')],
+    ['server-session', () => sessionsShowCommand('server-session').description('the same as sessions show')],
+    ['server-revoke', () => sessionsRevokeCommand('server-revoke').description('the same as sessions revoke')],
   ];
 }
