@@ -6,16 +6,20 @@
  * Runs `node -e 0` and `./bin/sentinel --version` alternately (so a load spike hits
  * both alike) and prints median, minimum and maximum wall-clock times and the ratio of
  * the medians. The warm-up run is also the one that writes the bundle's V8 code cache
- * after a build (bin/sentinel), so the figures are those of every later run. A figure to
- * watch, not a pass/fail test.
+ * after a build (bin/sentinel), so the figures are those of every later run. Both run
+ * without `NODE_EXTRA_CA_CERTS` and `NODE_OPTIONS`, which change every Node start
+ * (bench/support/nodeEnv.ts); what the certificates cost, when set here, is printed
+ * beside the figures. A figure to watch, not a pass/fail test.
  */
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reportFigures, round } from './support/figures.js';
+import { extraCaCertsCostMs, nodeStartVariablesLeftOut, withoutNodeStartVariables } from './support/nodeEnv.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.argv[2] ?? 21);
+const env = withoutNodeStartVariables(process.env);
 const commands: [label: string, command: string, args: string[]][] = [
   ['node -e 0', process.execPath, ['-e', '0']],
   ['./bin/sentinel --version', path.join(root, 'bin', 'sentinel'), ['--version']],
@@ -23,7 +27,7 @@ const commands: [label: string, command: string, args: string[]][] = [
 
 function once(command: string, args: string[]): number {
   const started = process.hrtime.bigint();
-  const result = spawnSync(command, args, { cwd: root });
+  const result = spawnSync(command, args, { cwd: root, env });
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited ${result.status}: ${result.stderr}`);
   return Number(process.hrtime.bigint() - started) / 1e6;
 }
@@ -49,8 +53,13 @@ commands.forEach(([label], index) => {
   console.log(`${label.padEnd(26)} median ${median.toFixed(1)} ms  min ${min.toFixed(1)}  max ${max.toFixed(1)}  (${runs} runs)`);
 });
 console.log(`ratio of medians: ${((medians[1]?.median ?? 0) / (medians[0]?.median ?? 1)).toFixed(2)}`);
+const leftOut = nodeStartVariablesLeftOut();
+const caCostMs = extraCaCertsCostMs();
+if (leftOut.length > 0) console.log(`both ran without ${leftOut.join(' and ')}, set in this environment`);
+if (caCostMs !== undefined) console.log(`NODE_EXTRA_CA_CERTS as set here adds ${caCostMs.toFixed(1)} ms to every Node start (node -e 0, median of 11 pairs), Sentinel's included`);
 reportFigures('cli', {
   nodeMs: round(medians[0]?.median ?? Number.NaN),
   versionMs: round(medians[1]?.median ?? Number.NaN),
   versionRatio: round((medians[1]?.median ?? 0) / (medians[0]?.median ?? 1)),
+  ...(caCostMs === undefined ? {} : { extraCaCertsMs: round(caCostMs) }),
 });

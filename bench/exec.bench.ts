@@ -13,7 +13,9 @@
  * signing, a fresh connection, spawning the child) beyond Node and the API itself.
  * The warm-up rounds include the first run of each command after a build, which writes
  * the bundles' V8 code cache (bin/sentinel): the figures are those of every later run.
- * Prints figures; passes or fails nothing. Needs Java (DynamoDB Local).
+ * The processes run without `NODE_EXTRA_CA_CERTS` and `NODE_OPTIONS`, which change
+ * every Node start (bench/support/nodeEnv.ts). Prints figures; passes or fails nothing.
+ * Needs Java (DynamoDB Local).
  */
 
 // The AWS SDK warns about Node versions on first use; set before the SDK modules load,
@@ -24,6 +26,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { reportFigures, round } from './support/figures.js';
 import { credentialsClient, elapsedMs, machine, root, withLocalStack } from './support/localStack.js';
+import { nodeStartVariablesLeftOut, withoutNodeStartVariables } from './support/nodeEnv.js';
 
 const BIN = path.join(root, 'bin', 'sentinel');
 const runs = Number(process.argv[2] ?? 15);
@@ -61,8 +64,9 @@ function timeChild(command: string, args: string[], env: NodeJS.ProcessEnv): Pro
 await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) => {
   // The child signs as alice through the AWS SDK chain, as a user's shell would; nothing
   // from this process's AWS or Sentinel settings leaks in.
+  // Nor what changes every Node start (bench/support/nodeEnv.ts): this times Sentinel's own.
   const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!/^(AWS_|SENTINEL_)/.test(key)) env[key] = value;
+  for (const [key, value] of Object.entries(withoutNodeStartVariables(process.env))) if (!/^(AWS_|SENTINEL_)/.test(key)) env[key] = value;
   Object.assign(env, {
     SENTINEL_API_URL: stack.url,
     AWS_SHARED_CREDENTIALS_FILE: stack.credentialsFile,
@@ -93,6 +97,8 @@ await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) 
 
   console.log(`sentinel exec: ${machine()}`);
   console.log(`${runs} alternating runs each after 3 warm-up rounds; wall-clock ms, spawn to exit for processes`);
+  const leftOut = nodeStartVariablesLeftOut();
+  if (leftOut.length > 0) console.log(`processes run without ${leftOut.join(' and ')}, set in this environment (npx tsx bench/cli-startup.bench.ts prints what the certificates cost)`);
   console.log('');
   console.log('measure                                       |  median |     min |     max');
   console.log('----------------------------------------------|---------|---------|--------');
