@@ -2,9 +2,10 @@
  * The environment the start-up benchmarks run Node children in.
  *
  * Two variables change what every `node` start costs before any of the program's code
- * runs: `NODE_EXTRA_CA_CERTS` (Node 20 reads and parses the whole file at start-up:
- * where it names the system bundle, as on this project's machine, that is about 90 ms
- * on each side, which makes any program look close to `node -e 0`) and `NODE_OPTIONS`
+ * runs: `NODE_EXTRA_CA_CERTS` (when it is set, Node 20 builds its root certificate
+ * store at start-up, its own roots and the file's: on this project's machine, where it
+ * names the system bundle, about 86 ms on each side, and 50 ms for a file of one
+ * certificate, which makes any program look close to `node -e 0`) and `NODE_OPTIONS`
  * (flags, preloaded modules). The benchmarks time Sentinel's own start-up, so their
  * children run without both; what the certificates cost is measured and printed beside
  * the figures, since every process of a user who sets it pays it, Sentinel's too.
