@@ -240,12 +240,12 @@ describe('scripts/build.mjs', () => {
     expect(build('--cli-onyl')).toMatchObject({ code: 2, stdout: '' });
   });
 
-  it('builds the CLI alone: the main bundle and the AWS bundles the API commands load', async () => {
+  it('builds the CLI alone: the main bundle, the AWS bundles the API commands load and the packages the policy commands load', async () => {
     await rm(path.join(copy, 'dist', 'cli'), { recursive: true, force: true });
     const result = build('--cli-only');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /^built dist\/cli\/sentinel\.cjs \([\d.]+ kB\) and dist\/cli\/sentinel-aws\.cjs \([\d.]+ kB\), with \d+ bundles in dist\/cli\/aws\/ that it loads on first use \([\d.]+ kB\)\n$/,
+      /^built dist\/cli\/sentinel\.cjs \([\d.]+ kB\) and dist\/cli\/sentinel-aws\.cjs \([\d.]+ kB\), with \d+ bundles in dist\/cli\/aws\/ that it loads on first use \([\d.]+ kB\), and dist\/cli\/vendor\/yaml\.cjs \([\d.]+ kB\) and dist\/cli\/vendor\/diff\.cjs \([\d.]+ kB\) for the policy commands\n$/,
     );
     expect((await stat(path.join(copy, 'dist', 'cli', 'sentinel-aws.cjs'))).isFile()).toBe(true);
     expect((await stat(path.join(copy, 'dist', 'cli', 'inputs.json'))).isFile()).toBe(true);
@@ -254,5 +254,12 @@ describe('scripts/build.mjs', () => {
     expect(lazy).toContain('aws-sdk-credential-provider-ini.cjs');
     expect(lazy).toContain('aws-sdk-credential-provider-sso.cjs');
     expect(await readFile(path.join(copy, 'dist', 'cli', 'sentinel-aws.cjs'), 'utf8')).toContain('require("./aws/aws-sdk-credential-provider-node.cjs")');
+    // yaml and diff are not in the main bundle, which requires them where the policy code imports them.
+    const main = await readFile(path.join(copy, 'dist', 'cli', 'sentinel.cjs'), 'utf8');
+    for (const name of ['yaml', 'diff']) {
+      expect(main).toContain(`require("./vendor/${name}.cjs")`);
+      expect((await stat(path.join(copy, 'dist', 'cli', 'vendor', `${name}.cjs`))).isFile()).toBe(true);
+    }
+    expect(main).not.toContain('YAMLParseError');
   });
 });
