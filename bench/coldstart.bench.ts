@@ -27,6 +27,7 @@ import type { Metafile } from 'esbuild';
 // @ts-expect-error: a plain .mjs module without type declarations.
 import { bundleSizes, functionOptions } from '../scripts/buildOptions.mjs';
 import { reportFigures, round } from './support/figures.js';
+import { withoutNodeStartVariables } from './support/nodeEnv.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const runs = Number(process.argv[2] ?? 20);
@@ -45,9 +46,11 @@ const BASELINE_ENTRY = [
  * What a deployed function's environment holds, enough for loadConfig. The bench's own
  * `SENTINEL_*` variables (`SENTINEL_BENCH_OUT` from bench/run.ts) are left out: the
  * configuration refuses keys it does not know, and a function would never see them.
+ * So are `NODE_EXTRA_CA_CERTS` and `NODE_OPTIONS` (bench/support/nodeEnv.ts), which the
+ * nodejs22.x runtime does not set.
  */
 const FUNCTION_ENV = {
-  ...Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('SENTINEL_'))),
+  ...Object.fromEntries(Object.entries(withoutNodeStartVariables(process.env)).filter(([key]) => !key.startsWith('SENTINEL_'))),
   AWS_REGION: 'eu-west-1',
   SENTINEL_ACCOUNT_ID: '111122223333',
   SENTINEL_DEFAULT_SESSION_TABLE: 'sentinel-sessions',
