@@ -72,17 +72,20 @@ function withCommands(program: Command, commands: readonly TopLevelCommand[]): C
 }
 
 /**
- * The first word of `args` (the arguments after `sentinel`) that is not an option or
- * the value of one of `program`'s options that take a value; '' when there is none
- * before `--`.
+ * The command word of `args` (the arguments after `sentinel`) as commander finds it:
+ * the first operand, past `program`'s options that take a value (`--output json`,
+ * `--output=json`). Any other option before it makes commander treat everything after
+ * as unknown (`sentinel --help exec` is the program's help), and `--` ends the options:
+ * then, or when there is no operand, ''.
  */
 function commandWord(program: Command, args: readonly string[]): string {
   const taking = new Set(program.options.filter((option) => option.required || option.optional).flatMap((option) => [option.long, option.short]));
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
-    if (arg === '--') return '';
     if (taking.has(arg)) i++;
-    else if (!arg.startsWith('-')) return arg;
+    else if (arg.startsWith('--') && arg.includes('=') && taking.has(arg.slice(0, arg.indexOf('=')))) continue;
+    else if (arg.startsWith('-')) return '';
+    else return arg;
   }
   return '';
 }

@@ -3,7 +3,8 @@
  * program must behave exactly as the whole tree does for it — the same help at every
  * level, the same refusals of bad input — while anything else gets the whole tree.
  */
-import { Command, CommanderError } from 'commander';
+import { CommanderError } from 'commander';
+import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { createProgram, programFor } from '../../../src/cli/program.js';
 
@@ -65,6 +66,8 @@ describe('programFor', () => {
       ['approve'],
       ['server-revoke', '--help'],
       ['--version', 'exec'],
+      ['--output=json', 'exec', '--bogus'],
+      ['--output=yaml', 'exec'],
     ];
     for (const args of runs) {
       expect(await parseOutcome(programFor(['node', 'sentinel', ...args]), args), args.join(' ')).toEqual(await parseOutcome(createProgram(), args));
@@ -72,12 +75,16 @@ describe('programFor', () => {
   });
 
   it('builds the whole tree for a run naming no command, or a word that is none', async () => {
-    for (const args of [[], ['--help'], ['help', 'exec'], ['exce'], ['--output', 'json'], ['--', 'exec']]) {
+    // An option the program does not take a value for, before the word, makes commander
+    // treat the rest as unknown: `sentinel --help exec` is the program's help.
+    for (const args of [[], ['--help'], ['help', 'exec'], ['exce'], ['--output', 'json'], ['--', 'exec'], ['--help', 'exec'], ['-h', 'exec'], ['--bogus', 'exec'], ['-V', 'exec']]) {
       expect(programFor(['node', 'sentinel', ...args]).commands.map((command) => command.name()), args.join(' ')).toEqual(names);
     }
     // A typo still gets commander's suggestion, which needs every name.
     expect((await parseOutcome(programFor(['node', 'sentinel', 'exce']), ['exce'])).err).toContain('Did you mean exec?');
-    expect((await parseOutcome(programFor(['node', 'sentinel', '--help']), ['--help'])).out).toBe(whole.helpInformation());
+    for (const args of [['--help'], ['--help', 'exec'], ['-h', 'credentials']]) {
+      expect((await parseOutcome(programFor(['node', 'sentinel', ...args]), args)).out, args.join(' ')).toBe(whole.helpInformation());
+    }
   });
 
   it('answers --version alone without building any command', async () => {
