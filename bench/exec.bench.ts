@@ -13,6 +13,11 @@
  * signing, a fresh connection, spawning the child) beyond Node and the API itself.
  * The warm-up rounds include the first run of each command after a build, which writes
  * the bundles' V8 code cache (bin/sentinel): the figures are those of every later run.
+ * With a second argument, `npx tsx bench/exec.bench.ts 15 20`, the API is that many
+ * milliseconds away each way (bench/support/latencyProxy.ts, for exec and for the round
+ * trip alike): what exec does while it waits for the answer then shows, as it would
+ * against a deployed API; its figures go to `cli.atLatency`.
+ *
  * The processes run without `NODE_EXTRA_CA_CERTS` and `NODE_OPTIONS`, which change
  * every Node start (bench/support/nodeEnv.ts). Prints figures; passes or fails nothing.
  * Needs Java (DynamoDB Local).
@@ -25,11 +30,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { reportFigures, round } from './support/figures.js';
+import { latencyProxy } from './support/latencyProxy.js';
 import { credentialsClient, elapsedMs, machine, root, withLocalStack } from './support/localStack.js';
 import { nodeStartVariablesLeftOut, withoutNodeStartVariables } from './support/nodeEnv.js';
 
 const BIN = path.join(root, 'bin', 'sentinel');
 const runs = Number(process.argv[2] ?? 15);
+const latencyMs = Number(process.argv[3] ?? 0);
 
 interface Stats {
   median: number;
@@ -62,13 +69,15 @@ function timeChild(command: string, args: string[], env: NodeJS.ProcessEnv): Pro
 }
 
 await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) => {
+  const proxy = latencyMs > 0 ? await latencyProxy(new URL(stack.url), latencyMs) : undefined;
+  const apiUrl = proxy?.url ?? stack.url;
   // The child signs as alice through the AWS SDK chain, as a user's shell would; nothing
   // from this process's AWS or Sentinel settings leaks in.
   // Nor what changes every Node start (bench/support/nodeEnv.ts): this times Sentinel's own.
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(withoutNodeStartVariables(process.env))) if (!/^(AWS_|SENTINEL_)/.test(key)) env[key] = value;
   Object.assign(env, {
-    SENTINEL_API_URL: stack.url,
+    SENTINEL_API_URL: apiUrl,
     AWS_SHARED_CREDENTIALS_FILE: stack.credentialsFile,
     AWS_CONFIG_FILE: path.join(stateDir, 'config'),
     AWS_PROFILE: 'alice',
@@ -76,7 +85,7 @@ await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) 
   });
 
   // `POST /v1/credentials {profile: dev, mode: cli}` as the CLI sends it; signing included in the time, as it is in exec's.
-  const client = credentialsClient(stack, alice);
+  const client = credentialsClient({ ...stack, url: apiUrl }, alice);
   const body = JSON.stringify({ profile: 'dev', mode: 'cli' });
   const measures: [label: string, once: () => Promise<number>][] = [
     ['node -e 0', () => timeChild(process.execPath, ['-e', '0'], env)],
@@ -96,6 +105,7 @@ await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) 
   const [node, version, exec, api] = results as [Stats, Stats, Stats, Stats];
 
   console.log(`sentinel exec: ${machine()}`);
+  if (proxy !== undefined) console.log(`the API is ${latencyMs} ms away each way (bench/support/latencyProxy.ts), for exec and the round trip alike`);
   console.log(`${runs} alternating runs each after 3 warm-up rounds; wall-clock ms, spawn to exit for processes`);
   const leftOut = nodeStartVariablesLeftOut();
   if (leftOut.length > 0) console.log(`processes run without ${leftOut.join(' and ')}, set in this environment (npx tsx bench/cli-startup.bench.ts prints what the certificates cost)`);
@@ -109,11 +119,13 @@ await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) 
   console.log('');
   console.log(`sentinel start-up over node (--version − node -e 0):                 ${ms(version.median - node.median)} ms`);
   console.log(`exec overhead over the API round trip (exec − node -e 0 − round trip): ${ms(exec.median - node.median - api.median)} ms`);
-  reportFigures('cli', {
+  const figures = {
     execMs: round(exec.median),
     apiRoundTripMs: round(api.median),
     execOverheadMs: round(exec.median - node.median - api.median),
-  });
+  };
+  reportFigures('cli', proxy === undefined ? figures : { atLatency: { latencyMs, ...figures } });
+  await proxy?.close();
   console.log('');
   console.log('The overhead is what exec adds beyond starting Node and the API call itself: loading the bundle');
   console.log('  (from its V8 code cache), the AWS SDK credential chain (reading the shared files), signing, a new');
