@@ -26,7 +26,7 @@ const ANSI_C_NAMED: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t
  * user's own command, whose line breaks and tabs (a multi-line `node -e` script) stay
  * as typed inside single quotes, which every POSIX shell reads back the same.
  */
-function shellWord(value: string, ownText = false): string {
+export function shellWord(value: string, ownText = false): string {
   if (SHELL_SAFE.test(value)) return value;
   const controls = ownText ? value.replace(/[\n\t]/g, '') : value;
   if (!hasTerminalControl(controls)) return `'${value.replaceAll("'", `'\\''`)}'`;

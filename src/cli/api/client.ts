@@ -47,6 +47,7 @@ import { retryClassOf, ROUTE_TABLE } from '../../api/routeTable.js';
 import type { BodyOf, HttpMethod, RetryClass, RouteName } from '../../api/routeTable.js';
 import type { ApiSettings, SentinelApi } from './types.js';
 import { ApiError } from './types.js';
+import { shellWord } from '../guidance.js';
 import { loadAws } from './aws.js';
 import { nodeTransport } from './transport.js';
 import type { Transport, TransportResponse } from './transport.js';
@@ -299,15 +300,20 @@ async function defaultChain(profile: string | undefined): Promise<AwsCredentialI
 
 /**
  * The SDK's own text is left out on purpose: it can quote the output of a
- * `credential_process` command. It stays in `cause`, which only a log would show.
+ * `credential_process` command. It stays in `cause`, which only a log would show. A
+ * profile named by --aws-profile or by AWS_PROFILE (which the SDK's chain reads when
+ * --aws-profile is not given) is named, with where it was named: a misspelt or missing
+ * profile is the usual cause.
  */
 function noCredentials(profile: string | undefined, cause: unknown): ApiError {
-  const where = profile === undefined ? 'the AWS SDK found none (AWS_PROFILE, environment variables, SSO, instance roles…)' : `the AWS SDK found none for profile "${profile}" (--aws-profile)`;
-  return new ApiError(
-    'NO_AWS_CREDENTIALS',
-    `no AWS credentials to sign the request: ${where}. Pass --aws-profile <name> or set AWS_PROFILE, or run aws sso login if your SSO session has expired (aws sts get-caller-identity shows the SDK's own reason)`,
-    { cause },
-  );
+  const fromEnvironment = process.env['AWS_PROFILE'];
+  const named =
+    profile !== undefined ? { name: profile, by: '--aws-profile' } : fromEnvironment !== undefined && fromEnvironment !== '' ? { name: fromEnvironment, by: 'AWS_PROFILE' } : undefined;
+  const message =
+    named === undefined
+      ? 'the AWS SDK found none (AWS_PROFILE, environment variables, SSO, instance roles…). Pass --aws-profile <name> or set AWS_PROFILE, or run aws sso login if your SSO session has expired (aws sts get-caller-identity shows the SDK\'s own reason)'
+      : `the AWS SDK found none for profile ${JSON.stringify(named.name)} (${named.by}). Check that the profile is in your AWS config or credentials file (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE), or run aws sso login --profile ${shellWord(named.name)} if its SSO session has expired (aws sts get-caller-identity --profile ${shellWord(named.name)} shows the SDK's own reason)`;
+  return new ApiError('NO_AWS_CREDENTIALS', `no AWS credentials to sign the request: ${message}`, { cause });
 }
 
 /** Client-side failures say how often they were tried; the API's own messages are left as they are. */

@@ -260,7 +260,7 @@ describe('errors', () => {
     const error = await apiError(api.whoami());
     expect(error.code).toBe('NO_AWS_CREDENTIALS');
     expect(error.message).toBe(
-      'no AWS credentials to sign the request: the AWS SDK found none for profile "work" (--aws-profile). Pass --aws-profile <name> or set AWS_PROFILE, or run aws sso login if your SSO session has expired (aws sts get-caller-identity shows the SDK\'s own reason)',
+      'no AWS credentials to sign the request: the AWS SDK found none for profile "work" (--aws-profile). Check that the profile is in your AWS config or credentials file (AWS_CONFIG_FILE, AWS_SHARED_CREDENTIALS_FILE), or run aws sso login --profile work if its SSO session has expired (aws sts get-caller-identity --profile work shows the SDK\'s own reason)',
     );
     expect(received).toEqual([]);
   });
@@ -392,7 +392,25 @@ describe('default credentials (the AWS SDK chain)', () => {
     const api = createApiClient({ apiUrl: baseUrl, region: REGION, awsProfile: 'nobody' });
     const error = await apiError(api.whoami());
     expect(error.code).toBe('NO_AWS_CREDENTIALS');
-    expect(error.message).toContain('the AWS SDK found none for profile "nobody"');
+    expect(error.message).toContain('the AWS SDK found none for profile "nobody" (--aws-profile)');
     expect(received).toEqual([]);
+  });
+
+  it('names the profile AWS_PROFILE names when it does not exist, as a shell word in the commands', async () => {
+    useFiles();
+    process.env['AWS_PROFILE'] = "wrok's";
+    const error = await apiError(createApiClient({ apiUrl: baseUrl, region: REGION }).whoami());
+    expect(error.code).toBe('NO_AWS_CREDENTIALS');
+    expect(error.message).toContain('the AWS SDK found none for profile "wrok\'s" (AWS_PROFILE). Check that the profile is in your AWS config or credentials file');
+    expect(error.message).toContain("aws sso login --profile 'wrok'\\''s'");
+    expect(received).toEqual([]);
+  });
+
+  it('names no profile when neither --aws-profile nor AWS_PROFILE names one', async () => {
+    useFiles();
+    process.env['AWS_SHARED_CREDENTIALS_FILE'] = path.join(dir, 'none');
+    const error = await apiError(createApiClient({ apiUrl: baseUrl, region: REGION }).whoami());
+    expect(error.code).toBe('NO_AWS_CREDENTIALS');
+    expect(error.message).toContain('the AWS SDK found none (AWS_PROFILE, environment variables, SSO, instance roles…). Pass --aws-profile <name> or set AWS_PROFILE');
   });
 });
