@@ -7,8 +7,9 @@
  *
  * - the profile does not exist, or the caller may not know it exists (no mode would do
  *   anything for them, and no approval entry lists it): `UNKNOWN_PROFILE`, as everywhere;
+ * - the caller can already get the profile: `INVALID_REQUEST` naming the command that
+ *   works (before the next refusal: that command is what they need);
  * - no approval entry lists the profile, so nobody could approve it: `INVALID_REQUEST`;
- * - the caller can already get the profile: `INVALID_REQUEST` naming the command that works;
  * - every refusal the caller meets is a server-mode requirement (`require_server`,
  *   `require_server_session`), which no approval lifts (DESIGN.md): `INVALID_REQUEST`
  *   naming the `exec --server` command that works;
@@ -47,6 +48,9 @@ export function planRequest(input: RequestPlanInput): AccessRequestRecord {
   if (terms === undefined) {
     // A profile an approval entry lists may be asked for by anyone; any other stays hidden from those who may not see it.
     if (!isVisibleProfile(loaded, user, request.profile, now, context)) throw unknownProfile(loaded, user, request.profile, now, context);
+    // No request could be approved; if something already works, that is the answer.
+    const working = workingAccess(decisions(loaded, user, request.profile, now, context), request.profile);
+    if (working !== undefined) throw working;
     throw new SentinelError('INVALID_REQUEST', `no approval rule covers profile "${request.profile}", so nobody could approve a request for it; ask an admin`);
   }
   refusePointless(loaded, user, request.profile, now, context);
@@ -112,17 +116,33 @@ function decisions(loaded: LoadedPolicy, user: string, profile: string, now: Dat
  */
 function refusePointless(loaded: LoadedPolicy, user: string, profile: string, now: Date, context: EvaluationContext): void {
   const byMode = decisions(loaded, user, profile, now, context);
-  const liftable = (decision: Decision): boolean => decision.effect !== 'allow' && !decision.requiresServerMode && !decision.requiresSessionTracking;
   if (MODES.some((mode) => liftable(byMode[mode]))) return;
-  if (byMode.cli.effect === 'allow') throw alreadyAllowed(profile, byMode.cli, `sentinel exec --profile ${profile} -- <cmd>`);
-  if (byMode.server.effect === 'allow') throw alreadyAllowed(profile, byMode.server, `sentinel exec --server --profile ${profile} -- <cmd>`);
-  if (byMode.credential_process.effect === 'allow') throw alreadyAllowed(profile, byMode.credential_process, `sentinel credentials --profile ${profile}`);
+  const working = workingAccess(byMode, profile);
+  if (working !== undefined) throw working;
+}
+
+/** A refusal an approved request lifts: a plain deny or `require_approval`, not a server-mode requirement. */
+function liftable(decision: Decision): boolean {
+  return decision.effect !== 'allow' && !decision.requiresServerMode && !decision.requiresSessionTracking;
+}
+
+/**
+ * The refusal naming what already works for the caller: a mode the policy allows
+ * (`exec`, then `exec --server`, then `credentials`), or, when every mode is refused
+ * only for a server-mode requirement, the `exec --server` that meets it; undefined when
+ * neither holds (some mode is refused outright and none is allowed).
+ */
+function workingAccess(byMode: Record<Mode, Decision>, profile: string): SentinelError | undefined {
+  if (byMode.cli.effect === 'allow') return alreadyAllowed(profile, byMode.cli, `sentinel exec --profile ${profile} -- <cmd>`);
+  if (byMode.server.effect === 'allow') return alreadyAllowed(profile, byMode.server, `sentinel exec --server --profile ${profile} -- <cmd>`);
+  if (byMode.credential_process.effect === 'allow') return alreadyAllowed(profile, byMode.credential_process, `sentinel credentials --profile ${profile}`);
+  if (MODES.some((mode) => liftable(byMode[mode]))) return undefined;
   // Every mode is refused for a server-mode requirement: say what the server-mode refusal asks for.
   const server = byMode.server;
   const tracking = server.requiresSessionTracking || byMode.cli.requiresSessionTracking;
   const rule = server.rule === '' ? byMode.cli.rule : server.rule;
   const command = tracking ? `sentinel exec --server --session-table <table> --profile ${profile} -- <cmd>` : `sentinel exec --server --profile ${profile} -- <cmd>`;
-  throw new SentinelError(
+  return new SentinelError(
     'INVALID_REQUEST',
     `profile "${profile}" is refused only for a server-mode requirement (rule "${rule}": ${tracking ? 'server mode with session tracking' : 'server mode'}), which no access request can lift; use: ${command}`,
   );

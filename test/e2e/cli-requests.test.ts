@@ -168,9 +168,13 @@ describe('refusals and the other decisions', () => {
     });
   });
 
-  it('a request for a profile no approval rule covers is refused with why', async () => {
+  it('a request for a profile no approval rule covers, which alice can already get, names the command that works', async () => {
     const dev = await sentinel('alice', 'request', '--profile', 'dev', '--justification', JUSTIFICATION);
-    expect(dev).toEqual({ code: 1, stdout: '', stderr: 'sentinel: no approval rule covers profile "dev", so nobody could approve a request for it; ask an admin\n' });
+    expect(dev).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'sentinel: you can already get profile "dev" (rule "dev-engineers" allows it): no request is needed; use: sentinel exec --profile dev -- <cmd>\n',
+    });
   });
 
   it('deny: one approver ends it, and alice is told by whom; cancel: only alice, only while pending', async () => {

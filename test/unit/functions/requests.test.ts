@@ -207,7 +207,7 @@ describe('POST /v1/requests', () => {
 
   it('400 for requests that could never help: no approval rule, already allowed, above max_duration', async () => {
     expect(await call(event('POST /v1/requests', { body: JSON.stringify({ profile: 'dev', justification: JUSTIFICATION }) }))).toEqual(
-      error(400, 'INVALID_REQUEST', 'no approval rule covers profile "dev", so nobody could approve a request for it; ask an admin'),
+      error(400, 'INVALID_REQUEST', 'you can already get profile "dev" (rule "dev-engineers" allows it): no request is needed; use: sentinel exec --profile dev -- <cmd>'),
     );
     expect(await call(event('POST /v1/requests', { body: JSON.stringify({ profile: 'prod-admin', justification: JUSTIFICATION, durationSeconds: 7200 }) }))).toEqual(
       error(400, 'INVALID_REQUEST', 'durationSeconds: at most 3600 (1h) for profile "prod-admin" (approval rule "prod-admin-approvers")'),

@@ -71,8 +71,47 @@ describe('planRequest on the example policy', () => {
     expect(plan('bob', 'billing')).toMatchObject({ minApprovals: 2 });
   });
 
-  it('refuses a profile no approval rule covers: nobody could approve it', () => {
+  it('refuses a profile no approval rule covers: the command that works when one does, else that nobody could approve it', () => {
+    // alice can get dev from the example policy: that is the answer, not the missing approval rule.
     expect(refusal(() => plan('alice', 'dev'))).toEqual({
+      code: 'INVALID_REQUEST',
+      message: 'you can already get profile "dev" (rule "dev-engineers" allows it): no request is needed; use: sentinel exec --profile dev -- <cmd>',
+    });
+    const policy = loaded(`${'version: "1"'}
+profiles:
+  dev: { role_arn: "arn:aws:iam::111122223333:role/dev" }
+  ops: { role_arn: "arn:aws:iam::111122223333:role/ops" }
+  tracked: { role_arn: "arn:aws:iam::111122223333:role/tracked" }
+rules:
+  - { name: dev-cli-only, effect: allow, conditions: { profiles: [dev], mode: [credential_process] } }
+  - { name: ops-closed, effect: deny, conditions: { profiles: [ops], users: [alice] } }
+  - { name: tracked-server, effect: require_server, conditions: { profiles: [tracked] } }
+approvals:
+  - { name: other, profiles: [ops], approvers: [bob] }
+`);
+    // Allowed in one mode only: that mode's command.
+    expect(refusal(() => plan('alice', 'dev', {}, policy))).toEqual({
+      code: 'INVALID_REQUEST',
+      message: 'you can already get profile "dev" (rule "dev-cli-only" allows it): no request is needed; use: sentinel credentials --profile dev',
+    });
+    // Allowed only in server mode: the exec --server that works.
+    expect(refusal(() => plan('alice', 'tracked', {}, policy))).toEqual({
+      code: 'INVALID_REQUEST',
+      message: 'you can already get profile "tracked" (rule "tracked-server" allows it): no request is needed; use: sentinel exec --server --profile tracked -- <cmd>',
+    });
+    // Refused outright with an approval rule for it: the request is made.
+    expect(plan('alice', 'ops', {}, policy)).toMatchObject({ status: 'pending', profile: 'ops' });
+  });
+
+  it('refuses a profile no approval rule covers and nothing lets the caller get: nobody could approve it', () => {
+    // require_approval with no approval entry for the profile: visible to alice, and no request could ever be approved.
+    const policy = loaded(`${'version: "1"'}
+profiles:
+  dev: { role_arn: "arn:aws:iam::111122223333:role/dev" }
+rules:
+  - { name: dev-approval, effect: require_approval, conditions: { profiles: [dev] } }
+`);
+    expect(refusal(() => plan('alice', 'dev', {}, policy))).toEqual({
       code: 'INVALID_REQUEST',
       message: 'no approval rule covers profile "dev", so nobody could approve a request for it; ask an admin',
     });
