@@ -207,6 +207,27 @@ describe('sentinel credentials: the cache', () => {
     await rm(cacheHome, { recursive: true, force: true });
   });
 
+  it('keeps the session id with the entry; sessions end of that session removes it, and the next run asks the API', async () => {
+    const cacheHome = await mkdtemp(path.join(tmpdir(), 'sentinel-xdg-end-'));
+    const env = stack.env('alice', { XDG_CACHE_HOME: cacheHome });
+    const folder = path.join(cacheHome, 'sentinel', 'credentials');
+    const first = await sentinel(env, '--aws-profile', 'alice', 'credentials', '--profile', 'dev');
+    expect(first.code).toBe(0);
+    const [name] = await readdir(folder);
+    const entry = JSON.parse(await readFile(path.join(folder, name as string), 'utf8')) as { sessionId?: string };
+    expect(entry.sessionId).toMatch(/^[0-9a-f]{32}$/);
+    const ended = await sentinel(env, '--aws-profile', 'alice', 'sessions', 'end', entry.sessionId as string);
+    expect(ended).toMatchObject({ code: 0, stderr: '' });
+    expect(ended.stdout).toContain("removed its credentials from this machine's credentials cache (sentinel credentials asks the API next time)");
+    expect(await readdir(folder)).toEqual([]);
+    const before = issuances();
+    const again = await sentinel(env, '--aws-profile', 'alice', 'credentials', '--profile', 'dev');
+    expect(again.code).toBe(0);
+    expect(issuances() - before).toBe(1);
+    expect((JSON.parse(again.stdout) as { AccessKeyId: string }).AccessKeyId).not.toBe((JSON.parse(first.stdout) as { AccessKeyId: string }).AccessKeyId);
+    await rm(cacheHome, { recursive: true, force: true });
+  });
+
   it('without XDG_CACHE_HOME caches under ~/.cache/sentinel/credentials, never in SENTINEL_CACHE_DIR', async () => {
     const home = await mkdtemp(path.join(tmpdir(), 'sentinel-home-'));
     const env = stack.env('alice', { HOME: home, SENTINEL_CACHE_DIR: path.join(home, 'dynamodb-cache') });

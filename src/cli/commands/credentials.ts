@@ -97,7 +97,7 @@ export async function runCredentials(options: CredentialsOptions, context: Comma
     ...(durationSeconds === undefined ? {} : { durationSeconds }),
   });
   printCredentials(context, response.credentials);
-  if (cache !== undefined) await storeCredentials(cache, response.credentials, context);
+  if (cache !== undefined) await storeCredentials(cache, response.credentials, response.session?.id, context);
   return EXIT_OK;
 }
 
@@ -126,9 +126,9 @@ async function openCache(profile: string, durationSeconds: number | undefined, c
  * (an `aws sso login` meanwhile, or the SDK refreshing a token): then the credentials
  * could be filed under someone else, so they are not kept.
  */
-async function storeCredentials(cache: OpenCache, credentials: CachedCredentials, context: CommandContext): Promise<void> {
+async function storeCredentials(cache: OpenCache, credentials: CachedCredentials, sessionId: string | undefined, context: CommandContext): Promise<void> {
   if ((await cache.principalNow()) !== cache.key.principal) return;
-  const problem = await cache.entry.write(credentials);
+  const problem = await cache.entry.write(credentials, sessionId);
   if (problem !== undefined) warn(context, problem);
 }
 

@@ -9,6 +9,10 @@ import type { CommandContext } from '../context.js';
 import { runCommand } from '../context.js';
 import { EXIT_OK } from '../exitCodes.js';
 import { writeJson, writeLines } from '../output.js';
+import { ApiError } from '../api/types.js';
+
+/** The answers that say the session is over already. */
+const SESSION_OVER: ReadonlySet<string> = new Set(['SESSION_ENDED', 'SESSION_REVOKED', 'SESSION_EXPIRED']);
 
 /** The session id argument and the options of `sentinel sessions end`. */
 export interface SessionsEndOptions {
@@ -18,15 +22,27 @@ export interface SessionsEndOptions {
 
 /**
  * Ends the session (`POST /v1/sessions/{id}/end`) and says when (JSON: the API's answer).
+ * This machine's cached `sentinel credentials` of it are dropped, also when the API
+ * says it is over already.
  *
  * @throws ApiError `NOT_OWNER` for someone else's session, `SESSION_ENDED`,
  *   `SESSION_REVOKED`, `SESSION_EXPIRED` for one that is over already, `NOT_FOUND`.
  */
 export async function runSessionsEnd(options: SessionsEndOptions, context: CommandContext): Promise<number> {
   const body = options.sessionTable === undefined ? {} : { sessionTable: options.sessionTable };
-  const answer = await (await context.api()).endSession(options.id, body);
+  const api = await context.api();
+  const { forgetCachedCredentials } = await import('../sessions/cachedCredentials.js');
+  let answer: Awaited<ReturnType<typeof api.endSession>>;
+  try {
+    answer = await api.endSession(options.id, body);
+  } catch (error) {
+    // Over already (ended, revoked, expired): nothing of it should be handed out either.
+    if (error instanceof ApiError && SESSION_OVER.has(error.code)) await forgetCachedCredentials(options.id, context);
+    throw error;
+  }
+  const forgotten = await forgetCachedCredentials(options.id, context);
   if (context.format === 'json') writeJson(context.stdout, answer);
-  else writeLines(context.stdout, [`ended session ${answer.id} at ${answer.endedAt}`]);
+  else writeLines(context.stdout, [`ended session ${answer.id} at ${answer.endedAt}`, ...forgotten]);
   return EXIT_OK;
 }
 

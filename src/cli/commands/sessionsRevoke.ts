@@ -68,9 +68,10 @@ async function confirmRevocation(revocation: Revocation, options: SessionsRevoke
 /** One session. The API answers a second revocation with the first, and says so (`alreadyRevoked`). */
 async function revokeOne(api: SentinelApi, id: string, options: SessionsRevokeOptions, context: CommandContext): Promise<number> {
   const answer: RevokeSessionResponse = await api.revokeSession(id, { reason: options.reason, ...(options.sessionTable === undefined ? {} : { sessionTable: options.sessionTable }) });
-  const { revocationLines } = await import('../sessions/render.js');
+  const [{ revocationLines }, { forgetCachedCredentials }] = await Promise.all([import('../sessions/render.js'), import('../sessions/cachedCredentials.js')]);
+  const forgotten = await forgetCachedCredentials(id, context);
   if (context.format === 'json') writeJson(context.stdout, answer);
-  else writeLines(context.stdout, revocationLines(answer, answer.alreadyRevoked));
+  else writeLines(context.stdout, [...revocationLines(answer, answer.alreadyRevoked), ...forgotten]);
   return EXIT_OK;
 }
 

@@ -26,7 +26,7 @@ import { lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promi
 import os from 'node:os';
 import path from 'node:path';
 import * as z from 'zod/mini';
-import { STS_MAX_DURATION_SECONDS } from '../../api/constants.js';
+import { SESSION_ID, STS_MAX_DURATION_SECONDS } from '../../api/constants.js';
 import { describeReadError } from '../readError.js';
 
 /** Cached credentials are reused only while more than this is left before `Expiration` (botocore's own refresh window). */
@@ -187,16 +187,25 @@ export class CredentialsCache {
   /**
    * Replaces the entry with `credentials`, atomically (a new file, created exclusively
    * with mode 0600 in the same folder, then renamed over it). Credentials with 15
-   * minutes or less left could never be reused and are not written.
+   * minutes or less left could never be reused and are not written. `sessionId`, the
+   * session the API recorded them under, lets `sessions revoke` and `sessions end` on
+   * this machine drop the entry ({@link dropSessionEntries}).
    *
    * @returns a problem to report when they could not be written.
    */
-  async write(credentials: CachedCredentials): Promise<string | undefined> {
+  async write(credentials: CachedCredentials, sessionId?: string): Promise<string | undefined> {
     if (!(Date.parse(credentials.expiration) - this.options.now() > REUSE_MARGIN_MS)) return undefined;
     const folder = await this.openFolder(true);
     if (!folder.usable) return this.report(folder);
     const cachedAt = new Date(this.options.now()).toISOString();
-    const entry = { version: FORMAT_VERSION, key: this.options.key, credentials, cachedAt, mac: this.mac(credentials, cachedAt) };
+    const entry = {
+      version: FORMAT_VERSION,
+      key: this.options.key,
+      credentials,
+      cachedAt,
+      ...(sessionId === undefined ? {} : { sessionId }),
+      mac: this.mac(credentials, cachedAt, sessionId),
+    };
     const temporary = path.join(this.options.dir, `.${path.basename(this.file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       await writeExclusive(temporary, `${JSON.stringify(entry)}\n`);
@@ -228,7 +237,7 @@ export class CredentialsCache {
     const entry = parsed.data;
     // The parts themselves, not their digest: a renamed file or a colliding name is caught here.
     if (JSON.stringify(keyParts(entry.key)) !== JSON.stringify(keyParts(this.options.key))) return 'it was written for another API, principal, profile or duration';
-    if (!this.macMatches(entry.mac, entry.credentials, entry.cachedAt)) return 'it does not match its checksum (edited, or copied from another principal)';
+    if (!this.macMatches(entry.mac, entry.credentials, entry.cachedAt, entry.sessionId)) return 'it does not match its checksum (edited, or copied from another principal)';
     const left = Date.parse(entry.credentials.expiration) - this.options.now();
     if (left > STS_MAX_DURATION_SECONDS * 1000 + CLOCK_SLACK_MS) return 'it expires later than any STS credentials can';
     return left > REUSE_MARGIN_MS ? { credentials: entry.credentials } : {};
@@ -262,13 +271,15 @@ export class CredentialsCache {
     return this.options.owner ?? process.getuid?.() ?? -1;
   }
 
-  private mac(credentials: CachedCredentials, cachedAt: string): string {
-    const text = JSON.stringify([...keyParts(this.options.key), credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken, credentials.expiration, cachedAt]);
+  /** Over the key, the credentials, the time and, when there is one, the session id (entries written before it had none). */
+  private mac(credentials: CachedCredentials, cachedAt: string, sessionId: string | undefined): string {
+    const parts = [...keyParts(this.options.key), credentials.accessKeyId, credentials.secretAccessKey, credentials.sessionToken, credentials.expiration, cachedAt];
+    const text = JSON.stringify(sessionId === undefined ? parts : [...parts, sessionId]);
     return createHmac('sha256', this.options.principal.secret).update(text).digest('hex');
   }
 
-  private macMatches(mac: string, credentials: CachedCredentials, cachedAt: string): boolean {
-    const expected = Buffer.from(this.mac(credentials, cachedAt), 'utf8');
+  private macMatches(mac: string, credentials: CachedCredentials, cachedAt: string, sessionId: string | undefined): boolean {
+    const expected = Buffer.from(this.mac(credentials, cachedAt, sessionId), 'utf8');
     const actual = Buffer.from(mac, 'utf8');
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   }
@@ -292,8 +303,51 @@ const entrySchema = z.object({
   }),
   credentials: z.object({ accessKeyId: nonEmptyString, secretAccessKey: nonEmptyString, sessionToken: nonEmptyString, expiration: z.iso.datetime({ offset: true }) }),
   cachedAt: z.string(),
+  sessionId: z.optional(z.string().check(z.regex(SESSION_ID))),
   mac: z.string(),
 });
+
+/**
+ * Removes every entry in `dir` whose credentials belong to session `sessionId`: after
+ * `sessions revoke` or `sessions end` on this machine, `sentinel credentials` must not
+ * hand out credentials AWS now refuses (the revocation's deny) or that belong to an
+ * ended session. Only this user's private regular files are read, as for a look-up;
+ * the session id is not secret, so no key is needed to find them. Never throws.
+ *
+ * @returns how many entries were removed, and a problem to report when the folder or an
+ *   entry could not be dealt with.
+ */
+export async function dropSessionEntries(dir: string, sessionId: string, owner: number = process.getuid?.() ?? -1): Promise<{ dropped: number; problem?: string }> {
+  let names: string[];
+  try {
+    const folder = await checkFolder(dir, owner);
+    if (!folder.usable) return { dropped: 0, ...(folder.problem === undefined ? {} : { problem: folder.problem }) };
+    names = (await readdir(dir)).filter((name) => name.endsWith('.json'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { dropped: 0 };
+    return { dropped: 0, problem: `could not look in the credentials cache ${dir}: ${await folderError(dir, error)}` };
+  }
+  let dropped = 0;
+  for (const name of names) {
+    const file = path.join(dir, name);
+    const read = await readEntryFile(file, owner);
+    if (!('text' in read)) continue;
+    let entry: unknown;
+    try {
+      entry = JSON.parse(read.text);
+    } catch {
+      continue;
+    }
+    if (typeof entry !== 'object' || entry === null || (entry as { sessionId?: unknown }).sessionId !== sessionId) continue;
+    try {
+      await rm(file, { force: true });
+      dropped += 1;
+    } catch (error) {
+      return { dropped, problem: `could not remove the cached credentials of session ${sessionId} in ${file}: ${describeReadError(error)}; clear the cache (docs/cli.md, The credentials cache)` };
+    }
+  }
+  return { dropped };
+}
 
 /** A key's parts in a fixed order, with the format version. */
 function keyParts(key: CacheKey): Array<string | number | null> {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CacheKey, CachedCredentials } from '../../../src/cli/credentials/cache.js';
-import { credentialsCacheDir, CredentialsCache, REUSE_MARGIN_MS, signingPrincipal } from '../../../src/cli/credentials/cache.js';
+import { credentialsCacheDir, CredentialsCache, dropSessionEntries, REUSE_MARGIN_MS, signingPrincipal } from '../../../src/cli/credentials/cache.js';
 
 /** 2025-03-14T09:30:00Z. */
 const NOW = Date.UTC(2025, 2, 14, 9, 30);
@@ -338,5 +338,50 @@ describe('the folder', () => {
     const problem = await (await cacheOf()).write(ISSUED);
     expect(problem).toMatch(new RegExp(`^could not write the credentials cache ${entry}: .+; the credentials were not cached$`));
     expect((await readdir(dir)).filter((file) => file.endsWith('.tmp'))).toEqual([]);
+  });
+});
+
+describe('the session id of an entry', () => {
+  const SESSION = '0123456789abcdef0123456789abcdef';
+  const OTHER = 'fedcba9876543210fedcba9876543210';
+
+  it('is kept with the credentials, under the checksum: an entry with it edited or removed is not used', async () => {
+    await expect((await cacheOf()).write(ISSUED, SESSION)).resolves.toBeUndefined();
+    const file = await entryFile();
+    const entry = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    expect(entry['sessionId']).toBe(SESSION);
+    expect(await (await cacheOf()).read()).toEqual({ credentials: ISSUED });
+    for (const edited of [{ ...entry, sessionId: OTHER }, Object.fromEntries(Object.entries(entry).filter(([name]) => name !== 'sessionId'))]) {
+      await writeFile(file, JSON.stringify(edited), { mode: 0o600 });
+      expect((await (await cacheOf()).read()).problem).toMatch(/does not match its checksum/);
+    }
+  });
+
+  it('is optional: an entry written without one (as before session ids were kept) is still used', async () => {
+    await cached();
+    expect(await (await cacheOf()).read()).toEqual({ credentials: ISSUED });
+  });
+
+  it('dropSessionEntries removes the entries of that session only, and finds nothing to do in a missing folder', async () => {
+    expect(await dropSessionEntries(dir, SESSION)).toEqual({ dropped: 0 });
+    await (await cacheOf()).write(ISSUED, SESSION);
+    await (await cacheOf({ changes: { profile: 'staging' } })).write(ISSUED, OTHER);
+    await (await cacheOf({ changes: { profile: 'prod' } })).write(ISSUED);
+    expect(await dropSessionEntries(dir, SESSION)).toEqual({ dropped: 1 });
+    expect((await readdir(dir)).filter((name) => name.endsWith('.json'))).toHaveLength(2);
+    expect(await (await cacheOf()).read()).toEqual({});
+    expect(await (await cacheOf({ changes: { profile: 'staging' } })).read()).toEqual({ credentials: ISSUED });
+    expect(await (await cacheOf({ changes: { profile: 'prod' } })).read()).toEqual({ credentials: ISSUED });
+    expect(await dropSessionEntries(dir, SESSION)).toEqual({ dropped: 0 });
+  });
+
+  it('dropSessionEntries never reads a file it would not read for credentials, nor a folder that is not private', async () => {
+    await (await cacheOf()).write(ISSUED, SESSION);
+    const file = await entryFile();
+    await chmod(file, 0o644);
+    expect(await dropSessionEntries(dir, SESSION)).toEqual({ dropped: 0 });
+    await chmod(file, 0o600);
+    expect(await dropSessionEntries(dir, SESSION, 4242)).toMatchObject({ dropped: 0, problem: expect.stringMatching(/belongs to another user/) });
+    expect((await readdir(dir)).filter((name) => name.endsWith('.json'))).toHaveLength(1);
   });
 });

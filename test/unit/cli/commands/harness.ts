@@ -11,6 +11,11 @@ import type { CommandContext, CommandReport } from '../../../../src/cli/context.
 import { exitCodeOf } from '../../../../src/cli/context.js';
 import { ApiError } from '../../../../src/cli/errors.js';
 import { input, sink } from '../init/fakes.js';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/** Where the commands look for the credentials cache unless a test gives an environment: nowhere that exists. */
+export const NO_CACHE_HOME = path.join(tmpdir(), `sentinel-test-no-cache-home-${process.pid}`);
 
 export const ACCOUNT = '111122223333';
 
@@ -110,7 +115,8 @@ export function harness(api: SentinelApi | Error, options: HarnessOptions = {}):
     stdin: options.typed === undefined ? input({ isTTY: false }) : input({ isTTY: true, typed: options.typed }),
     stdout,
     stderr,
-    env: options.env ?? {},
+    // A credentials cache folder that does not exist: no test reaches into this user's own (~/.cache).
+    env: options.env ?? { XDG_CACHE_HOME: NO_CACHE_HOME },
     now: () => NOW,
     usageError: (message) => {
       stderr.write(`${message}\n(run with --help for usage)\n`);

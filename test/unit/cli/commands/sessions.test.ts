@@ -4,13 +4,17 @@
  * replaced by a fake): option values as typed, usage errors before any request, the
  * original Sentinel's aliases with the same options, hidden from the main help.
  */
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { SentinelApi } from '../../../../src/cli/api/types.js';
 import { runSessionsEnd } from '../../../../src/cli/commands/sessionsEnd.js';
 import { runSessionsShow } from '../../../../src/cli/commands/sessionsShow.js';
+import { credentialsCacheDir, CredentialsCache } from '../../../../src/cli/credentials/cache.js';
 import { ApiError } from '../../../../src/cli/errors.js';
 import { run } from '../../../../src/cli/program.js';
-import { ACCOUNT, fakeApi, harness, outcome } from './harness.js';
+import { ACCOUNT, fakeApi, harness, NOW, outcome } from './harness.js';
 import { id, session } from './sessionFixtures.js';
 
 const ID = '0123456789abcdef0123456789abcdef';
@@ -102,6 +106,60 @@ describe('sentinel sessions end', () => {
   it("reports the API's refusal: someone else's session, one already over", async () => {
     const api = fakeApi({ endSession: async () => Promise.reject(new ApiError('SESSION_REVOKED', `session ${ID} was revoked by admin: incident 42`, { status: 403 })) });
     expect(await outcome(harness(api), (context) => runSessionsEnd({ id: ID }, context))).toEqual({ code: 1, stdout: '', stderr: `sentinel: session ${ID} was revoked by admin: incident 42\n` });
+  });
+});
+
+describe('sessions end and revoke drop the cached credentials of the session on this machine', () => {
+  const OTHER = 'fedcba9876543210fedcba9876543210';
+  const CREDENTIALS = { accessKeyId: 'ASIASENTINELDEV00001', secretAccessKey: 'sentinel-dev-secret-1', sessionToken: 'sentinel-dev:token-1', expiration: '2025-03-14T10:30:00.000Z' };
+  let cacheHome: string;
+  let dir: string;
+
+  beforeEach(async () => {
+    cacheHome = await mkdtemp(path.join(tmpdir(), 'sentinel-sessions-cache-'));
+    dir = credentialsCacheDir({ XDG_CACHE_HOME: cacheHome });
+    // Two entries as sentinel credentials writes them: one of the session, one of another.
+    for (const [profile, sessionId] of [['dev', ID], ['staging', OTHER]] as const) {
+      const principal = { id: 'p'.repeat(64), secret: Buffer.alloc(32, 1) };
+      const key = { apiUrl: 'http://127.0.0.1:4280', region: 'us-east-1', principal: principal.id, profile, durationSeconds: null, mode: 'credential_process' as const };
+      expect(await new CredentialsCache({ dir, key, principal, now: () => NOW }).write(CREDENTIALS, sessionId)).toBeUndefined();
+    }
+  });
+
+  afterEach(async () => {
+    await rm(cacheHome, { recursive: true, force: true });
+  });
+
+  const entries = async (): Promise<number> => (await readdir(dir)).filter((name) => name.endsWith('.json')).length;
+
+  it('end: the session\'s entry goes, the other stays, and the text says so; JSON is the API answer alone', async () => {
+    const api = fakeApi({ endSession: async (sessionId) => ({ id: sessionId, status: 'ended', endedAt: '2025-03-14T09:30:00.000Z' }) });
+    const env = { XDG_CACHE_HOME: cacheHome };
+    expect(await outcome(harness(api, { env }), (context) => runSessionsEnd({ id: ID }, context))).toEqual({
+      code: 0,
+      stdout: `ended session ${ID} at 2025-03-14T09:30:00.000Z\nremoved its credentials from this machine's credentials cache (sentinel credentials asks the API next time)\n`,
+      stderr: '',
+    });
+    expect(await entries()).toBe(1);
+    const json = await outcome(harness(api, { env, format: 'json' }), (context) => runSessionsEnd({ id: OTHER }, context));
+    expect(JSON.parse(json.stdout)).toEqual({ id: OTHER, status: 'ended', endedAt: '2025-03-14T09:30:00.000Z' });
+    expect(await entries()).toBe(0);
+  });
+
+  it('end of a session that is over already drops its entry too, and reports the refusal', async () => {
+    const api = fakeApi({ endSession: async () => Promise.reject(new ApiError('SESSION_REVOKED', `session ${ID} was revoked by admin: incident 42`, { status: 403 })) });
+    expect(await outcome(harness(api, { env: { XDG_CACHE_HOME: cacheHome } }), (context) => runSessionsEnd({ id: ID }, context))).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: `sentinel: session ${ID} was revoked by admin: incident 42\n`,
+    });
+    expect(await entries()).toBe(1);
+  });
+
+  it('end refused for another reason (not the owner) keeps the entry', async () => {
+    const api = fakeApi({ endSession: async () => Promise.reject(new ApiError('NOT_OWNER', 'not yours', { status: 403 })) });
+    expect((await outcome(harness(api, { env: { XDG_CACHE_HOME: cacheHome } }), (context) => runSessionsEnd({ id: ID }, context))).code).toBe(1);
+    expect(await entries()).toBe(2);
   });
 });
 

@@ -4,11 +4,15 @@
  * AWS side in words (denied, pending), a session revoked before, the bulk revocation
  * following cursors and summing, JSON output, and refusals.
  */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RevokeSessionRequest, RevokeSessionResponse, RevokeSessionsRequest, RevokeSessionsResponse } from '../../../../src/api/contract.js';
 import type { SentinelApi } from '../../../../src/cli/api/types.js';
 import type { SessionsRevokeOptions } from '../../../../src/cli/commands/sessionsRevoke.js';
 import { runSessionsRevoke } from '../../../../src/cli/commands/sessionsRevoke.js';
+import { credentialsCacheDir, CredentialsCache } from '../../../../src/cli/credentials/cache.js';
 import { ApiError } from '../../../../src/cli/errors.js';
 import { ACCOUNT, NOW, fakeApi, harness, outcome } from './harness.js';
 import type { HarnessOptions } from './harness.js';
@@ -282,5 +286,39 @@ describe('sentinel sessions revoke --user U | --profile P', () => {
     const result = await revoke(api, { user: 'alice', reason: 'offboarding', yes: true });
     expect(result).toMatchObject({ code: 1, stderr: 'sentinel: the API answered a revocation batch with the cursor it was sent\n' });
     expect(calls).toHaveLength(2);
+  });
+});
+
+describe('sentinel sessions revoke ID: the cached credentials of the session on this machine', () => {
+  it('are dropped, the text says so, and JSON stays the API answer alone; a bulk revocation leaves the cache as it is', async () => {
+    const cacheHome = await mkdtemp(path.join(tmpdir(), 'sentinel-revoke-cache-'));
+    try {
+      const dir = credentialsCacheDir({ XDG_CACHE_HOME: cacheHome });
+      const principal = { id: 'p'.repeat(64), secret: Buffer.alloc(32, 1) };
+      const credentials = { accessKeyId: 'ASIASENTINELDEV00001', secretAccessKey: 'sentinel-dev-secret-1', sessionToken: 'sentinel-dev:token-1', expiration: new Date(NOW + 3_600_000).toISOString() };
+      const store = (profile: string) =>
+        new CredentialsCache({ dir, key: { apiUrl: 'http://127.0.0.1:4280', region: 'us-east-1', principal: principal.id, profile, durationSeconds: null, mode: 'credential_process' }, principal, now: () => NOW }).write(credentials, ID);
+      await store('dev');
+      const entries = async (): Promise<number> => (await readdir(dir)).filter((name) => name.endsWith('.json')).length;
+      const env = { XDG_CACHE_HOME: cacheHome };
+
+      const { api } = revokeApi(() => revokedNow('incident 42'));
+      const text = await revoke(api, { id: ID, reason: 'incident 42', yes: true }, { env });
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(/\nremoved its credentials from this machine's credentials cache \(sentinel credentials asks the API next time\)\n$/);
+      expect(await entries()).toBe(0);
+
+      await store('dev');
+      const json = await revoke(api, { id: ID, reason: 'incident 42', yes: true }, { env, format: 'json' });
+      expect(JSON.parse(json.stdout)).toEqual(revokedNow('incident 42'));
+      expect(await entries()).toBe(0);
+
+      await store('dev');
+      const bulk = bulkApi([{ revoked: 1, skipped: 0, awsPending: 0 }]);
+      expect((await revoke(bulk.api, { profile: 'dev', reason: 'incident 42', yes: true }, { env })).code).toBe(0);
+      expect(await entries()).toBe(1);
+    } finally {
+      await rm(cacheHome, { recursive: true, force: true });
+    }
   });
 });
