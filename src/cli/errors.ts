@@ -56,3 +56,6 @@ export class ApiError extends CliError {
     this.denial = details.denial;
   }
 }
+
+/** The API's answers that say a session is over already (ended, revoked or expired). */
+export const SESSION_OVER: ReadonlySet<string> = new Set(['SESSION_ENDED', 'SESSION_REVOKED', 'SESSION_EXPIRED']);

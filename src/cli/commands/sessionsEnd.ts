@@ -9,10 +9,7 @@ import type { CommandContext } from '../context.js';
 import { runCommand } from '../context.js';
 import { EXIT_OK } from '../exitCodes.js';
 import { writeJson, writeLines } from '../output.js';
-import { ApiError } from '../api/types.js';
-
-/** The answers that say the session is over already. */
-const SESSION_OVER: ReadonlySet<string> = new Set(['SESSION_ENDED', 'SESSION_REVOKED', 'SESSION_EXPIRED']);
+import { ApiError, SESSION_OVER } from '../errors.js';
 
 /** The session id argument and the options of `sentinel sessions end`. */
 export interface SessionsEndOptions {

@@ -19,11 +19,9 @@ import type { ChildOutcome } from './child.js';
 import { childEnvironment, createChildAwsFiles } from './environment.js';
 import type { CreatedChildAwsFiles } from './environment.js';
 import type { ServerSession } from './serverSession.js';
-import { CliError } from '../errors.js';
+import { CliError, SESSION_OVER } from '../errors.js';
 import { CodedError } from '../../errors.js';
 
-/** Codes that say the session is over already. */
-const SESSION_OVER: ReadonlySet<string> = new Set(['SESSION_REVOKED', 'SESSION_ENDED', 'SESSION_EXPIRED']);
 
 /** The options of `sentinel exec`, as commander hands them over. */
 export interface ExecOptions {
