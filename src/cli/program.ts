@@ -96,8 +96,9 @@ function commandWord(program: Command, args: readonly string[]): string {
  * costs a few milliseconds of it: a run that names a top-level command gets the program
  * with that one command, which parses, helps and fails exactly as in the whole tree
  * (test/unit/cli/program.test.ts compares them); `sentinel --version` alone gets none.
- * Anything else (no command, a word that is no command, `help …`) gets the whole
- * tree, for the help that lists every command and commander's "did you mean".
+ * Anything else (no command, a word that is no command, `help …`, an option other
+ * than the program's value options before the word) gets the whole tree, for the help
+ * that lists every command and commander's "did you mean".
  */
 export function programFor(argv: readonly string[]): Command {
   const program = programRoot();

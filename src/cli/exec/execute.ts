@@ -22,7 +22,6 @@ import type { ServerSession } from './serverSession.js';
 import { CliError, SESSION_OVER } from '../errors.js';
 import { CodedError } from '../../errors.js';
 
-
 /** The options of `sentinel exec`, as commander hands them over. */
 export interface ExecOptions {
   profile: string;
