@@ -16,7 +16,10 @@
  * With a second argument, `npx tsx bench/exec.bench.ts 15 20`, the API is that many
  * milliseconds away each way (bench/support/latencyProxy.ts, for exec and for the round
  * trip alike): what exec does while it waits for the answer then shows, as it would
- * against a deployed API; its figures go to `cli.atLatency`.
+ * against a deployed API; its figures go to `cli.atLatency`. A new connection is then
+ * usable only after its set-up, 2 round trips (TCP and TLS 1.3) unless a third argument
+ * says otherwise; exec opens one, while the in-process round trip reuses a warm one, so
+ * what exec cannot hide of the set-up counts in its overhead.
  *
  * The processes run without `NODE_EXTRA_CA_CERTS` and `NODE_OPTIONS`, which change
  * every Node start (bench/support/nodeEnv.ts). Prints figures; passes or fails nothing.
@@ -37,6 +40,7 @@ import { nodeStartVariablesLeftOut, withoutNodeStartVariables } from './support/
 const BIN = path.join(root, 'bin', 'sentinel');
 const runs = Number(process.argv[2] ?? 15);
 const latencyMs = Number(process.argv[3] ?? 0);
+const setupRoundTrips = Number(process.argv[4] ?? 2);
 
 interface Stats {
   median: number;
@@ -69,7 +73,7 @@ function timeChild(command: string, args: string[], env: NodeJS.ProcessEnv): Pro
 }
 
 await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) => {
-  const proxy = latencyMs > 0 ? await latencyProxy(new URL(stack.url), latencyMs) : undefined;
+  const proxy = latencyMs > 0 ? await latencyProxy(new URL(stack.url), latencyMs, setupRoundTrips) : undefined;
   const apiUrl = proxy?.url ?? stack.url;
   // The child signs as alice through the AWS SDK chain, as a user's shell would; nothing
   // from this process's AWS or Sentinel settings leaks in.
@@ -105,7 +109,10 @@ await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) 
   const [node, version, exec, api] = results as [Stats, Stats, Stats, Stats];
 
   console.log(`sentinel exec: ${machine()}`);
-  if (proxy !== undefined) console.log(`the API is ${latencyMs} ms away each way (bench/support/latencyProxy.ts), for exec and the round trip alike`);
+  if (proxy !== undefined) {
+    console.log(`the API is ${latencyMs} ms away each way (bench/support/latencyProxy.ts), for exec and the round trip alike;`);
+    console.log(`  a new connection is usable ${setupRoundTrips} round trip(s) after it opens (the in-process round trip reuses a warm one)`);
+  }
   console.log(`${runs} alternating runs each after 3 warm-up rounds; wall-clock ms, spawn to exit for processes`);
   const leftOut = nodeStartVariablesLeftOut();
   if (leftOut.length > 0) console.log(`processes run without ${leftOut.join(' and ')}, set in this environment (npx tsx bench/cli-startup.bench.ts prints what the certificates cost)`);
@@ -124,7 +131,7 @@ await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) 
     apiRoundTripMs: round(api.median),
     execOverheadMs: round(exec.median - node.median - api.median),
   };
-  reportFigures('cli', proxy === undefined ? figures : { atLatency: { latencyMs, ...figures } });
+  reportFigures('cli', proxy === undefined ? figures : { atLatency: { latencyMs, setupRoundTrips, ...figures } });
   await proxy?.close();
   console.log('');
   console.log('The overhead is what exec adds beyond starting Node and the API call itself: loading the bundle');
