@@ -4,14 +4,17 @@
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createServer as createTlsServer } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestStack } from '../support/localStack.js';
 import { startTestStack } from '../support/localStack.js';
 import { ROOT, runCli, runCliOnTerminal } from '../support/cli.js';
 import type { CliResult } from '../support/cli.js';
+import { selfSignedCertificate } from '../support/tls.js';
 
 const EXAMPLE = path.join(ROOT, 'examples', 'policy.yaml');
 const ACCOUNT = '000000000000';
@@ -62,6 +65,39 @@ describe('sentinel whoami', () => {
   it('signs with the profile --aws-profile names, over AWS_PROFILE', async () => {
     const result = await sentinel('alice', ['whoami', '--aws-profile', 'bob']);
     expect(result.stdout).toBe(`bob (${ENGINEER}/bob) in account ${ACCOUNT}\n`);
+  });
+});
+
+describe('sentinel over https', () => {
+  it('reaches an API whose certificate it trusts, on the connection it opened early, and refuses one it does not', async () => {
+    // TLS in front of the stack on 127.0.0.1, for the name localhost, with a certificate of its own.
+    const { cert, key, certFile } = await selfSignedCertificate(dir);
+    let decrypted = 0;
+    const front = createTlsServer({ cert, key }, (socket) => {
+      const upstream = connect(Number(new URL(stack.stack.url).port), '127.0.0.1');
+      socket.on('data', (chunk: Buffer) => (decrypted += chunk.length));
+      socket.pipe(upstream).pipe(socket);
+      socket.on('error', () => upstream.destroy());
+      upstream.on('error', () => socket.destroy());
+    });
+    front.on('tlsClientError', () => undefined);
+    front.listen(0, '127.0.0.1');
+    await new Promise((resolve) => front.once('listening', resolve));
+    const api = `https://localhost:${(front.address() as AddressInfo).port}`;
+    try {
+      const trusted = await sentinel('alice', ['whoami'], stack.env('alice', { SENTINEL_API_URL: api, NODE_EXTRA_CA_CERTS: certFile }));
+      expect(trusted).toEqual({ code: 0, stdout: `alice (${ENGINEER}/alice) in account ${ACCOUNT}\n`, stderr: '' });
+      const before = decrypted;
+      const env = stack.env('alice', { SENTINEL_API_URL: api });
+      delete env['NODE_EXTRA_CA_CERTS'];
+      const untrusted = await sentinel('alice', ['whoami'], env);
+      expect(untrusted.code).toBe(1);
+      expect(untrusted.stderr).toContain(`cannot reach the Sentinel API at ${api}: TLS certificate problem (DEPTH_ZERO_SELF_SIGNED_CERT)`);
+      // Nothing was sent over the connections it refused: no signed request reached the front.
+      expect(decrypted).toBe(before);
+    } finally {
+      await new Promise((resolve) => front.close(resolve));
+    }
   });
 });
 

@@ -60,7 +60,7 @@ export interface ApiClientOptions {
   timeoutMs?: number;
   /** Attempts per call, the first included. Default 3. */
   maxAttempts?: number;
-  /** Sends one request; default node:http(s) (`nodeTransport`). Tests may pass `fetch`. */
+  /** Sends one request; default node:http(s) (`nodeTransport`). Commands pass `earlyConnectingTransport`'s; tests may pass `fetch`. */
   fetch?: Transport;
   /** Waits between attempts; tests pass a recorder. */
   sleep?: (ms: number) => Promise<void>;
