@@ -69,7 +69,7 @@ describe('sentinel whoami', () => {
 });
 
 describe('sentinel over https', () => {
-  it('reaches an API whose certificate it trusts, on the connection it opened early, and refuses one it does not', async () => {
+  it('reaches an API whose certificate it trusts, on the connection it opens before it looks for AWS credentials, and refuses one it does not', async () => {
     // TLS in front of the stack on 127.0.0.1, for the name localhost, with a certificate of its own.
     const { cert, key, certFile } = await selfSignedCertificate(dir);
     let decrypted = 0;
@@ -81,6 +81,8 @@ describe('sentinel over https', () => {
       upstream.on('error', () => socket.destroy());
     });
     front.on('tlsClientError', () => undefined);
+    let accepted = 0;
+    front.on('connection', () => (accepted += 1));
     front.listen(0, '127.0.0.1');
     await new Promise((resolve) => front.once('listening', resolve));
     const api = `https://localhost:${(front.address() as AddressInfo).port}`;
@@ -94,6 +96,14 @@ describe('sentinel over https', () => {
       expect(untrusted.code).toBe(1);
       expect(untrusted.stderr).toContain(`cannot reach the Sentinel API at ${api}: TLS certificate problem (DEPTH_ZERO_SELF_SIGNED_CERT)`);
       // Nothing was sent over the connections it refused: no signed request reached the front.
+      expect(decrypted).toBe(before);
+
+      // The connection opens before the client looks for AWS credentials: with none, one was opened and nothing sent on it.
+      const acceptedBefore = accepted;
+      const noCredentials = await sentinel('alice', ['whoami', '--aws-profile', 'nobody'], stack.env('alice', { SENTINEL_API_URL: api, NODE_EXTRA_CA_CERTS: certFile }));
+      expect(noCredentials.code).toBe(1);
+      expect(noCredentials.stderr).toContain('no AWS credentials to sign the request');
+      expect(accepted).toBe(acceptedBefore + 1);
       expect(decrypted).toBe(before);
     } finally {
       await new Promise((resolve) => front.close(resolve));
