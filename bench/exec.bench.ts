@@ -1,12 +1,14 @@
 /**
  * What `sentinel exec` costs on top of the one API call it must make: bare Node start-up,
  * `sentinel --version` (launcher + bundle), `sentinel exec --profile dev -- true` against
- * a local stack in this process, and the signed `POST /v1/credentials` round trip alone
+ * a local stack in this process, `sentinel credentials --profile dev` answered from its
+ * cache (what every AWS CLI or SDK command of a `credential_process` profile runs while
+ * the cached credentials last), and the signed `POST /v1/credentials` round trip alone
  * from this process. Run with `npm run bench`, or alone:
  *
- *   npx tsx bench/exec.bench.ts [runs]
+ *   npx tsx bench/exec.bench.ts [runs] [latencyMs] [setupRoundTrips]
  *
- * The four are run alternately (so a load spike hits all alike), in turn forward and
+ * The five are run alternately (so a load spike hits all alike), in turn forward and
  * backward so that none always follows the same one, 15 rounds by default,
  * and the medians give "exec overhead over the API round trip" = exec − `node -e 0` −
  * round trip: what the CLI adds (loading the bundle, the AWS SDK credential chain,
@@ -86,6 +88,8 @@ await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) 
     AWS_CONFIG_FILE: path.join(stateDir, 'config'),
     AWS_PROFILE: 'alice',
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    // `sentinel credentials`' cache: filled by the warm-up, so the timed runs are hits.
+    XDG_CACHE_HOME: path.join(stateDir, 'cache'),
   });
 
   // `POST /v1/credentials {profile: dev, mode: cli}` as the CLI sends it; signing included in the time, as it is in exec's.
@@ -95,18 +99,19 @@ await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) 
     ['node -e 0', () => timeChild(process.execPath, ['-e', '0'], env)],
     ['./bin/sentinel --version', () => timeChild(BIN, ['--version'], env)],
     ['./bin/sentinel exec --profile dev -- true', () => timeChild(BIN, ['exec', '--profile', 'dev', '--', 'true'], env)],
+    ['./bin/sentinel credentials --profile dev, hit', () => timeChild(BIN, ['credentials', '--profile', 'dev'], env)],
     ['signed POST /v1/credentials (in process)', async () => (await client.post(body, { timeSigning: true })).ms],
   ];
   // Warm-up: a rebuild of a stale bundle, the runs that write the code cache, the first connection, DynamoDB Local's JIT.
   for (let i = 0; i < 3; i++) for (const [, once] of measures) await once();
   const samples = measures.map((): number[] => []);
-  // Forward one round, backward the next: none of the four always runs right after another.
+  // Forward one round, backward the next: none always runs right after the same one.
   const order = [...measures.keys()];
   for (let run = 0; run < runs; run++) {
     for (const index of run % 2 === 0 ? order : [...order].reverse()) samples[index]?.push(await (measures[index] as (typeof measures)[number])[1]());
   }
   const results = samples.map(stats);
-  const [node, version, exec, api] = results as [Stats, Stats, Stats, Stats];
+  const [node, version, exec, hit, api] = results as [Stats, Stats, Stats, Stats, Stats];
 
   console.log(`sentinel exec: ${machine()}`);
   if (proxy !== undefined) {
@@ -126,10 +131,13 @@ await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) 
   console.log('');
   console.log(`sentinel start-up over node (--version − node -e 0):                 ${ms(version.median - node.median)} ms`);
   console.log(`exec overhead over the API round trip (exec − node -e 0 − round trip): ${ms(exec.median - node.median - api.median)} ms`);
+  console.log(`credentials from the cache over node (hit − node -e 0):                ${ms(hit.median - node.median)} ms`);
   const figures = {
     execMs: round(exec.median),
     apiRoundTripMs: round(api.median),
     execOverheadMs: round(exec.median - node.median - api.median),
+    credentialsHitMs: round(hit.median),
+    credentialsHitOverheadMs: round(hit.median - node.median),
   };
   reportFigures('cli', proxy === undefined ? figures : { atLatency: { latencyMs, setupRoundTrips, ...figures } });
   await proxy?.close();
