@@ -63,7 +63,9 @@ export function earlyConnectingTransport(base: URL, now: () => number = Date.now
     const taken = early;
     early = undefined;
     if (taken === undefined) return send(url, init);
-    if (url.origin !== base.origin || !taken.open || now() - taken.openedAt > EARLY_CONNECTION_MAX_IDLE_MS) {
+    // Destroyed once it failed or closed; readableEnded once the server closed its side.
+    const open = !taken.socket.destroyed && !taken.socket.readableEnded;
+    if (url.origin !== base.origin || !open || now() - taken.openedAt > EARLY_CONNECTION_MAX_IDLE_MS) {
       taken.socket.destroy();
       return send(url, init);
     }
@@ -74,8 +76,6 @@ export function earlyConnectingTransport(base: URL, now: () => number = Date.now
 interface EarlyConnection {
   socket: Socket;
   openedAt: number;
-  /** False once the connection has failed or the server has closed its side. */
-  open: boolean;
 }
 
 function openEarly(base: URL, openedAt: number): EarlyConnection {
@@ -91,16 +91,10 @@ function openEarly(base: URL, openedAt: number): EarlyConnection {
     : process.getBuiltinModule('node:net').connect({ host, port });
   socket.setNoDelay(true);
   socket.unref();
-  const connection: EarlyConnection = { socket, openedAt, open: true };
-  const closed = (): void => {
-    connection.open = false;
-  };
   // Without a listener an error would be thrown; the request that takes the socket
   // adds its own, which is where a failure is reported.
-  socket.on('error', closed);
-  socket.on('end', closed);
-  socket.on('close', closed);
-  return connection;
+  socket.on('error', () => undefined);
+  return { socket, openedAt };
 }
 
 function send(url: URL, init: TransportInit, connection?: () => Socket): Promise<TransportResponse> {
