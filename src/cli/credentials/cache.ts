@@ -20,14 +20,29 @@
  */
 
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { constants } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
-import { lstat, mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
+import fs, { constants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as z from 'zod/mini';
+import { promisify } from 'node:util';
 import { SESSION_ID, STS_MAX_DURATION_SECONDS } from '../../api/constants.js';
 import { describeReadError } from '../readError.js';
+
+/*
+ * node:fs's callback functions as promises, not node:fs/promises: that one loads some
+ * fifteen internal modules more (FileHandle, watchers, readline), which a cache hit —
+ * every `aws` command's wait — would pay for at each start (docs/performance.md).
+ */
+const open = promisify(fs.open);
+const close = promisify(fs.close);
+const fstat = promisify(fs.fstat);
+const fchmod = promisify(fs.fchmod);
+const readFile = promisify(fs.readFile);
+const writeFile = promisify(fs.writeFile);
+const readdir = promisify(fs.readdir);
+const lstat = promisify(fs.lstat);
+const mkdir = promisify(fs.mkdir);
+const rename = promisify(fs.rename);
+const rm = promisify(fs.rm);
 
 /** Cached credentials are reused only while more than this is left before `Expiration` (botocore's own refresh window). */
 export const REUSE_MARGIN_MS = 15 * 60 * 1000;
@@ -232,9 +247,8 @@ export class CredentialsCache {
     } catch {
       return 'it is not valid JSON';
     }
-    const parsed = entrySchema.safeParse(json);
-    if (!parsed.success) return `it is not a Sentinel credentials cache entry (version ${FORMAT_VERSION})`;
-    const entry = parsed.data;
+    const entry = entryOf(json);
+    if (entry === undefined) return `it is not a Sentinel credentials cache entry (version ${FORMAT_VERSION})`;
     // The parts themselves, not their digest: a renamed file or a colliding name is caught here.
     if (JSON.stringify(keyParts(entry.key)) !== JSON.stringify(keyParts(this.options.key))) return 'it was written for another API, principal, profile or duration';
     if (!this.macMatches(entry.mac, entry.credentials, entry.cachedAt, entry.sessionId)) return 'it does not match its checksum (edited, or copied from another principal)';
@@ -290,22 +304,53 @@ export function cacheSupported(): boolean {
   return typeof process.getuid === 'function';
 }
 
-const nonEmptyString = z.string().check(z.minLength(1));
-const entrySchema = z.object({
-  version: z.literal(FORMAT_VERSION),
-  key: z.object({
-    apiUrl: z.string(),
-    region: z.string(),
-    principal: z.string(),
-    profile: z.string(),
-    durationSeconds: z.nullable(z.number()),
-    mode: z.literal('credential_process'),
-  }),
-  credentials: z.object({ accessKeyId: nonEmptyString, secretAccessKey: nonEmptyString, sessionToken: nonEmptyString, expiration: z.iso.datetime({ offset: true }) }),
-  cachedAt: z.string(),
-  sessionId: z.optional(z.string().check(z.regex(SESSION_ID))),
-  mac: z.string(),
-});
+/** An entry as {@link CredentialsCache.write} writes it. */
+interface Entry {
+  version: typeof FORMAT_VERSION;
+  key: CacheKey;
+  credentials: CachedCredentials;
+  cachedAt: string;
+  sessionId?: string;
+  mac: string;
+}
+
+/** An ISO-8601 date and time with seconds and a zone (`Z` or `±hh:mm`), as the API sends `Expiration`. */
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * `json` when it has an entry's shape, else undefined; members it does not know are
+ * left out. Checked by hand rather than with a zod schema: a hit is what every `aws`
+ * command waits for, and loading zod and building the schema cost it more than all of
+ * the rest of the check (docs/performance.md). The checksum then says whether the
+ * values are the ones written.
+ */
+function entryOf(json: unknown): Entry | undefined {
+  if (!isRecord(json) || json['version'] !== FORMAT_VERSION) return undefined;
+  const { cachedAt, sessionId, mac } = json;
+  const key = isRecord(json['key']) ? strings(json['key'], ['apiUrl', 'region', 'principal', 'profile'], false) : undefined;
+  const credentials = isRecord(json['credentials']) ? strings(json['credentials'], ['accessKeyId', 'secretAccessKey', 'sessionToken', 'expiration'], true) : undefined;
+  if (key === undefined || credentials === undefined || typeof cachedAt !== 'string' || typeof mac !== 'string') return undefined;
+  const { durationSeconds, mode } = json['key'] as Record<string, unknown>;
+  if (!(durationSeconds === null || (typeof durationSeconds === 'number' && Number.isFinite(durationSeconds))) || mode !== 'credential_process') return undefined;
+  if (!ISO_DATE_TIME.test(credentials.expiration) || Number.isNaN(Date.parse(credentials.expiration))) return undefined;
+  if (sessionId !== undefined && !(typeof sessionId === 'string' && SESSION_ID.test(sessionId))) return undefined;
+  return { version: FORMAT_VERSION, key: { ...key, durationSeconds, mode }, credentials, cachedAt, ...(sessionId === undefined ? {} : { sessionId }), mac };
+}
+
+/** The members `names` of `record` when each is a string (and, with `nonEmpty`, not ''), else undefined. */
+function strings<Name extends string>(record: Record<string, unknown>, names: readonly Name[], nonEmpty: boolean): Record<Name, string> | undefined {
+  const picked: Partial<Record<Name, string>> = {};
+  for (const name of names) {
+    const value = record[name];
+    if (typeof value !== 'string' || (nonEmpty && value === '')) return undefined;
+    picked[name] = value;
+  }
+  return picked as Record<Name, string>;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
 
 /**
  * Removes every entry in `dir` whose credentials belong to session `sessionId`: after
@@ -366,17 +411,17 @@ function entryName(key: CacheKey): string {
  * while it was open.
  */
 async function checkFolder(dir: string, owner: number): Promise<Folder> {
-  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  const fd = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
   try {
-    const stat = await handle.stat();
+    const stat = await fstat(fd);
     if (stat.uid !== owner) return { usable: false, problem: `not using the credentials cache ${dir}: it belongs to another user (uid ${stat.uid})`, reported: false };
     if ((stat.mode & 0o077) === 0) return { usable: true, reported: false };
-    await handle.chmod(0o700);
+    await fchmod(fd, 0o700);
     for (const name of await readdir(dir)) if (/\.(json|tmp)$/.test(name)) await rm(path.join(dir, name), { force: true });
     const mode = (stat.mode & 0o777).toString(8).padStart(4, '0');
     return { usable: true, problem: `the credentials cache ${dir} was open to other users (mode ${mode}): made it private (0700) and emptied it`, reported: false };
   } finally {
-    await handle.close();
+    await close(fd);
   }
 }
 
@@ -393,38 +438,38 @@ async function folderError(dir: string, error: unknown): Promise<string> {
 
 /** The entry file's text, if it is this user's private regular file; never follows a link, never blocks on a FIFO. */
 async function readEntryFile(file: string, owner: number): Promise<{ text: string } | { problem: string } | { missing: true }> {
-  let handle: FileHandle;
+  let fd: number;
   try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+    fd = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return { missing: true };
     return { problem: code === 'ELOOP' ? 'it is a symbolic link' : describeReadError(error) };
   }
   try {
-    const stat = await handle.stat();
+    const stat = await fstat(fd);
     if (!stat.isFile()) return { problem: 'it is not a regular file' };
     if (stat.uid !== owner) return { problem: `it belongs to another user (uid ${stat.uid})` };
     if ((stat.mode & 0o077) !== 0) return { problem: `it is readable or writable by other users (mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')})` };
     if (stat.nlink !== 1) return { problem: 'it has other hard links' };
     if (stat.size > MAX_ENTRY_BYTES) return { problem: 'it is too large' };
-    return { text: await handle.readFile('utf8') };
+    return { text: await readFile(fd, 'utf8') };
   } catch (error) {
     return { problem: describeReadError(error) };
   } finally {
-    await handle.close();
+    await close(fd);
   }
 }
 
 /** Creates `file` (it must not exist, and is not followed if it is a link) with mode 0600 and writes `text`. */
 async function writeExclusive(file: string, text: string): Promise<void> {
-  const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const fd = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     // The umask may have taken the owner's bits away; group and other never had any.
-    await handle.chmod(0o600);
-    await handle.writeFile(text, 'utf8');
+    await fchmod(fd, 0o600);
+    await writeFile(fd, text, 'utf8');
   } finally {
-    await handle.close();
+    await close(fd);
   }
 }
 

@@ -220,6 +220,45 @@ describe('files that are not trusted', () => {
     expect(await (await cacheOf()).read()).toEqual(ignored('it is not a Sentinel credentials cache entry'));
   });
 
+  it('checks every member of the shape: one missing, of the wrong type or empty where it must not be is not an entry', async () => {
+    await expect((await cacheOf()).write(ISSUED, '0123456789abcdef0123456789abcdef')).resolves.toBeUndefined();
+    const file = await entryFile();
+    const entry = JSON.parse(await readFile(file, 'utf8')) as Record<string, Record<string, unknown>>;
+    const edit = (member: string, field: string | undefined, value: unknown): unknown => {
+      const copy = structuredClone(entry) as Record<string, unknown>;
+      if (field === undefined) copy[member] = value;
+      else (copy[member] as Record<string, unknown>)[field] = value;
+      return copy;
+    };
+    const broken: unknown[] = [
+      [],
+      edit('version', undefined, 2),
+      edit('key', undefined, 'key'),
+      edit('key', undefined, [entry['key']]),
+      ...['apiUrl', 'region', 'principal', 'profile'].flatMap((field) => [edit('key', field, undefined), edit('key', field, 7)]),
+      edit('key', 'durationSeconds', '3600'),
+      edit('key', 'durationSeconds', undefined),
+      edit('key', 'mode', 'cli'),
+      edit('credentials', undefined, null),
+      ...['accessKeyId', 'secretAccessKey', 'sessionToken'].flatMap((field) => [edit('credentials', field, ''), edit('credentials', field, undefined), edit('credentials', field, 1)]),
+      edit('credentials', 'expiration', 'tomorrow'),
+      edit('credentials', 'expiration', '2025-03-14T10:30'),
+      edit('credentials', 'expiration', '2025-13-14T10:30:00Z'),
+      edit('credentials', 'expiration', Date.parse(ISSUED.expiration)),
+      edit('cachedAt', undefined, undefined),
+      edit('sessionId', undefined, 'not-a-session-id'),
+      edit('sessionId', undefined, null),
+      edit('mac', undefined, undefined),
+    ];
+    for (const json of broken) {
+      await writeFile(file, JSON.stringify(json), { mode: 0o600 });
+      expect(await (await cacheOf()).read(), JSON.stringify(json)).toEqual(ignored('it is not a Sentinel credentials cache entry'));
+    }
+    // A member it does not know is left alone, as a later format might add one.
+    await writeFile(file, JSON.stringify({ ...entry, note: 'x', key: { ...entry['key'], extra: 1 } }), { mode: 0o600 });
+    expect(await (await cacheOf()).read()).toEqual({ credentials: ISSUED });
+  });
+
   it('ignores an entry whose credentials were edited (the checksum no longer matches)', async () => {
     const file = await cached();
     await writeFile(file, (await readFile(file, 'utf8')).replace(ISSUED.accessKeyId, 'ASIAEDITEDBYHAND0001'));
