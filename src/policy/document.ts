@@ -18,6 +18,7 @@
  * the parser produces it today and fails when that changes.
  */
 
+import { isRecord } from '../records.js';
 import { EFFECTS, MODES, type Policy } from './types.js';
 
 /** The meaning of the JSON this build writes (see above). */
@@ -63,10 +64,6 @@ export function decodePolicyDocument(json: string): Policy | undefined {
 }
 
 type Check = (value: unknown) => boolean;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function isListOf(value: unknown, check: Check): boolean {
   return Array.isArray(value) && value.every(check);

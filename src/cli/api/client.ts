@@ -46,6 +46,7 @@ import type { ResponseOf } from '../../api/responseSchemas.js';
 import { retryClassOf, ROUTE_TABLE } from '../../api/routeTable.js';
 import type { BodyOf, HttpMethod, RetryClass, RouteName } from '../../api/routeTable.js';
 import type { ApiSettings, SentinelApi } from './types.js';
+import { isRecord } from '../../records.js';
 import { ApiError } from './types.js';
 import { shellWord } from '../guidance.js';
 import { loadAws } from './aws.js';
@@ -239,7 +240,7 @@ function interpret(target: Target, response: TransportResponse, text: string, ca
   const headerRequestId = response.headers.get('apigw-requestid') ?? undefined;
   const json = parseJson(text);
   if (status >= 200 && status < 300) {
-    if (!isObject(json)) return { ok: false, error: badResponse(target, status, 'a body that is not a JSON object', text, headerRequestId), retryable: false };
+    if (!isRecord(json)) return { ok: false, error: badResponse(target, status, 'a body that is not a JSON object', text, headerRequestId), retryable: false };
     // The answer is what the route table says it is, or it is not used.
     const checked = call.route.response.safeParse(json);
     if (checked.success) return { ok: true, value: checked.data };
@@ -254,7 +255,7 @@ function interpret(target: Target, response: TransportResponse, text: string, ca
     const { code, message, denial } = body.data.error;
     const requestId = body.data.error.requestId === '' ? headerRequestId : body.data.error.requestId;
     error = new ApiError(code, message, { status, ...(requestId === undefined ? {} : { requestId }), ...(denial === undefined ? {} : { denial }) });
-  } else if (isObject(json) && typeof json['message'] === 'string' && Object.keys(json).length === 1) {
+  } else if (isRecord(json) && typeof json['message'] === 'string' && Object.keys(json).length === 1) {
     error = gatewayError(target, status, json['message'], call, headerRequestId);
   } else {
     error = badResponse(target, status, text === '' ? 'an empty body' : 'an unexpected body', text, headerRequestId);
@@ -343,7 +344,7 @@ function isTimeout(error: unknown): boolean {
 function networkCode(error: unknown): string | undefined {
   const seen = new Set<unknown>();
   let current: unknown = error;
-  while (isObject(current) && !seen.has(current)) {
+  while (isRecord(current) && !seen.has(current)) {
     seen.add(current);
     if (typeof current['code'] === 'string') return current['code'];
     const nested = Array.isArray(current['errors']) ? (current['errors'] as unknown[])[0] : undefined;
@@ -370,10 +371,6 @@ function parseJson(text: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** Untrusted text in a message: one line, printable, bounded. */

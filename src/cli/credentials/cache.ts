@@ -26,6 +26,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { SESSION_ID, STS_MAX_DURATION_SECONDS } from '../../api/constants.js';
 import { describeReadError } from '../readError.js';
+import { isRecord } from '../../records.js';
 
 /*
  * node:fs's callback functions as promises, not node:fs/promises: that one loads some
@@ -346,10 +347,6 @@ function strings<Name extends string>(record: Record<string, unknown>, names: re
     picked[name] = value;
   }
   return picked as Record<Name, string>;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
