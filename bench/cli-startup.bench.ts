@@ -15,10 +15,11 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reportFigures, round } from './support/figures.js';
+import { sized } from './support/scale.js';
 import { extraCaCertsCostMs, nodeStartVariablesLeftOut, withoutNodeStartVariables } from './support/nodeEnv.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const runs = Number(process.argv[2] ?? 21);
+const runs = Number(process.argv[2] ?? sized(21, 3));
 const env = withoutNodeStartVariables(process.env);
 const commands: [label: string, command: string, args: string[]][] = [
   ['node -e 0', process.execPath, ['-e', '0']],
@@ -60,6 +61,6 @@ if (caCostMs !== undefined) console.log(`NODE_EXTRA_CA_CERTS as set here adds ${
 reportFigures('cli', {
   nodeMs: round(medians[0]?.median ?? Number.NaN),
   versionMs: round(medians[1]?.median ?? Number.NaN),
-  versionRatio: round((medians[1]?.median ?? 0) / (medians[0]?.median ?? 1)),
+  ratio: round((medians[1]?.median ?? 0) / (medians[0]?.median ?? 1)),
   ...(caCostMs === undefined ? {} : { extraCaCertsMs: round(caCostMs) }),
 });

@@ -27,10 +27,11 @@ import type { Metafile } from 'esbuild';
 // @ts-expect-error: a plain .mjs module without type declarations.
 import { bundleSizes, functionOptions } from '../scripts/buildOptions.mjs';
 import { reportFigures, round } from './support/figures.js';
+import { sized } from './support/scale.js';
 import { withoutNodeStartVariables } from './support/nodeEnv.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const runs = Number(process.argv[2] ?? 20);
+const runs = Number(process.argv[2] ?? sized(20, 2));
 
 const BASELINE_ENTRY = [
   "import { DynamoDBClient } from '@aws-sdk/client-dynamodb';",

@@ -19,20 +19,21 @@ import type { Caller } from '../src/identity/types.js';
 import { vendCredentials } from '../src/vending/issue.js';
 import { harness } from '../test/unit/vending/fakes.js';
 import { reportFigures, round } from './support/figures.js';
+import { sized } from './support/scale.js';
 import { issuanceWrites } from './support/issuanceWrites.js';
 import { credentialsClient, elapsedMs, machine, withLocalStack } from './support/localStack.js';
 
-const WARM_UP = 20;
-const SEQUENTIAL = 300;
-const CLIENTS = 4;
-const PER_CLIENT = 100;
-const REFRESHES = 300;
-const IN_PROCESS = 20_000;
-const IN_PROCESS_WARM_UP = 2_000;
-const SIGNING = 2_000;
+const WARM_UP = sized(20, 2);
+const SEQUENTIAL = sized(300, 10);
+const CLIENTS = sized(4, 2);
+const PER_CLIENT = sized(100, 5);
+const REFRESHES = sized(300, 10);
+const IN_PROCESS = sized(20_000, 200);
+const IN_PROCESS_WARM_UP = sized(2_000, 20);
+const SIGNING = sized(2_000, 20);
 /** End to end: issuances and raw PutItems, each at this concurrency, this many in all. */
 const END_TO_END_CONCURRENCY = 32;
-const END_TO_END_REQUESTS = 1_600;
+const END_TO_END_REQUESTS = sized(1_600, 64);
 
 interface Figures {
   p50: number;

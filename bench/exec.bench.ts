@@ -35,14 +35,16 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { reportFigures, round } from './support/figures.js';
+import { sized } from './support/scale.js';
 import { latencyProxy } from './support/latencyProxy.js';
 import { credentialsClient, elapsedMs, machine, root, withLocalStack } from './support/localStack.js';
 import { nodeStartVariablesLeftOut, withoutNodeStartVariables } from './support/nodeEnv.js';
 
 const BIN = path.join(root, 'bin', 'sentinel');
-const runs = Number(process.argv[2] ?? 15);
+const runs = Number(process.argv[2] ?? sized(15, 2));
 const latencyMs = Number(process.argv[3] ?? 0);
 const setupRoundTrips = Number(process.argv[4] ?? 2);
+const WARM_UP = sized(3, 1);
 
 interface Stats {
   median: number;
@@ -103,7 +105,7 @@ await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) 
     ['signed POST /v1/credentials (in process)', async () => (await client.post(body, { timeSigning: true })).ms],
   ];
   // Warm-up: a rebuild of a stale bundle, the runs that write the code cache, the first connection, DynamoDB Local's JIT.
-  for (let i = 0; i < 3; i++) for (const [, once] of measures) await once();
+  for (let i = 0; i < WARM_UP; i++) for (const [, once] of measures) await once();
   const samples = measures.map((): number[] => []);
   // Forward one round, backward the next: none always runs right after the same one.
   const order = [...measures.keys()];
@@ -118,7 +120,7 @@ await withLocalStack('sentinel-bench-exec-', async ({ stack, alice, stateDir }) 
     console.log(`the API is ${latencyMs} ms away each way (bench/support/latencyProxy.ts), for exec and the round trip alike;`);
     console.log(`  a new connection is usable ${setupRoundTrips} round trip(s) after it opens (the in-process round trip reuses a warm one)`);
   }
-  console.log(`${runs} alternating runs each after 3 warm-up rounds; wall-clock ms, spawn to exit for processes`);
+  console.log(`${runs} alternating runs each after ${WARM_UP} warm-up round(s); wall-clock ms, spawn to exit for processes`);
   const leftOut = nodeStartVariablesLeftOut();
   if (leftOut.length > 0) console.log(`processes run without ${leftOut.join(' and ')}, set in this environment (npx tsx bench/cli-startup.bench.ts prints what the certificates cost)`);
   console.log('');

@@ -19,10 +19,11 @@ import type { Policy } from '../src/policy/types.js';
 import { pairwiseLintPolicy } from '../test/unit/policy/lintReference.js';
 import { toYaml, workload } from './policy.bench.js';
 import { reportFigures, round } from './support/figures.js';
+import { sized } from './support/scale.js';
 
 const SIZES = [1000, 4000, 10_000] as const;
 type Size = `${(typeof SIZES)[number]}`;
-const RUNS = 7;
+const RUNS = sized(7, 1);
 const OPTIONS: LintOptions = { file: 'p.yaml', defaultSessionTable: 'sentinel-sessions' };
 
 interface SizeFigures {

@@ -29,23 +29,24 @@ import { MAX_POLICY_BYTES, parsePolicy } from '../src/policy/parse.js';
 import { EFFECTS, MODES, WEEKDAYS } from '../src/policy/types.js';
 import type { Decision, Effect, EvaluationContext, EvaluationRequest, Mode, Policy, Profile, Rule } from '../src/policy/types.js';
 import { reportFigures, round } from './support/figures.js';
+import { sized } from './support/scale.js';
 
 const SIZES = [10, 100, 1000, 10_000] as const;
 type Size = `${(typeof SIZES)[number]}`;
 /** Warm figures: per size, split over the rounds. */
-const COMPILED_MS = 1000;
-const WARM_UP_MS = 150;
+const COMPILED_MS = sized(1000, 50);
+const WARM_UP_MS = sized(150, 10);
 const ROUNDS = 5;
 /** First-pass figures: fresh compiles per size (the median is kept). */
-const FIRST_PASS_ROUNDS = 9;
+const FIRST_PASS_ROUNDS = sized(9, 1);
 /** The reference is slow at 10,000 rules: it is timed over a slice of the pool. */
-const REFERENCE_MS = 200;
+const REFERENCE_MS = sized(200, 10);
 const REFERENCE_POOL = 256;
 /** Parse + compile figures: the sizes above, and 4,000 rules (a text of about 1 MiB, the parser's limit until the stored document). */
 const PARSE_SIZES = [10, 100, 1000, 4000, 10_000] as const;
 type ParseSize = `${(typeof PARSE_SIZES)[number]}`;
-const PARSE_RUNS = 5;
-const POOL_SIZE = 4096;
+const PARSE_RUNS = sized(5, 1);
+const POOL_SIZE = sized(4096, 256);
 const ZONES = ['Europe/Paris', 'America/New_York', 'Asia/Kolkata', 'Asia/Tokyo', 'Australia/Sydney', 'UTC'];
 
 /** What `measurePolicy` finds; rates are decisions per second, times milliseconds. */

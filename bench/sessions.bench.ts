@@ -27,12 +27,13 @@ import { listSessions } from '../src/sessions/manage.js';
 import type { SessionAdminDeps } from '../src/sessions/manage.js';
 import type { SessionRecord } from '../src/sessions/types.js';
 import { elapsedMs, machine } from './support/localStack.js';
+import { sized } from './support/scale.js';
 
-const SESSIONS = 5_000;
+const SESSIONS = sized(5_000, 200);
 const WRITERS = 8;
-const WARM_UP = 5;
-const REPETITIONS = 20;
-const WALKS = 3;
+const WARM_UP = sized(5, 1);
+const REPETITIONS = sized(20, 3);
+const WALKS = sized(3, 1);
 const TABLE = 'sentinel-bench-sessions';
 const PROFILES = ['prod', 'dev', 'staging'] as const;
 

@@ -17,10 +17,11 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 import { randomBytes } from 'node:crypto';
 import { reportFigures, percentile, round } from './support/figures.js';
+import { sized } from './support/scale.js';
 import { machine } from './support/localStack.js';
 
-const REQUESTS = Number(process.argv[2] ?? 500);
-const WARM_UP = 50;
+const REQUESTS = Number(process.argv[2] ?? sized(500, 20));
+const WARM_UP = sized(50, 5);
 
 const { ensureDynamoDbLocal, startDynamoDbLocal } = await import('../src/local/dynamodbLocal.js');
 const { CreateTableCommand, PutItemCommand, waitUntilTableExists } = await import('@aws-sdk/client-dynamodb');

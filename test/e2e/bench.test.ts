@@ -1,0 +1,61 @@
+/**
+ * `npm run bench` as a developer runs it, at the smoke-test size (`--quick`): every
+ * benchmark still runs to its end and reports every figure docs/performance.md and
+ * issue 16 promise in the `--json` object. The figures themselves are not looked at:
+ * a quick run measures nothing, and no test asserts a time.
+ */
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { missingFigures, PROMISED_FIGURES } from '../../bench/support/contract.js';
+import { FUNCTION_NAMES } from '../../src/api/routes.js';
+import { SCHEDULED_FUNCTIONS } from '../../src/compose/lambda.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function npmRunBench(args: readonly string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('npm', ['run', '--silent', 'bench', '--', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('npm run bench', () => {
+  it('refuses a benchmark it does not know, naming the ones it does, before running any', async () => {
+    const run = await npmRunBench(['--json', 'policy', 'warmm']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('bench: unknown benchmark warmm (known: policy, lint, coldstart, cli-startup, warm, credentials, exec, delivery, sessions)');
+    expect(run.stdout).not.toContain('=== policy ===');
+  });
+
+  it(
+    'runs every benchmark with --quick and prints, last, one JSON object with every promised figure',
+    async () => {
+      const run = await npmRunBench(['--json', '--quick']);
+      expect(run.stderr).not.toContain('bench:');
+      expect(run.code).toBe(0);
+      const lines = run.stdout.trimEnd().split('\n');
+      for (const name of Object.keys(PROMISED_FIGURES)) expect(lines).toContain(`=== ${name} ===`);
+      const figures = JSON.parse(lines.at(-1) ?? '') as Record<string, unknown>;
+      expect(figures['quick']).toBe(true);
+      expect(missingFigures(figures, Object.keys(PROMISED_FIGURES))).toEqual([]);
+      // A cold start for every function that is deployed, HTTP or scheduled.
+      expect(Object.keys(figures['coldStart'] as object).sort()).toEqual([...FUNCTION_NAMES, ...SCHEDULED_FUNCTIONS].sort());
+      // Counts, not times: what an issuance, a refresh and a re-check send does not depend on the size of the run.
+      expect(figures['warm']).toMatchObject({ ddbCallsPerIssuance: 2, ddbCallsPerRefresh: 2, ddbCallsPerCheck: 1, stsCallsPerIssuance: 1 });
+    },
+    600_000,
+  );
+});
