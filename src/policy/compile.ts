@@ -139,15 +139,24 @@ const DEFAULT_DENY: Decision = Object.freeze(defaultDeny());
  *   then `n` values: an entry when the pair has one rule, else `-offset` of the pair's
  *   list (count, then entries), which follows in the record.
  * Every profile a pair names has a record, empty if need be, so that its offset is its key.
+ *
+ * A class, not an object literal: V8 builds a literal's boilerplate the second time the
+ * literal runs, which in a process is the second compile (a function instance's first
+ * policy push), and building it deoptimised the already optimised `evaluate`, `firstMatch`
+ * and `walk`: the first requests after that push were decided by unoptimised code, at a
+ * quarter of the rate of any later push (see docs/performance.md, "The first decisions
+ * after a push"). A constructed object has the same shape from the first compile on.
  */
-interface Index {
-  /** By rule index. */
-  readonly rules: readonly CompiledRule[];
-  readonly everyone: Int32Array;
-  readonly profiles: ReadonlyMap<string, number>;
-  readonly profileData: Int32Array;
-  readonly users: ReadonlyMap<string, number>;
-  readonly userData: Int32Array;
+class Index {
+  constructor(
+    /** By rule index. */
+    readonly rules: readonly CompiledRule[],
+    readonly everyone: Int32Array,
+    readonly profiles: ReadonlyMap<string, number>,
+    readonly profileData: Int32Array,
+    readonly users: ReadonlyMap<string, number>,
+    readonly userData: Int32Array,
+  ) {}
 }
 
 /**
@@ -290,14 +299,7 @@ function buildIndex(policy: Policy, limits: FilingLimits): Index {
   });
   readdress(filings.profileIds, profiles.offsets);
   readdress(filings.userIds, users.offsets);
-  return {
-    rules,
-    everyone: Int32Array.from(filings.everyone),
-    profiles: filings.profileIds,
-    profileData: profiles.data,
-    users: filings.userIds,
-    userData: users.data,
-  };
+  return new Index(rules, Int32Array.from(filings.everyone), filings.profileIds, profiles.data, filings.userIds, users.data);
 }
 
 /** Turns a Map of ids into one of record offsets. */
