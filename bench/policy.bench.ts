@@ -9,6 +9,10 @@
  * - first pass: decisions per second over the first pass of the pool through a freshly
  *   compiled policy, which is what a Lambda instance meets after a cold start or a policy
  *   push (compiled anew every round; the compile itself is reported apart);
+ * - first push, at 10,000 rules: the same first pass in a process of its own that
+ *   compiled one policy and decided with it for a while before compiling the pushed one
+ *   (a warm function instance's first push: the engine's state then is one only a fresh
+ *   process has), median over several processes;
  * - and the time to load a policy: to parse its YAML text and compile it (what a push
  *   does), at each size and at 4,000 rules, with the part of it that is the yaml
  *   package's own parse at the largest size; and to decompress, decode and compile the
@@ -18,6 +22,7 @@
  * Policies and requests come from a fixed seed, so runs differ only by the machine.
  * Requests are stamped "now", as the service stamps them. Figures, not pass/fail.
  */
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -39,6 +44,10 @@ const WARM_UP_MS = sized(150, 10);
 const ROUNDS = 5;
 /** First-pass figures: fresh compiles per size (the median is kept). */
 const FIRST_PASS_ROUNDS = sized(9, 1);
+/** First-push figures: processes, and how long each decides with its first policy before the push. */
+const FIRST_PUSH_RUNS = sized(7, 1);
+const FIRST_PUSH_WARM_MS = sized(300, 20);
+const FIRST_PUSH_SIZE = 10_000;
 /** The reference is slow at 10,000 rules: it is timed over a slice of the pool. */
 const REFERENCE_MS = sized(200, 10);
 const REFERENCE_POOL = 256;
@@ -60,6 +69,8 @@ export interface PolicyFigures {
   firstPassDecisionsPerSec: Record<Size, number>;
   firstPassRatio1000to10: number;
   firstPassRatio10000to10: number;
+  /** At 10,000 rules, the first pass through the first policy pushed to a warm process (see the module comment), median process. */
+  firstPushDecisionsPerSec: number;
   /** `compilePolicy` alone on the in-memory policy, median round. */
   compileMs: Record<Size, number>;
   referenceDecisionsPerSec: Record<Size, number>;
@@ -302,6 +313,41 @@ function firstPass(bench: Bench): { rate: number; compileMs: number } {
   return { rate: median(rates), compileMs: median(compiles) };
 }
 
+/**
+ * The first-push figure: this file run again with `--first-push`, in fresh processes
+ * started as this one was (its Node flags, tsx's loader among them); the median rate.
+ */
+function firstPush(): number {
+  const rates: number[] = [];
+  for (let run = 0; run < FIRST_PUSH_RUNS; run++) {
+    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--first-push'], { encoding: 'utf8' });
+    const printed = /^first push (\d+(?:\.\d+)?)$/m.exec(child.stdout);
+    if (child.status !== 0 || printed === null) throw new Error(`the first-push run exited ${child.status ?? child.signal}: ${child.stderr}`);
+    rates.push(Number(printed[1]));
+  }
+  return median(rates);
+}
+
+/**
+ * A warm function instance's first push, in this process (`--first-push`): compile the
+ * policy it started with, decide with it for FIRST_PUSH_WARM_MS, compile the pushed one
+ * (the same rules, a new compile), then time the first pass of the pool through it,
+ * checked against the first policy's decisions.
+ */
+function firstPushRun(): void {
+  const load = workload(FIRST_PUSH_SIZE, 0x5e47 + FIRST_PUSH_SIZE);
+  const started = compilePolicy(load.policy);
+  const expected = load.requests.map((request) => started.evaluate(request, load.context).ruleIndex);
+  rate(load.requests, (request) => started.evaluate(request, load.context), FIRST_PUSH_WARM_MS);
+  const pushed = compilePolicy(load.policy);
+  const seen = new Int32Array(load.requests.length);
+  const startedAt = performance.now();
+  for (let i = 0; i < load.requests.length; i++) seen[i] = pushed.evaluate(load.requests[i] as EvaluationRequest, load.context).ruleIndex;
+  const elapsed = performance.now() - startedAt;
+  for (let i = 0; i < seen.length; i++) if (seen[i] !== expected[i]) throw new Error(`the pushed policy decides request ${i} differently`);
+  console.log(`first push ${(load.requests.length / elapsed) * 1000}`);
+}
+
 interface ParseFigures {
   ms: number;
   kB: number;
@@ -395,6 +441,7 @@ export async function measurePolicy(): Promise<PolicyFigures> {
   // Warm the engine's code first, so a first pass measures a fresh policy, not a fresh JIT.
   for (const bench of benches) rate(bench.load.requests, bench.compiled, WARM_UP_MS);
   const first = new Map(benches.map((bench) => [bench.size, firstPass(bench)]));
+  const firstPushDecisionsPerSec = firstPush();
 
   // Sizes take turns, round after round, and each keeps its best round: a burst of
   // load from elsewhere on the machine then spoils one round, not one size.
@@ -425,6 +472,7 @@ export async function measurePolicy(): Promise<PolicyFigures> {
     firstPassDecisionsPerSec,
     firstPassRatio1000to10: firstPassDecisionsPerSec['10'] / firstPassDecisionsPerSec['1000'],
     firstPassRatio10000to10: firstPassDecisionsPerSec['10'] / firstPassDecisionsPerSec['10000'],
+    firstPushDecisionsPerSec,
     compileMs: bySize((size) => first.get(size)?.compileMs ?? Number.NaN),
     referenceDecisionsPerSec: bySize((size) => at(reference, size)),
     parseCompileMs: byParseSize((figures) => figures?.ms ?? Number.NaN),
@@ -466,6 +514,9 @@ export function printPolicy(f: PolicyFigures): void {
   console.log('');
   console.log(`cost per decision vs 10 rules, warm:       1,000 rules ${f.ratio1000to10.toFixed(2)}x, 10,000 rules ${f.ratio10000to10.toFixed(2)}x`);
   console.log(`cost per decision vs 10 rules, first pass: 1,000 rules ${f.firstPassRatio1000to10.toFixed(2)}x, 10,000 rules ${f.firstPassRatio10000to10.toFixed(2)}x`);
+  console.log(
+    `first pass after a warm process's first push, ${format(FIRST_PUSH_SIZE)} rules: ${format(f.firstPushDecisionsPerSec)} decisions/s (median of ${FIRST_PUSH_RUNS} processes, each deciding ${FIRST_PUSH_WARM_MS} ms with its first policy)`,
+  );
   console.log('');
   console.log(`loading a policy, median of ${PARSE_RUNS}: from its YAML text (a push; a version stored without a document), and from its stored document (every`);
   console.log('  instance, at a cold start and after a push: decompress, decode, compile)');
@@ -488,7 +539,9 @@ export function printPolicy(f: PolicyFigures): void {
   );
 }
 
-if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+const isMain = process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.resolve(process.argv[1]);
+if (isMain && process.argv[2] === '--first-push') firstPushRun();
+else if (isMain) {
   const figures = await measurePolicy();
   printPolicy(figures);
   const rounded = (values: Record<Size, number>, digits = 0): Record<Size, number> => bySize((size) => round(values[size], digits));
@@ -501,6 +554,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.res
     firstPassDecisionsPerSec: rounded(figures.firstPassDecisionsPerSec),
     firstPassRatio1000to10: round(figures.firstPassRatio1000to10),
     firstPassRatio10000to10: round(figures.firstPassRatio10000to10),
+    firstPushDecisionsPerSec: round(figures.firstPushDecisionsPerSec, 0),
     compileMs: rounded(figures.compileMs, 2),
     referenceDecisionsPerSec: rounded(figures.referenceDecisionsPerSec),
     parseCompileMs: byParse(figures.parseCompileMs, 1),

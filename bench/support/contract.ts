@@ -17,6 +17,7 @@ export const PROMISED_FIGURES: Readonly<Record<string, readonly string[]>> = {
     'policy.ratio1000to10',
     'policy.ratio10000to10',
     'policy.firstPassDecisionsPerSec.10000',
+    'policy.firstPushDecisionsPerSec',
     'policy.parseCompileMs.10000',
     'policy.documentCompileMs.10000',
   ],
