@@ -254,36 +254,28 @@ function grown(values: Int32Array, length: number): Int32Array {
 
 /**
  * What the filing builds: names as ids in order of first use, and (profile, entry),
- * (user, entry) and (user, profile, entry) filings in document order.
+ * (user, entry) and (user, profile, entry) filings in document order. A class for the
+ * reason {@link Index} is one: as a literal, its boilerplate was built in the middle of
+ * a process's second compile and deoptimised the filing functions then.
  */
-interface Filings {
-  readonly everyone: number[];
-  readonly profileIds: Map<string, number>;
-  readonly userIds: Map<string, number>;
-  readonly toProfiles: Records;
-  readonly toUsers: Records;
-  readonly toPairs: Records;
+class Filings {
+  readonly everyone: number[] = [];
+  readonly profileIds = new Map<string, number>();
+  readonly userIds = new Map<string, number>();
+  readonly toProfiles = new Records(2);
+  readonly toUsers = new Records(2);
+  readonly toPairs = new Records(3);
   /** The current rule's profiles, and its users with its groups' members. */
-  readonly ruleProfiles: RuleIds;
-  readonly ruleUsers: RuleIds;
+  readonly ruleProfiles = new RuleIds();
+  readonly ruleUsers = new RuleIds();
   /** A group's members as user ids, built the first time a rule names the group. */
-  readonly groupIds: Map<string, Int32Array>;
+  readonly groupIds = new Map<string, Int32Array>();
 }
 
 /** Compiles and files every rule as the module comment says, then lays the records out. */
 function buildIndex(policy: Policy, limits: FilingLimits): Index {
   if (policy.rules.length > MAX_RULES) throw new RangeError(`a compiled policy holds at most ${MAX_RULES} rules`);
-  const filings: Filings = {
-    everyone: [],
-    profileIds: new Map(),
-    userIds: new Map(),
-    toProfiles: new Records(2),
-    toUsers: new Records(2),
-    toPairs: new Records(3),
-    ruleProfiles: new RuleIds(),
-    ruleUsers: new RuleIds(),
-    groupIds: new Map(),
-  };
+  const filings = new Filings();
   const filed = policy.rules.map((rule, index) => {
     const item = (index << ITEM_SHIFT) | modeBits(rule) | (rule.conditions.time === undefined ? 0 : CHECK_RULE);
     const anyProfile = !listProfiles(filings, rule);
