@@ -12,7 +12,9 @@
  * - first push, at 10,000 rules: the same first pass in a process of its own that
  *   compiled one policy and decided with it for a while before compiling the pushed one
  *   (a warm function instance's first push: the engine's state then is one only a fresh
- *   process has), median over several processes;
+ *   process has), median over several processes; and, in the same processes, the load of
+ *   that first policy from its stored document by code that has not run yet (a cold
+ *   start's);
  * - and the time to load a policy: to parse its YAML text and compile it (what a push
  *   does), at each size and at 4,000 rules, with the part of it that is the yaml
  *   package's own parse at the largest size; and to decompress, decode and compile the
@@ -71,6 +73,8 @@ export interface PolicyFigures {
   firstPassRatio10000to10: number;
   /** At 10,000 rules, the first pass through the first policy pushed to a warm process (see the module comment), median process. */
   firstPushDecisionsPerSec: number;
+  /** At 10,000 rules, decompress + decode + compile of the stored document as a fresh process's first (a cold start's), median process. */
+  coldDocumentCompileMs: number;
   /** `compilePolicy` alone on the in-memory policy, median round. */
   compileMs: Record<Size, number>;
   referenceDecisionsPerSec: Record<Size, number>;
@@ -314,29 +318,38 @@ function firstPass(bench: Bench): { rate: number; compileMs: number } {
 }
 
 /**
- * The first-push figure: this file run again with `--first-push`, in fresh processes
- * started as this one was (its Node flags, tsx's loader among them); the median rate.
+ * The first-push figures: this file run again with `--first-push`, in fresh processes
+ * started as this one was (its Node flags, tsx's loader among them); the median rate
+ * and the median cold load.
  */
-function firstPush(): number {
+function firstPush(): { rate: number; coldMs: number } {
   const rates: number[] = [];
+  const colds: number[] = [];
   for (let run = 0; run < FIRST_PUSH_RUNS; run++) {
     const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--first-push'], { encoding: 'utf8' });
-    const printed = /^first push (\d+(?:\.\d+)?)$/m.exec(child.stdout);
+    const printed = /^first push (\d+(?:\.\d+)?) cold (\d+(?:\.\d+)?)$/m.exec(child.stdout);
     if (child.status !== 0 || printed === null) throw new Error(`the first-push run exited ${child.status ?? child.signal}: ${child.stderr}`);
     rates.push(Number(printed[1]));
+    colds.push(Number(printed[2]));
   }
-  return median(rates);
+  return { rate: median(rates), coldMs: median(colds) };
 }
 
 /**
- * A warm function instance's first push, in this process (`--first-push`): compile the
- * policy it started with, decide with it for FIRST_PUSH_WARM_MS, compile the pushed one
- * (the same rules, a new compile), then time the first pass of the pool through it,
- * checked against the first policy's decisions.
+ * A warm function instance's first push, in this process (`--first-push`): load the
+ * policy it starts with from its stored document (timed: no code of the decode or the
+ * compile has run in this process yet), decide with it for FIRST_PUSH_WARM_MS, compile
+ * the pushed one (the same rules, a new compile), then time the first pass of the pool
+ * through it, checked against the first policy's decisions.
  */
 function firstPushRun(): void {
   const load = workload(FIRST_PUSH_SIZE, 0x5e47 + FIRST_PUSH_SIZE);
-  const started = compilePolicy(load.policy);
+  const stored = gzipSync(Buffer.from(encodePolicyDocument(load.policy), 'utf8'), { level: 9 });
+  const coldStarted = performance.now();
+  const document = decodePolicyDocument(gunzipSync(stored).toString('utf8'));
+  if (document === undefined) throw new Error('the stored document does not decode');
+  const started = compilePolicy(document);
+  const coldMs = performance.now() - coldStarted;
   const expected = load.requests.map((request) => started.evaluate(request, load.context).ruleIndex);
   rate(load.requests, (request) => started.evaluate(request, load.context), FIRST_PUSH_WARM_MS);
   const pushed = compilePolicy(load.policy);
@@ -345,7 +358,7 @@ function firstPushRun(): void {
   for (let i = 0; i < load.requests.length; i++) seen[i] = pushed.evaluate(load.requests[i] as EvaluationRequest, load.context).ruleIndex;
   const elapsed = performance.now() - startedAt;
   for (let i = 0; i < seen.length; i++) if (seen[i] !== expected[i]) throw new Error(`the pushed policy decides request ${i} differently`);
-  console.log(`first push ${(load.requests.length / elapsed) * 1000}`);
+  console.log(`first push ${(load.requests.length / elapsed) * 1000} cold ${coldMs}`);
 }
 
 interface ParseFigures {
@@ -441,7 +454,7 @@ export async function measurePolicy(): Promise<PolicyFigures> {
   // Warm the engine's code first, so a first pass measures a fresh policy, not a fresh JIT.
   for (const bench of benches) rate(bench.load.requests, bench.compiled, WARM_UP_MS);
   const first = new Map(benches.map((bench) => [bench.size, firstPass(bench)]));
-  const firstPushDecisionsPerSec = firstPush();
+  const pushed = firstPush();
 
   // Sizes take turns, round after round, and each keeps its best round: a burst of
   // load from elsewhere on the machine then spoils one round, not one size.
@@ -472,7 +485,8 @@ export async function measurePolicy(): Promise<PolicyFigures> {
     firstPassDecisionsPerSec,
     firstPassRatio1000to10: firstPassDecisionsPerSec['10'] / firstPassDecisionsPerSec['1000'],
     firstPassRatio10000to10: firstPassDecisionsPerSec['10'] / firstPassDecisionsPerSec['10000'],
-    firstPushDecisionsPerSec,
+    firstPushDecisionsPerSec: pushed.rate,
+    coldDocumentCompileMs: pushed.coldMs,
     compileMs: bySize((size) => first.get(size)?.compileMs ?? Number.NaN),
     referenceDecisionsPerSec: bySize((size) => at(reference, size)),
     parseCompileMs: byParseSize((figures) => figures?.ms ?? Number.NaN),
@@ -517,6 +531,7 @@ export function printPolicy(f: PolicyFigures): void {
   console.log(
     `first pass after a warm process's first push, ${format(FIRST_PUSH_SIZE)} rules: ${format(f.firstPushDecisionsPerSec)} decisions/s (median of ${FIRST_PUSH_RUNS} processes, each deciding ${FIRST_PUSH_WARM_MS} ms with its first policy)`,
   );
+  console.log(`a cold start's load of that first policy from its stored document (decompress, decode, compile), same processes: ${f.coldDocumentCompileMs.toFixed(1)} ms`);
   console.log('');
   console.log(`loading a policy, median of ${PARSE_RUNS}: from its YAML text (a push; a version stored without a document), and from its stored document (every`);
   console.log('  instance, at a cold start and after a push: decompress, decode, compile)');
@@ -555,6 +570,7 @@ else if (isMain) {
     firstPassRatio1000to10: round(figures.firstPassRatio1000to10),
     firstPassRatio10000to10: round(figures.firstPassRatio10000to10),
     firstPushDecisionsPerSec: round(figures.firstPushDecisionsPerSec, 0),
+    coldDocumentCompileMs: round(figures.coldDocumentCompileMs, 1),
     compileMs: rounded(figures.compileMs, 2),
     referenceDecisionsPerSec: rounded(figures.referenceDecisionsPerSec),
     parseCompileMs: byParse(figures.parseCompileMs, 1),

@@ -18,6 +18,7 @@ export const PROMISED_FIGURES: Readonly<Record<string, readonly string[]>> = {
     'policy.ratio10000to10',
     'policy.firstPassDecisionsPerSec.10000',
     'policy.firstPushDecisionsPerSec',
+    'policy.coldDocumentCompileMs',
     'policy.parseCompileMs.10000',
     'policy.documentCompileMs.10000',
   ],
