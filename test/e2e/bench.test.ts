@@ -4,33 +4,14 @@
  * issue 16 promise in the `--json` object. The figures themselves are not looked at:
  * a quick run measures nothing, and no test asserts a time.
  */
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { missingFigures, PROMISED_FIGURES } from '../../bench/support/contract.js';
 import { FUNCTION_NAMES } from '../../src/api/routes.js';
 import { SCHEDULED_FUNCTIONS } from '../../src/compose/lambda.js';
+import type { CliResult } from '../support/cli.js';
+import { ROOT, runCaptured } from '../support/cli.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function npmRunBench(args: readonly string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['run', '--silent', 'bench', '--', ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const npmRunBench = (args: readonly string[]): Promise<CliResult> => runCaptured('npm', ['run', '--silent', 'bench', '--', ...args], { cwd: ROOT, env: process.env });
 
 describe('npm run bench', () => {
   it('refuses a benchmark it does not know, naming the ones it does, before running any', async () => {

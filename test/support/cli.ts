@@ -17,8 +17,13 @@ export interface CliResult {
 
 /** `sentinel args…` with stdin closed; stdout and stderr captured apart. */
 export function runCli(args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
+  return runCaptured(BIN, args, options);
+}
+
+/** Any `command args…` as {@link runCli} runs the CLI: stdin closed, stdout and stderr captured apart. */
+export function runCaptured(command: string, args: readonly string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(BIN, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
