@@ -34,14 +34,15 @@
 
 import { setTimeout as delay } from 'node:timers/promises';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import type * as z from 'zod/mini';
-// What one call needs and nothing more: the route table (which builds no schema), the
-// answer schema of the route called and the error body's, each built on the first call
-// (src/api/responseSchemas.ts). Not src/api/routes.ts, src/api/responses.ts nor
-// src/api/schemas.ts: loading those builds every schema of the API, a good part of
-// what `sentinel exec` and `sentinel credentials` would otherwise spend starting.
-import { describeValidationError } from '../../api/requestSchemas.js';
-import { errorBody, RESPONSES } from '../../api/responseSchemas.js';
+// What one call needs and nothing more: the route table (which builds no schema) and,
+// for the answers of `POST /v1/credentials` and of a session check (what `sentinel
+// exec`, a `credential_process` miss and server mode wait for), their hand-written
+// checks (src/api/answerChecks.ts). The response schemas (src/api/responseSchemas.ts,
+// built one at a time) are imported only for another route's answer, for an error body,
+// or for an answer a check refused: building the schema and its first parse cost
+// `sentinel exec` about 4 ms. (zod itself loads with the route table, which names each
+// route's request schema by the function that builds it; none is built here.)
+import { ANSWER_CHECKS } from '../../api/answerChecks.js';
 import type { ResponseOf } from '../../api/responseSchemas.js';
 import { retryClassOf, ROUTE_TABLE } from '../../api/routeTable.js';
 import type { BodyOf, HttpMethod, RetryClass, RouteName } from '../../api/routeTable.js';
@@ -81,7 +82,7 @@ const MAX_QUOTED_CHARS = 200;
 
 /** One call of a route of the table (src/api/routeTable.ts): the path with its parameters filled in. */
 interface Call {
-  route: { method: HttpMethod; path: string; response: z.ZodMiniType };
+  route: { name: RouteName; method: HttpMethod; path: string };
   path: string;
   /** What a repeat could do (the route's retry class, for this body): decides what is retried. */
   kind: RetryClass;
@@ -149,7 +150,7 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
     } catch (error) {
       return networkFailure(target, error, call);
     }
-    return interpret(target, response, text, call);
+    return await interpret(target, response, text, call);
   }
 
   async function call(spec: Call): Promise<unknown> {
@@ -165,10 +166,10 @@ export function createApiClient(settings: ApiSettings, options: ApiClientOptions
   /** Calls route `name` of the table; the answer has been checked against its response schema. */
   async function request<Name extends RouteName>(name: Name, input: { body?: BodyOf<Name>; path?: Record<string, string>; query?: Record<string, string> } = {}): Promise<ResponseOf<Name>> {
     const { method, path: template } = ROUTE_TABLE[name];
-    const route = { method, path: template, response: RESPONSES[name]() as z.ZodMiniType };
+    const route = { name, method, path: template };
     const path = route.path.replace(/\{(\w+)\}/g, (_match, parameter: string) => encodeURIComponent(input.path?.[parameter] ?? ''));
     const spec: Call = { route, path, kind: retryClassOf(name, input.body), ...(input.body === undefined ? {} : { body: input.body }), ...(input.query === undefined ? {} : { query: input.query }) };
-    // Checked against RESPONSES[name] in interpret(); TypeScript cannot follow the generic through the table.
+    // Checked in interpret() (its route's check or schema); TypeScript cannot follow the generic through the table.
     return (await call(spec)) as ResponseOf<Name>;
   }
 
@@ -235,20 +236,25 @@ function networkFailure(target: Target, error: unknown, call: Call): Attempt {
 }
 
 /** An answer: the route's checked body, or the error it stands for and whether a retry may help. */
-function interpret(target: Target, response: TransportResponse, text: string, call: Call): Attempt {
+async function interpret(target: Target, response: TransportResponse, text: string, call: Call): Promise<Attempt> {
   const status = response.status;
   const headerRequestId = response.headers.get('apigw-requestid') ?? undefined;
   const json = parseJson(text);
   if (status >= 200 && status < 300) {
     if (!isRecord(json)) return { ok: false, error: badResponse(target, status, 'a body that is not a JSON object', text, headerRequestId), retryable: false };
-    // The answer is what the route table says it is, or it is not used.
-    const checked = call.route.response.safeParse(json);
+    // The answer is what the route table says it is, or it is not used. A hand-written
+    // check accepts only what the schema does; what it refuses, the schema decides and describes.
+    const value = ANSWER_CHECKS[call.route.name]?.(json);
+    if (value !== undefined) return { ok: true, value };
+    const [{ RESPONSES }, { describeValidationError }] = await Promise.all([import('../../api/responseSchemas.js'), import('../../api/requestSchemas.js')]);
+    const checked = RESPONSES[call.route.name]().safeParse(json);
     if (checked.success) return { ok: true, value: checked.data };
     const what = `a body that is not a ${call.route.method} ${call.route.path} answer (${describeValidationError(checked.error)})`;
     return { ok: false, error: badResponse(target, status, what, '', headerRequestId), retryable: false };
   }
 
   const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  const { errorBody } = await import('../../api/responseSchemas.js');
   const body = errorBody().safeParse(json);
   let error: ApiError;
   if (body.success) {

@@ -24,6 +24,7 @@ import fs, { constants } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { isIsoDateTime } from '../../api/answerChecks.js';
 import { SESSION_ID, STS_MAX_DURATION_SECONDS } from '../../api/constants.js';
 import { describeReadError } from '../readError.js';
 import { isRecord } from '../../records.js';
@@ -315,9 +316,6 @@ interface Entry {
   mac: string;
 }
 
-/** An ISO-8601 date and time with seconds and a zone (`Z` or `±hh:mm`), as the API sends `Expiration`. */
-const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
-
 /**
  * `json` when it has an entry's shape, else undefined; members it does not know are
  * left out. Checked by hand rather than with a zod schema: a hit is what every `aws`
@@ -333,7 +331,8 @@ function entryOf(json: unknown): Entry | undefined {
   if (key === undefined || credentials === undefined || typeof cachedAt !== 'string' || typeof mac !== 'string') return undefined;
   const { durationSeconds, mode } = json['key'] as Record<string, unknown>;
   if (!(durationSeconds === null || (typeof durationSeconds === 'number' && Number.isFinite(durationSeconds))) || mode !== 'credential_process') return undefined;
-  if (!ISO_DATE_TIME.test(credentials.expiration) || Number.isNaN(Date.parse(credentials.expiration))) return undefined;
+  // What the API's answer was checked as when it came (src/api/answerChecks.ts).
+  if (!isIsoDateTime(credentials.expiration) || Number.isNaN(Date.parse(credentials.expiration))) return undefined;
   if (sessionId !== undefined && !(typeof sessionId === 'string' && SESSION_ID.test(sessionId))) return undefined;
   return { version: FORMAT_VERSION, key: { ...key, durationSeconds, mode }, credentials, cachedAt, ...(sessionId === undefined ? {} : { sessionId }), mac };
 }

@@ -1,8 +1,9 @@
 /**
  * What the CLI's API client (src/cli/api/client.ts) loads, from the metafile of a bundle
- * of it: the route table and the lazily built schemas, never the modules that build
- * every schema of the API when they load (src/api/routes.ts, src/api/responses.ts,
- * src/api/schemas.ts). `sentinel exec` and `sentinel credentials` load the client for
+ * of it: the route table and the hand-written checks of the hot answers when it loads,
+ * the lazily built response schemas only when an answer needs one, and never the modules
+ * that build every schema of the API when they load (src/api/routes.ts,
+ * src/api/responses.ts, src/api/schemas.ts). `sentinel exec` and `sentinel credentials` load the client for
  * one call; a static import of one of those would make every run build them all again
  * (docs/performance.md).
  */
@@ -32,5 +33,21 @@ describe('what the API client loads', () => {
     expect(inputs).toContain('src/api/responseSchemas.ts');
     expect(inputs).toContain('src/api/requestSchemas.ts');
     for (const eager of ['src/api/routes.ts', 'src/api/responses.ts', 'src/api/schemas.ts']) expect(inputs, eager).not.toContain(eager);
+
+    // What loading the client runs: its static imports, followed. No response schema:
+    // the hot answers have hand-written checks (src/api/answerChecks.ts), and the schemas
+    // are imported when an answer needs one. (The route table brings zod and the
+    // request schemas' builders, which build nothing until called.)
+    const loaded = new Set<string>();
+    const follow = (file: string): void => {
+      if (loaded.has(file)) return;
+      loaded.add(file);
+      for (const { path: imported, kind } of result.metafile.inputs[file]?.imports ?? []) if (kind === 'import-statement') follow(imported);
+    };
+    follow('src/cli/api/client.ts');
+    expect(loaded).toContain('src/api/answerChecks.ts');
+    expect(loaded).not.toContain('src/api/responseSchemas.ts');
+    const later = (result.metafile.inputs['src/cli/api/client.ts']?.imports ?? []).filter(({ kind }) => kind === 'dynamic-import').map(({ path: imported }) => imported);
+    expect(later).toContain('src/api/responseSchemas.ts');
   });
 });
