@@ -88,38 +88,48 @@ describe('bin/sentinel', () => {
 });
 
 describe('bin/sentinel: V8 code cache', () => {
-  const cacheFile = () => `${bundle}.v8cache`;
-  /** The cache file's header (what it was made for, which commands it holds), or undefined when there is none. */
-  const cacheHeader = async (): Promise<{ key: string; commands: string[] } | undefined> => {
-    const contents = await readFile(cacheFile()).catch(() => undefined);
+  /** The cache of the main bundle for `command` ('' is `main`). */
+  const cacheFile = (command = '') => `${bundle}.${command === '' ? 'main' : command}.v8cache`;
+  /** The cache file's header (what it was made for), or undefined when there is none. */
+  const cacheHeader = async (command = ''): Promise<{ key: string } | undefined> => {
+    const contents = await readFile(cacheFile(command)).catch(() => undefined);
     if (contents === undefined) return undefined;
-    return JSON.parse(contents.subarray(0, contents.indexOf(10)).toString('utf8')) as { key: string; commands: string[] };
+    return JSON.parse(contents.subarray(0, contents.indexOf(10)).toString('utf8')) as { key: string };
   };
-  const cacheTime = async () => (await stat(cacheFile())).mtimeMs;
+  const cacheTime = async (command = '') => (await stat(cacheFile(command))).mtimeMs;
+  /** The main bundle's caches, by file name. */
+  const caches = async () => (await readdir(path.dirname(bundle))).filter((name) => name.startsWith('sentinel.cjs.') && name.endsWith('.v8cache')).sort();
+  const removeCaches = async () => {
+    for (const name of await caches()) await rm(path.join(path.dirname(bundle), name));
+  };
 
   it('writes the cache beside the bundle on the first run and uses it on the next, with the same output', async () => {
-    await rm(cacheFile(), { force: true });
+    await removeCaches();
     expect(sentinel('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
-    const header = await cacheHeader();
-    expect(header?.commands).toEqual(['']);
-    expect(header?.key).toContain(process.version);
+    expect(await caches()).toEqual(['sentinel.cjs.main.v8cache']);
+    expect((await cacheHeader())?.key).toContain(process.version);
     const written = await cacheTime();
     expect(sentinel('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
     expect(await cacheTime()).toBe(written);
   });
 
-  it('adds the compiled code of a command it has not run yet, once', async () => {
+  it("keeps one cache per command, each written once by that command's first run", async () => {
+    const main = await cacheTime();
     const help = sentinel('exec', '--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('run a command with short-lived AWS credentials');
-    expect((await cacheHeader())?.commands).toEqual(['', 'exec']);
-    const written = await cacheTime();
+    expect(await caches()).toEqual(['sentinel.cjs.exec.v8cache', 'sentinel.cjs.main.v8cache']);
+    // Another command's run neither reads nor rewrites the cache of --version.
+    expect(await cacheTime()).toBe(main);
+    const written = await cacheTime('exec');
     expect(sentinel('exec', '--help')).toEqual(help);
-    expect(await cacheTime()).toBe(written);
+    expect(await cacheTime('exec')).toBe(written);
+    // What exec compiled is in its own cache, not in the one --version loads.
+    expect((await stat(cacheFile('exec'))).size).toBeGreaterThan((await stat(cacheFile())).size);
   });
 
   it('knows the command after the global options and their values: `--output json exec` is exec, not json', async () => {
-    await rm(cacheFile(), { force: true });
+    await removeCaches();
     for (const args of [
       ['--output', 'json', 'exec', '--help'],
       ['--api', 'http://127.0.0.1:1', '--region', 'eu-west-1', '--aws-profile', 'alice', 'exec', '--help'],
@@ -129,7 +139,7 @@ describe('bin/sentinel: V8 code cache', () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toContain('run a command with short-lived AWS credentials');
     }
-    expect((await cacheHeader())?.commands).toEqual(['exec']);
+    expect(await caches()).toEqual(['sentinel.cjs.exec.v8cache']);
   });
 
   it('skips the values of exactly the program options that take one', async () => {
@@ -142,7 +152,7 @@ describe('bin/sentinel: V8 code cache', () => {
   });
 
   it('ignores a cache that is not for this bundle, or that V8 rejects, and writes a good one', async () => {
-    await writeFile(cacheFile(), '{"key":"another build","commands":[""]}\nnot a code cache');
+    await writeFile(cacheFile(), '{"key":"another build"}\nnot a code cache');
     expect(sentinel('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
     const header = await cacheHeader();
     expect(header?.key).not.toBe('another build');
@@ -152,7 +162,7 @@ describe('bin/sentinel: V8 code cache', () => {
     expect((await readFile(cacheFile())).length).toBeGreaterThan(10_000);
     await writeFile(cacheFile(), 'garbage without a header');
     expect(sentinel('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
-    expect((await cacheHeader())?.commands).toEqual(['']);
+    expect((await cacheHeader())?.key).toBe(header?.key);
   });
 
   it('starts afresh after a rebuild: the old cache is for the old bundle', async () => {
@@ -161,14 +171,36 @@ describe('bin/sentinel: V8 code cache', () => {
     await utimes(path.join(copy, 'src', 'cli', 'exitCodes.ts'), later, later);
     expect(sentinel('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
     const after = await cacheHeader();
+    expect(after?.key).toBeDefined();
     expect(after?.key).not.toBe(before?.key);
-    expect(after?.commands).toEqual(['']);
+  });
+
+  it('removes the single cache of earlier builds when it writes one', async () => {
+    await removeCaches();
+    await writeFile(`${bundle}.v8cache`, '{"key":"an earlier build","commands":["","exec"]}\nold code');
+    expect(sentinel('--version')).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    expect(await caches()).toEqual(['sentinel.cjs.main.v8cache']);
+    await expect(stat(`${bundle}.v8cache`)).rejects.toThrow(/ENOENT/);
+  });
+
+  it('adds no cache once the bundle has 32, so that a stream of typos cannot fill the folder', async () => {
+    await removeCaches();
+    // Command words are lowercase letters and hyphens (anything else runs on the `main` cache).
+    const typo = (n: number) => `typo${String.fromCharCode(97 + (n % 26))}${String.fromCharCode(97 + Math.floor(n / 26))}`;
+    for (let n = 0; n < 32; n++) await writeFile(path.join(path.dirname(bundle), `sentinel.cjs.${typo(n)}.v8cache`), '{"key":"k"}\n');
+    const result = sentinel('exec', '--help');
+    expect(result.code).toBe(0);
+    expect(await caches()).not.toContain('sentinel.cjs.exec.v8cache');
+    // One that exists but no longer fits is still rewritten.
+    expect(sentinel(typo(3)).stderr).toContain(`unknown command '${typo(3)}'`);
+    expect((await cacheHeader(typo(3)))?.key).toContain(process.version);
+    await removeCaches();
   });
 
   it('loads the bundle with plain require under --enable-source-maps, writing no cache', async () => {
-    await rm(cacheFile(), { force: true });
+    await removeCaches();
     expect(run(process.execPath, ['--enable-source-maps', path.join(copy, 'bin', 'sentinel'), '--version'])).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
-    expect(await cacheHeader()).toBeUndefined();
+    expect(await caches()).toEqual([]);
   });
 });
 
