@@ -38,7 +38,7 @@ const RECHECK = '5s';
 const RECHECK_MS = 5_000;
 const AWS_CLI = '/usr/bin/aws';
 const PYTHON = '/usr/bin/python3';
-const AWS_CLI_RUNS = sized(10, 2);
+const AWS_CLI_RUNS = sized(10, 1);
 const REVOKES = sized(5, 1);
 
 const cli = process.env['SENTINEL_BENCH_CLI'];

@@ -41,7 +41,7 @@ import { credentialsClient, elapsedMs, machine, root, withLocalStack } from './s
 import { nodeStartVariablesLeftOut, withoutNodeStartVariables } from './support/nodeEnv.js';
 
 const BIN = path.join(root, 'bin', 'sentinel');
-const runs = Number(process.argv[2] ?? sized(15, 2));
+const runs = Number(process.argv[2] ?? sized(15, 1));
 const latencyMs = Number(process.argv[3] ?? 0);
 const setupRoundTrips = Number(process.argv[4] ?? 2);
 const WARM_UP = sized(3, 1);

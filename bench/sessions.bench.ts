@@ -29,7 +29,7 @@ import type { SessionRecord } from '../src/sessions/types.js';
 import { elapsedMs, machine } from './support/localStack.js';
 import { sized } from './support/scale.js';
 
-const SESSIONS = sized(5_000, 200);
+const SESSIONS = sized(5_000, 100);
 const WRITERS = 8;
 const WARM_UP = sized(5, 1);
 const REPETITIONS = sized(20, 3);
