@@ -143,8 +143,8 @@ const DEFAULT_DENY: Decision = Object.freeze(defaultDeny());
  * A class, not an object literal: V8 builds a literal's boilerplate the second time the
  * literal runs, which in a process is the second compile (a function instance's first
  * policy push), and building it deoptimised the already optimised `evaluate`, `firstMatch`
- * and `walk`: the first requests after that push were decided by unoptimised code, at a
- * quarter of the rate of any later push (see docs/performance.md, "The first decisions
+ * and `walk`: the first requests after that push were decided by unoptimised code, at
+ * less than half the rate of any later push (see docs/performance.md, "The first decisions
  * after a push"). A constructed object has the same shape from the first compile on.
  */
 class Index {
