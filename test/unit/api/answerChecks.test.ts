@@ -136,18 +136,27 @@ describe('isIsoDateTime', () => {
   });
 });
 
-describe('credentialsAnswer', () => {
+const CHECKS: readonly { route: string; check: (json: unknown) => unknown; schema: () => z.ZodMiniType; answers: fc.Arbitrary<unknown> }[] = [
+  { route: 'POST /v1/credentials', check: credentialsAnswer, schema: credentialsResponse, answers: credentialsAnswers },
+  { route: 'POST /v1/sessions/{id}/check', check: checkSessionAnswer, schema: checkSessionResponse, answers: checkSessionAnswers },
+];
+
+describe.each(CHECKS)('the check of $route answers', ({ check, schema, answers }) => {
   it('accepts every valid answer, as the schema parses it', () => {
-    fc.assert(fc.property(credentialsAnswers, (answer) => {
-      expect(credentialsAnswer(answer)).toBeDefined();
-      agrees(credentialsAnswer, credentialsResponse(), answer);
-    }));
+    fc.assert(
+      fc.property(answers, (answer) => {
+        expect(check(answer)).toBeDefined();
+        agrees(check, schema(), answer);
+      }),
+    );
   });
 
   it('agrees with the schema on answers with members dropped, replaced or added', () => {
-    fc.assert(fc.property(credentialsAnswers, mutations, (answer, changes) => agrees(credentialsAnswer, credentialsResponse(), mutate(answer, changes))), { numRuns: 3000 });
+    fc.assert(fc.property(answers, mutations, (answer, changes) => agrees(check, schema(), mutate(answer, changes))), { numRuns: 3000 });
   });
+});
 
+describe('credentialsAnswer', () => {
   it('leaves out members the schema does not name, at every level', () => {
     const answer = {
       credentials: { accessKeyId: 'ASIA1', secretAccessKey: 's', sessionToken: 't', expiration: '2026-12-07T12:00:00Z', extra: 1 },
@@ -164,18 +173,5 @@ describe('credentialsAnswer', () => {
       profile: 'dev',
       decision: { effect: 'allow', rule: 'r' },
     });
-  });
-});
-
-describe('checkSessionAnswer', () => {
-  it('accepts every valid answer, as the schema parses it', () => {
-    fc.assert(fc.property(checkSessionAnswers, (answer) => {
-      expect(checkSessionAnswer(answer)).toBeDefined();
-      agrees(checkSessionAnswer, checkSessionResponse(), answer);
-    }));
-  });
-
-  it('agrees with the schema on answers with members dropped, replaced or added', () => {
-    fc.assert(fc.property(checkSessionAnswers, mutations, (answer, changes) => agrees(checkSessionAnswer, checkSessionResponse(), mutate(answer, changes))), { numRuns: 3000 });
   });
 });
