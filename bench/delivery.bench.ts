@@ -29,7 +29,7 @@ import { existsSync } from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import path from 'node:path';
 import { reportFigures, round } from './support/figures.js';
-import { sized } from './support/scale.js';
+import { QUICK, sized } from './support/scale.js';
 import { machine, root } from './support/localStack.js';
 import type { RequestLog, TestStack } from '../test/support/localStack.js';
 
@@ -300,8 +300,8 @@ try {
     const result = await run(exec([process.execPath, '-e', POLLER]), env, (stdout) => {
       const session = /^ready (\w+)$/m.exec(stdout)?.[1];
       if (revoked !== undefined || session === undefined) return;
-      // At a random moment of the re-check interval, as a revoke would land.
-      revoked = delay(Math.random() * RECHECK_MS).then(() => revoke(session));
+      // At a random moment of the re-check interval, as a revoke would land (a quick run: at once).
+      revoked = delay(QUICK ? 0 : Math.random() * RECHECK_MS).then(() => revoke(session));
     });
     const refused = JSON.parse(result.stdout.trim().split('\n').at(-1) ?? '{}') as { refusedAt?: number; status?: number; code?: string };
     if (result.code !== 0 || revoked === undefined || refused.refusedAt === undefined) throw new Error(`the revoke run failed (exit ${result.code}): ${result.stdout} ${result.stderr}`);
