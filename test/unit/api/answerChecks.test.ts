@@ -94,10 +94,12 @@ function mutate(answer: unknown, changes: readonly Mutation[]): unknown {
       key = keys[step % keys.length] as string;
       at = parent[key];
     }
-    if (change.kind === 'add' && typeof at === 'object' && at !== null && !Array.isArray(at)) Object.defineProperty(at, change.key, { value: change.value, enumerable: true, writable: true, configurable: true });
-    else if (parent === undefined || key === undefined) root = change.kind === 'replace' ? change.value : root;
+    // A copy each time: the same generated value put in twice, once inside itself, would make a cycle, which no JSON has.
+    const value: unknown = structuredClone(change.value);
+    if (change.kind === 'add' && typeof at === 'object' && at !== null && !Array.isArray(at)) Object.defineProperty(at, change.key, { value, enumerable: true, writable: true, configurable: true });
+    else if (parent === undefined || key === undefined) root = change.kind === 'replace' ? value : root;
     else if (change.kind === 'delete') delete parent[key];
-    else parent[key] = change.value;
+    else parent[key] = value;
   }
   return root;
 }
