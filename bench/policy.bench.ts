@@ -21,7 +21,12 @@
  *   document the push stored (src/policy/document.ts), which is what every function
  *   instance does at a cold start and after a push.
  *
- * Policies and requests come from a fixed seed, so runs differ only by the machine.
+ * Policies and requests come from a fixed seed, so runs differ only by the machine. The
+ * evaluators are compiled from the policy's stored document, decoded (`asStored`), as a
+ * function instance compiles it: compiled from the generated policy itself, the index's
+ * names would be the very string objects the requests carry, which a Map compares at a
+ * glance, and warm decisions at 10,000 rules measured 20–40 % faster than an instance
+ * gets.
  * Requests are stamped "now", as the service stamps them. Figures, not pass/fail.
  */
 import { spawnSync } from 'node:child_process';
@@ -304,8 +309,9 @@ function firstPass(bench: Bench): { rate: number; compileMs: number } {
   const rates: number[] = [];
   const compiles: number[] = [];
   for (let round = 0; round < FIRST_PASS_ROUNDS; round++) {
+    const stored = asStored(load.policy);
     const compileStarted = performance.now();
-    const compiled = compilePolicy(load.policy);
+    const compiled = compilePolicy(stored);
     const started = performance.now();
     for (let i = 0; i < load.requests.length; i++) seen[i] = compiled.evaluate(load.requests[i] as EvaluationRequest, load.context).ruleIndex;
     const elapsed = performance.now() - started;
@@ -316,6 +322,13 @@ function firstPass(bench: Bench): { rate: number; compileMs: number } {
     }
   }
   return { rate: median(rates), compileMs: median(compiles) };
+}
+
+/** `policy` as a function instance reads it: through its stored document (src/policy/document.ts), every string a new one. */
+function asStored(policy: Policy): Policy {
+  const decoded = decodePolicyDocument(encodePolicyDocument(policy));
+  if (decoded === undefined) throw new Error('the stored document does not decode');
+  return decoded;
 }
 
 /**
@@ -445,7 +458,7 @@ export async function measurePolicy(): Promise<PolicyFigures> {
   const benches: Bench[] = SIZES.map((count) => {
     const size = String(count) as Size;
     const load = workload(count, 0x5e47 + count);
-    const compiled = compilePolicy(load.policy);
+    const compiled = compilePolicy(asStored(load.policy));
     const decide = (request: EvaluationRequest): Decision => compiled.evaluate(request, load.context);
     return {
       size,
