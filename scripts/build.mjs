@@ -196,12 +196,20 @@ async function awsBundles() {
       plugins: [lazyImports(false)],
     }),
   ];
+  // Each wave (the modules the previous one imports with `import()`) is one build with an
+  // entry point per module: esbuild bundles each entry on its own (no splitting), but
+  // parses the SDK files they share once, where a build per module parsed them up to 16
+  // times (the CLI build took 5.2 s here, 2.7 s of it in one wave).
   while (pending.length > 0) {
     const wave = pending.splice(0);
     builds.push(
-      ...(await Promise.all(
-        wave.map((resolved) => build({ ...awsOptions, entryPoints: [resolved], outfile: path.join(outdir, names.get(resolved)), plugins: [lazyImports(true)] })),
-      )),
+      await build({
+        ...awsOptions,
+        entryPoints: wave.map((resolved) => ({ in: resolved, out: names.get(resolved).replace(/\.cjs$/, '') })),
+        outdir,
+        outExtension: { '.js': '.cjs' },
+        plugins: [lazyImports(true)],
+      }),
     );
   }
   return builds;
@@ -241,10 +249,11 @@ async function buildCli() {
   for (const { outputFiles } of [...aws].reverse()) await writeOutputs(outputFiles, startedAt);
   for (const { outputFiles } of vendor) await writeOutputs(outputFiles, startedAt);
   await writeOutputs(main.outputFiles, startedAt);
-  const lazyKB = aws.slice(1).reduce((sum, { outputFiles }) => sum + outputFiles.filter((file) => file.path.endsWith('.cjs')).reduce((bytes, file) => bytes + file.contents.byteLength, 0), 0) / 1024;
+  const lazy = aws.slice(1).flatMap(({ outputFiles }) => outputFiles.filter((file) => file.path.endsWith('.cjs')));
+  const lazyKB = lazy.reduce((bytes, file) => bytes + file.contents.byteLength, 0) / 1024;
   process.stdout.write(
     `built dist/cli/sentinel.cjs (${kilobytes(main.outputFiles, '.cjs')}) and dist/cli/${AWS_BUNDLE} (${kilobytes(aws[0].outputFiles, '.cjs')}), ` +
-      `with ${aws.length - 1} bundles in dist/cli/${AWS_LAZY_DIR}/ that it loads on first use (${lazyKB.toFixed(1)} kB), ` +
+      `with ${lazy.length} bundles in dist/cli/${AWS_LAZY_DIR}/ that it loads on first use (${lazyKB.toFixed(1)} kB), ` +
       `and ${VENDOR_PACKAGES.map((name) => `dist/cli/${VENDOR_DIR}/${name}.cjs (${kilobytes(vendor[VENDOR_PACKAGES.indexOf(name)].outputFiles, '.cjs')})`).join(' and ')} for the policy commands\n`,
   );
 }
