@@ -1,4 +1,5 @@
 import { configDefaults, defineConfig } from 'vitest/config';
+import Sequencer from './test/support/sequencer.js';
 
 // `test.env` reaches the test workers only; the integration global setup runs in this
 // process and talks to DynamoDB Local through the AWS SDK too.
@@ -13,6 +14,8 @@ export default defineConfig({
     // The integration and reliability projects still run one file at a time.
     maxWorkers: 2,
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // Without recorded durations (CI's fresh clone) the long e2e files start first.
+    sequence: { sequencer: Sequencer },
     projects: [
       {
         extends: true,
