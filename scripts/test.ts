@@ -47,9 +47,12 @@ function reportOptions(args: readonly string[]): string[] | undefined {
 }
 
 const children = new Set<ReturnType<typeof spawn>>();
+/** The folder of the blob reports while there is one. */
+let reports: string | undefined;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     for (const child of children) child.kill(signal);
+    if (reports !== undefined) rmSync(reports, { recursive: true, force: true });
     process.exit(130);
   });
 }
@@ -72,6 +75,7 @@ async function main(): Promise<number> {
   if (report === undefined) return vitestRun(args);
 
   const dir = mkdtempSync(path.join(tmpdir(), 'sentinel-test-'));
+  reports = dir;
   try {
     const blob = (name: string) => path.join(dir, `${name}.json`);
     const codes = await Promise.all(
@@ -95,6 +99,7 @@ async function main(): Promise<number> {
     return failed ? 1 : 0;
   } finally {
     rmSync(dir, { recursive: true, force: true });
+    reports = undefined;
   }
 }
 
