@@ -53,7 +53,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     for (const child of children) child.kill(signal);
     if (reports !== undefined) rmSync(reports, { recursive: true, force: true });
-    process.exit(130);
+    process.exit(signal === 'SIGINT' ? 130 : 143);
   });
 }
 
@@ -88,12 +88,12 @@ async function main(): Promise<number> {
     // exits non-zero with the error on stderr, and the merged report, which lacks its
     // files, may look green: say so last.
     let failed = false;
-    RUNS.forEach(({ name }, index) => {
+    RUNS.forEach(({ name, projects }, index) => {
       const code = codes[index] ?? 1;
       if (existsSync(blob(name)) && code === 0) return;
       failed = true;
       const what = existsSync(blob(name)) ? 'exited' : 'wrote no report and exited';
-      process.stderr.write(`npm test: the ${name} tests (${RUNS[index]?.projects.join(', ')}) ${what} ${code}: see the errors above\n`);
+      process.stderr.write(`npm test: the ${name} tests (${projects.join(', ')}) ${what} ${code}: see the errors above\n`);
     });
     if (merged !== 0) return merged;
     return failed ? 1 : 0;
